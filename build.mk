@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: GPL-2.0
+# Build every artifact of ONE architecture: kernel modules, BPF objects and
+# skeletons, static user-space programs. Called by the top-level Makefile:
+#   make -f build.mk ARCH=x86_64|arm64 [KERNEL=stock|NAME] [KDIR=...] [V=1]
+# Outputs go to .output/$(ARCH)/ only.
+
+ARCH ?= x86_64
+KERNEL ?= stock
+OUTPUT := .output/$(ARCH)
+TOP := $(CURDIR)
+SHELL := /bin/bash
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+MAKEFLAGS += --no-print-directory
+endif
+
+ifeq ($(ARCH),x86_64)
+CROSS :=
+BPF_ARCH := x86
+KBUILD_ARCH :=
+else ifeq ($(ARCH),arm64)
+CROSS := aarch64-linux-gnu-
+BPF_ARCH := arm64
+KBUILD_ARCH := ARCH=arm64 CROSS_COMPILE=$(CROSS)
+else
+$(error unknown ARCH '$(ARCH)': use x86_64 or arm64)
+endif
+
+CC := $(CROSS)gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+# KDIR: a kernel build tree to build the modules against. Default: the cached
+# Debian kernel of this arch (fetched on first use by scripts/kernel.sh).
+ifeq ($(origin KDIR),undefined)
+KDIR := $(shell $(TOP)/scripts/kernel.sh $(ARCH) $(KERNEL))/build
+endif
+
+# --- kernel modules ---------------------------------------------------------
+KMOD_OUT := $(OUTPUT)/kmod-$(KERNEL)
+
+.PHONY: all kmod bpf user
+all: kmod user
+
+kmod:
+	$(call msg,KMOD,$(ARCH) $(KERNEL))
+	$(Q)mkdir -p $(KMOD_OUT)
+	$(Q)cp -rsfu $(TOP)/kmod/. $(KMOD_OUT)/
+	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/$(KMOD_OUT) $(KBUILD_ARCH) $(if $(filter 1,$(V)),,-s) modules \
+		2>&1 | grep -v 'Skipping BTF generation' ; exit $${PIPESTATUS[0]}
+
+# --- BPF objects and skeletons ----------------------------------------------
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.skel.h,$(BPF_SRCS))
+BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
+	-I vmlinux/$(ARCH) -I bpf -I include
+
+bpf: $(BPF_SKELS)
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/*.h) vmlinux/$(ARCH)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(OUTPUT)/bpf/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+# --- user space: static programs for the guest ------------------------------
+# user/lib/*.c: shared code (also unit-tested on the host)
+# user/wpwatch/*.c: the wpwatch collector, one binary
+# tests/guest/bin/*.c: one small test program per file
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+	-I user/lib -I include -I $(OUTPUT)/bpf
+USER_LDLIBS := -static -lbpf -lelf -lz -lpthread
+
+LIB_SRCS := $(wildcard user/lib/*.c)
+LIB_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+WPWATCH_SRCS := $(wildcard user/wpwatch/*.c)
+WPWATCH_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(WPWATCH_SRCS))
+TESTBIN_SRCS := $(wildcard tests/guest/bin/*.c)
+TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
+PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
+
+user: $(PROGS)
+
+$(OUTPUT)/obj/%.o: %.c $(BPF_SKELS) $(wildcard user/lib/*.h user/wpwatch/*.h include/*.h bpf/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $^ $(USER_LDLIBS)
+
+$(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -o $@ $^ $(USER_LDLIBS)
+
+# keep objects and skeletons between runs
+.SECONDARY:

@@ -1,0 +1,88 @@
+# Shared helpers of the guest suites (busybox sh): TAP output.
+# A suite sources this file, calls the checks, and ends with done_testing,
+# which prints the plan and sets the exit status.
+#
+#   ok COND DESC...          pass when COND is 0 (an exit status)
+#   run DESC -- CMD...       pass when CMD succeeds; its output is shown as diagnostics
+#   is GOT WANT DESC...      pass when the two strings are equal
+#   num_is GOT WANT DESC...  same, compared as integers
+#   skip DESC REASON         a test that cannot run here, with the reason
+#   diag TEXT...             a '# ' comment line
+#   bail REASON              stop the suite ("Bail out!"), status 2
+#
+# Header lines at the top of a suite file are read by tests/check:
+#   # arches: x86_64 arm64      (default both)
+#   # kernel: stock             (default stock)
+#   # timeout: 300              (seconds, default 300)
+#   # cpus: 2  /  # mem: 512    (guest size)
+
+_tap_n=0
+_tap_fail=0
+WPWATCH=${WPWATCH:-/opt/wpwatch}
+ARCH=$(cat /etc/wpwatch/arch 2>/dev/null || uname -m)
+
+diag() { echo "# $*"; }
+
+ok() {
+	_c=$1
+	shift
+	_tap_n=$((_tap_n + 1))
+	if [ "$_c" -eq 0 ]; then
+		echo "ok $_tap_n - $*"
+	else
+		echo "not ok $_tap_n - $*"
+		_tap_fail=$((_tap_fail + 1))
+	fi
+	return "$_c"
+}
+
+run() {
+	_d=$1
+	shift
+	[ "$1" = "--" ] && shift
+	_out=$("$@" 2>&1)
+	_c=$?
+	[ -n "$_out" ] && printf '%s\n' "$_out" | sed 's/^/#   /'
+	ok "$_c" "$_d"
+}
+
+is() {
+	_got=$1 _want=$2
+	shift 2
+	if [ "$_got" = "$_want" ]; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		diag "  got:  '$_got'"
+		diag "  want: '$_want'"
+		return 1
+	fi
+}
+
+num_is() {
+	_got=$1 _want=$2
+	shift 2
+	if [ -n "$_got" ] && [ -n "$_want" ] && [ "$_got" -eq "$_want" ] 2>/dev/null; then
+		ok 0 "$@"
+	else
+		ok 1 "$@"
+		diag "  got:  '$_got'"
+		diag "  want: '$_want'"
+		return 1
+	fi
+}
+
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP $2"
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 2
+}
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_fail" -eq 0 ]
+}
