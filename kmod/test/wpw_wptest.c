@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wpw_wptest: a second consumer of watchpoint.ko's API and a rogue writer of
+ * trampolines[], for the guest suites.
+ *
+ * Parameters:
+ *   consume=1   watch trampolines[idx] (8 bytes, w) through the API with a
+ *               callback that counts every hit, allowed ones included
+ *   idx=N       the entry consumed (default 0)
+ *   regions=N   also take N more regions (trampolines[64], [72], ...): load
+ *               fails with the API's errno when the slots run out
+ * debugfs (/sys/kernel/debug/wpw_wptest/):
+ *   rogue       "IDX VALUE [COUNT]": COUNT writes to trampolines[IDX] from
+ *               wpw_rogue_write(), a function no allow-list names
+ *   rogue_writes  writes done by wpw_rogue_write()
+ *   consumer    what the callback saw: hits, last pid, comm, cpu, old, new
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <linux/atomic.h>
+#include <linux/sched.h>
+#include "watchpoint.h"
+
+#define MAX_REGIONS 16
+
+static bool consume = true;
+module_param(consume, bool, 0444);
+MODULE_PARM_DESC(consume, "register a counting callback on trampolines[idx]");
+
+static unsigned int idx;
+module_param(idx, uint, 0444);
+MODULE_PARM_DESC(idx, "entry of trampolines[] to consume");
+
+static unsigned int regions;
+module_param(regions, uint, 0444);
+MODULE_PARM_DESC(regions, "extra regions to take (fails when slots run out)");
+
+static struct watchpoint_region *region, *extra[MAX_REGIONS];
+static unsigned int nr_extra;
+static atomic64_t rogue_writes, cb_hits;
+static struct dentry *dir;
+
+static struct {
+	pid_t pid;
+	int cpu;
+	char comm[TASK_COMM_LEN];
+	u64 old_val, new_val;
+	unsigned int flags;
+} seen;
+
+static void wptest_cb(const struct watchpoint_hit *hit, void *data)
+{
+	atomic64_inc(&cb_hits);
+	seen.pid = hit->pid;
+	seen.cpu = hit->cpu;
+	strscpy(seen.comm, hit->comm, sizeof(seen.comm));
+	seen.old_val = hit->old_val;
+	seen.new_val = hit->new_val;
+	seen.flags = hit->flags;
+}
+
+static struct watchpoint_callback wptest_callback = {
+	.func = wptest_cb,
+	.flags = WATCHPOINT_CB_ALLOWED,
+};
+
+/* The rogue store, in a function of its own so that stacks name it. */
+noinline void wpw_rogue_write(u64 *where, u64 value)
+{
+	WRITE_ONCE(*where, value);
+	atomic64_inc(&rogue_writes);
+}
+EXPORT_SYMBOL_GPL(wpw_rogue_write);
+
+static ssize_t rogue_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	unsigned long long i, value, n = 1, k;
+	char buf[96];
+
+	if (count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	if (sscanf(buf, "%llu %lli %llu", &i, &value, &n) < 2 ||
+	    i >= TRAMPOLINE_LEN || !n || n > 1000000)
+		return -EINVAL;
+	for (k = 0; k < n; k++)
+		wpw_rogue_write(&trampolines[i], value + k);
+	return count;
+}
+
+static const struct file_operations rogue_fops = {
+	.owner = THIS_MODULE,
+	.write = rogue_write,
+	.llseek = noop_llseek,
+};
+
+static int rogue_writes_get(void *data, u64 *val)
+{
+	*val = atomic64_read(&rogue_writes);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(rogue_writes_fops, rogue_writes_get, NULL, "%llu\n");
+
+static int consumer_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "hits %lld\npid %d\ncomm %s\ncpu %d\nold 0x%llx\nnew 0x%llx\nflags 0x%x\n",
+		   atomic64_read(&cb_hits), seen.pid, seen.comm, seen.cpu,
+		   seen.old_val, seen.new_val, seen.flags);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(consumer);
+
+static void wptest_put_extra(void)
+{
+	while (nr_extra)
+		watchpoint_region_put(extra[--nr_extra]);
+}
+
+static int __init wpw_wptest_init(void)
+{
+	struct watchpoint_region *r;
+	int err;
+
+	if (idx >= TRAMPOLINE_LEN || regions > MAX_REGIONS)
+		return -EINVAL;
+	while (nr_extra < regions) {
+		r = watchpoint_region_get((unsigned long)&trampolines[64 + 8 * nr_extra],
+					  8, HW_BREAKPOINT_W, 0);
+		if (IS_ERR(r)) {
+			err = PTR_ERR(r);
+			pr_info("region %u of %u refused: error %d\n",
+				nr_extra + 1, regions, err);
+			goto err_put_extra;
+		}
+		extra[nr_extra++] = r;
+	}
+	if (consume) {
+		region = watchpoint_region_get((unsigned long)&trampolines[idx],
+					       8, HW_BREAKPOINT_W, 0);
+		if (IS_ERR(region)) {
+			err = PTR_ERR(region);
+			goto err_put_extra;
+		}
+		watchpoint_callback_add(region, &wptest_callback);
+	}
+	dir = debugfs_create_dir("wpw_wptest", NULL);
+	debugfs_create_file("rogue", 0200, dir, NULL, &rogue_fops);
+	debugfs_create_file_unsafe("rogue_writes", 0444, dir, NULL,
+				   &rogue_writes_fops);
+	debugfs_create_file("consumer", 0444, dir, NULL, &consumer_fops);
+	return 0;
+
+err_put_extra:
+	wptest_put_extra();
+	return err;
+}
+
+static void __exit wpw_wptest_exit(void)
+{
+	debugfs_remove_recursive(dir);
+	if (consume) {
+		watchpoint_callback_del(region, &wptest_callback);
+		watchpoint_region_put(region);
+	}
+	wptest_put_extra();
+}
+
+module_init(wpw_wptest_init);
+module_exit(wpw_wptest_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("wpwatch test: API consumer and rogue writer");
