@@ -12,7 +12,9 @@
  * debugfs (/sys/kernel/debug/wpw_wptest/):
  *   rogue       "IDX VALUE [COUNT]": COUNT writes to trampolines[IDX] from
  *               wpw_rogue_write(), a function no allow-list names
- *   rogue_writes  writes done by wpw_rogue_write()
+ *   rogue_release  "IDX VALUE": one smp_store_release() (arm64: STLR, a store
+ *               watchpoint.ko does not decode) from wpw_rogue_write_release()
+ *   rogue_writes  writes done by both
  *   consumer    what the callback saw: hits, last pid, comm, cpu, old, new
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -76,8 +78,14 @@ noinline void wpw_rogue_write(u64 *where, u64 value)
 }
 EXPORT_SYMBOL_GPL(wpw_rogue_write);
 
-static ssize_t rogue_write(struct file *file, const char __user *ubuf,
-			   size_t count, loff_t *ppos)
+noinline void wpw_rogue_write_release(u64 *where, u64 value)
+{
+	smp_store_release(where, value);
+	atomic64_inc(&rogue_writes);
+}
+EXPORT_SYMBOL_GPL(wpw_rogue_write_release);
+
+static ssize_t rogue_do(const char __user *ubuf, size_t count, bool release)
 {
 	unsigned long long i, value, n = 1, k;
 	char buf[96];
@@ -90,10 +98,32 @@ static ssize_t rogue_write(struct file *file, const char __user *ubuf,
 	if (sscanf(buf, "%llu %lli %llu", &i, &value, &n) < 2 ||
 	    i >= TRAMPOLINE_LEN || !n || n > 1000000)
 		return -EINVAL;
-	for (k = 0; k < n; k++)
-		wpw_rogue_write(&trampolines[i], value + k);
+	for (k = 0; k < n; k++) {
+		if (release)
+			wpw_rogue_write_release(&trampolines[i], value + k);
+		else
+			wpw_rogue_write(&trampolines[i], value + k);
+	}
 	return count;
 }
+
+static ssize_t rogue_write(struct file *file, const char __user *ubuf,
+			   size_t count, loff_t *ppos)
+{
+	return rogue_do(ubuf, count, false);
+}
+
+static ssize_t rogue_release_write(struct file *file, const char __user *ubuf,
+				   size_t count, loff_t *ppos)
+{
+	return rogue_do(ubuf, count, true);
+}
+
+static const struct file_operations rogue_release_fops = {
+	.owner = THIS_MODULE,
+	.write = rogue_release_write,
+	.llseek = noop_llseek,
+};
 
 static const struct file_operations rogue_fops = {
 	.owner = THIS_MODULE,
@@ -152,6 +182,8 @@ static int __init wpw_wptest_init(void)
 	}
 	dir = debugfs_create_dir("wpw_wptest", NULL);
 	debugfs_create_file("rogue", 0200, dir, NULL, &rogue_fops);
+	debugfs_create_file("rogue_release", 0200, dir, NULL,
+			    &rogue_release_fops);
 	debugfs_create_file_unsafe("rogue_writes", 0444, dir, NULL,
 				   &rogue_writes_fops);
 	debugfs_create_file("consumer", 0444, dir, NULL, &consumer_fops);

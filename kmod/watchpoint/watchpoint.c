@@ -8,13 +8,12 @@
  * allow_writer (see MODULE_PARM_DESC below and docs/watchpoint.md).
  * State: /sys/kernel/debug/watchpoint/. API: kmod/include/watchpoint.h.
  *
- * arm64 traps before the store and the kernel steps over it only for events
- * whose overflow handler is perf's default one (uses_default_overflow_handler()
- * in arch/arm64/kernel/hw_breakpoint.c). Our events keep our handler in
- * overflow_handler and put perf's default handler, read from a dummy event,
- * in orig_overflow_handler, the field that the check also accepts (6.1 with
- * CONFIG_BPF_SYSCALL). So the kernel single-steps the store once, with this
- * CPU's watchpoints off, and our handler runs once per write.
+ * arm64 traps before the store, and the kernel steps over it only for events
+ * that use perf's default overflow handler (uses_default_overflow_handler()
+ * in arch/arm64/kernel/hw_breakpoint.c); any other handler re-fires forever
+ * (the seed's second question). Here a decoded store is done by the handler
+ * and skipped; anything else is handed to the kernel's single-step for one
+ * re-trap. See wp_arch_hit() and docs/watchpoint.md.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,6 +36,10 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/unaligned.h>
+#ifdef CONFIG_X86
+#include <asm/unwind.h>
+#endif
 #include <asm/hw_breakpoint.h>
 #include "watchpoint.h"
 
@@ -150,6 +153,22 @@ static u64 wp_read(unsigned long addr, unsigned int n)
 }
 
 #ifdef CONFIG_ARM64
+struct wp_store {
+	unsigned long addr;	/* first byte written */
+	unsigned int size;	/* bytes written (up to 16) */
+	u8 data[16 + 8];	/* padded for 8-byte reads */
+	int wb_reg;		/* base register written back, or -1 */
+	u64 wb_val;
+};
+
+/* Set when a hit is left to the kernel's single-step (see wp_arch_hit). */
+struct wp_retrap {
+	struct perf_event *bp;
+	unsigned long pc;
+	struct task_struct *task;
+};
+static DEFINE_PER_CPU(struct wp_retrap, wp_retrap);
+
 static u64 wp_xreg(struct pt_regs *regs, u32 n, bool sp)
 {
 	if (n == 31)
@@ -160,29 +179,39 @@ static u64 wp_xreg(struct pt_regs *regs, u32 n, bool sp)
 /*
  * Decode the general-purpose store at regs->pc (the CPU has not executed it
  * yet): STR/STRB/STRH (unsigned offset, unscaled, pre/post-index, register
- * offset), STTR*, STP/STNP of W or X registers. Gives the address written,
- * the byte count and the bytes. Other stores (atomics, exclusives, SIMD,
- * DC ZVA) return false.
+ * offset) and STP/STNP of W or X registers. Anything else (atomics,
+ * exclusives, release stores, STTR, SIMD, DC ZVA, SP write-back) returns
+ * false and is left to the kernel's single-step.
  */
-static bool wp_decode_store(struct pt_regs *regs, unsigned long *addr,
-			    unsigned int *size, u8 *data)
+static bool wp_decode_store(struct pt_regs *regs, struct wp_store *st)
 {
-	u32 insn, sz, i;
+	u32 insn, sz, rn, rt, i, idx;
 	u64 base, d0, d1 = 0, rm;
 	s64 off;
-	bool pair = false;
+	bool pair = false, post = false, wb = false;
 
 	if (copy_from_kernel_nofault(&insn, (void *)regs->pc, sizeof(insn)))
 		return false;
 	insn = le32_to_cpu((__force __le32)insn);
-	base = wp_xreg(regs, (insn >> 5) & 0x1f, true);
+	rt = insn & 0x1f;
+	rn = (insn >> 5) & 0x1f;
+	base = wp_xreg(regs, rn, true);
 	sz = insn >> 30;
 	if ((insn & 0x3fc00000) == 0x39000000) {
 		off = (s64)((insn >> 10) & 0xfff) << sz;
 	} else if ((insn & 0x3fe00000) == 0x38000000) {
 		off = sign_extend64((insn >> 12) & 0x1ff, 8);
-		if (((insn >> 10) & 3) == 1)	/* post-index */
-			off = 0;
+		switch ((insn >> 10) & 3) {
+		case 1:				/* post-index */
+			post = true;
+			wb = true;
+			break;
+		case 2:				/* STTR: an EL0 access */
+			return false;
+		case 3:				/* pre-index */
+			wb = true;
+			break;
+		}
 	} else if ((insn & 0x3fe00c00) == 0x38200800) {
 		rm = wp_xreg(regs, (insn >> 16) & 0x1f, false);
 		switch ((insn >> 13) & 7) {
@@ -209,58 +238,121 @@ static bool wp_decode_store(struct pt_regs *regs, unsigned long *addr,
 		else
 			return false;		/* STGP */
 		off = sign_extend64((insn >> 15) & 0x7f, 6) * (1 << sz);
-		if (((insn >> 23) & 3) == 1)	/* post-index */
-			off = 0;
+		idx = (insn >> 23) & 3;
+		post = idx == 1;
+		wb = idx == 1 || idx == 3;
 		d1 = wp_xreg(regs, (insn >> 10) & 0x1f, false);
 		pair = true;
+		if (wb && (rn == rt || rn == ((insn >> 10) & 0x1f)))
+			return false;		/* unpredictable */
 	} else {
 		return false;
 	}
-	d0 = wp_xreg(regs, insn & 0x1f, false);
-	*addr = base + off;
-	*size = (pair ? 2 : 1) << sz;
+	/* EL1 exception return does not restore SP from pt_regs */
+	if (wb && (rn == 31 || rn == rt))
+		return false;
+	d0 = wp_xreg(regs, rt, false);
+	st->addr = post ? base : base + off;
+	st->size = (pair ? 2 : 1) << sz;
+	st->wb_reg = wb ? rn : -1;
+	st->wb_val = base + off;
 	for (i = 0; i < (1U << sz); i++) {
-		data[i] = d0 >> (8 * i);
+		st->data[i] = d0 >> (8 * i);
 		if (pair)
-			data[(1U << sz) + i] = d1 >> (8 * i);
+			st->data[(1U << sz) + i] = d1 >> (8 * i);
 	}
 	return true;
 }
 
-/* arm64 traps before the access: old = memory now, new = decoded store. */
-static void wp_values(struct watchpoint_region *r, struct perf_event *bp,
-		      struct pt_regs *regs, struct watchpoint_hit *hit)
+/* Do the decoded store, as the instruction would; false if it faults. */
+static bool wp_store_nofault(const struct wp_store *st)
 {
-	unsigned long st_addr, a;
-	unsigned int st_size, i;
-	u8 data[16];
-	bool store;
+	unsigned int n = st->size > 8 ? 8 : st->size, i;
+	unsigned long a = st->addr;
+	u64 v;
+
+	for (i = 0; i < st->size; i += n, a += n) {
+		v = get_unaligned_le64(st->data + i);
+		switch (n) {
+		case 1:
+			__put_kernel_nofault((u8 *)a, &v, u8, efault);
+			break;
+		case 2:
+			__put_kernel_nofault((u16 *)a, &v, u16, efault);
+			break;
+		case 4:
+			__put_kernel_nofault((u32 *)a, &v, u32, efault);
+			break;
+		default:
+			__put_kernel_nofault((u64 *)a, &v, u64, efault);
+			break;
+		}
+	}
+	return true;
+efault:
+	return false;
+}
+
+/*
+ * arm64 traps before the access, and the kernel single-steps it only for
+ * events that use perf's default overflow handler. Single-stepping loses to
+ * interrupts: an IRQ taken at the exception return consumes the step, the
+ * kernel re-enables the watchpoints in it, and the store traps a second time.
+ * So a store we can decode is done here (the watchpoints are masked in the
+ * debug exception) and skipped: exactly one hit, old value before it, new
+ * value after it. Anything else is counted once, then this CPU's event is
+ * made to look default-handled (orig_overflow_handler, which
+ * uses_default_overflow_handler() accepts in 6.1 with BPF_SYSCALL) so that
+ * the immediate re-trap of the same instruction is single-stepped by the
+ * kernel; that re-trap is not counted again.
+ */
+static bool wp_arch_hit(struct watchpoint_region *r, struct perf_event *bp,
+			struct pt_regs *regs, struct watchpoint_hit *hit)
+{
+	struct wp_retrap *rt = this_cpu_ptr(&wp_retrap);
+	struct wp_store st;
+	bool stepping = READ_ONCE(bp->orig_overflow_handler) != NULL;
+
+	if (stepping) {
+		WRITE_ONCE(bp->orig_overflow_handler, NULL);
+		if (rt->bp == bp && rt->pc == regs->pc && rt->task == current) {
+			/* the kernel steps this one now; already counted */
+			rt->bp = NULL;
+			return false;
+		}
+	}
+	rt->bp = NULL;
 
 	hit->addr = counter_arch_bp(bp)->trigger;
 	hit->ip = instruction_pointer(regs);
-	store = wp_decode_store(regs, &st_addr, &st_size, data);
-	if (r->mask) {
-		a = (store ? st_addr : hit->addr) & ~7UL;
-		a = clamp(a, r->addr, r->addr + r->size - 8);
-		hit->val_addr = a;
-		hit->val_len = 8;
+	if (wp_decode_store(regs, &st)) {
+		hit->val_addr = r->mask ? (st.addr & ~7UL) : r->addr;
 	} else {
-		hit->val_addr = r->addr;
-		hit->val_len = r->len;
+		st.size = 0;
+		hit->val_addr = r->mask ? (hit->addr & ~7UL) : r->addr;
 	}
+	hit->val_addr = clamp(hit->val_addr, r->addr,
+			      r->addr + r->size - (r->mask ? 8 : r->len));
+	hit->val_len = r->mask ? 8 : r->len;
 	hit->old_val = wp_read(hit->val_addr, hit->val_len);
+
+	if (st.size && wp_store_nofault(&st)) {
+		if (st.wb_reg >= 0)
+			regs->regs[st.wb_reg] = st.wb_val;
+		regs->pc += 4;
+		hit->new_val = wp_read(hit->val_addr, hit->val_len);
+		return true;
+	}
 	hit->new_val = hit->old_val;
-	if (!store) {
-		hit->flags |= WATCHPOINT_HIT_NEW_UNKNOWN;
-		return;
-	}
-	for (i = 0; i < hit->val_len; i++) {
-		a = hit->val_addr + i;
-		if (a < st_addr || a >= st_addr + st_size)
-			continue;
-		hit->new_val &= ~(0xffULL << (8 * i));
-		hit->new_val |= (u64)data[a - st_addr] << (8 * i);
-	}
+	hit->flags |= WATCHPOINT_HIT_NEW_UNKNOWN;
+	if (stepping)		/* the kernel steps this trap already */
+		return true;
+	/* not emulated: let the kernel step it on the re-trap */
+	rt->bp = bp;
+	rt->pc = regs->pc;
+	rt->task = current;
+	WRITE_ONCE(bp->orig_overflow_handler, wp_step_handler);
+	return true;
 }
 
 /* The address that the allow-list compares: the store itself. */
@@ -273,8 +365,8 @@ static unsigned long wp_insn_addr(const struct watchpoint_hit *hit)
  * x86 traps after the write: new = memory now, old = what the last hit left
  * (the region's shadow, read when the region was created).
  */
-static void wp_values(struct watchpoint_region *r, struct perf_event *bp,
-		      struct pt_regs *regs, struct watchpoint_hit *hit)
+static bool wp_arch_hit(struct watchpoint_region *r, struct perf_event *bp,
+			struct pt_regs *regs, struct watchpoint_hit *hit)
 {
 	hit->addr = counter_arch_bp(bp)->address;
 	hit->ip = instruction_pointer(regs);
@@ -282,6 +374,7 @@ static void wp_values(struct watchpoint_region *r, struct perf_event *bp,
 	hit->val_len = r->len;
 	hit->new_val = wp_read(r->addr, r->len);
 	hit->old_val = xchg(&r->shadow, hit->new_val);
+	return true;
 }
 
 /* ip is the instruction after the write: step back into the writer. */
@@ -314,6 +407,41 @@ static bool wp_allowed(struct watchpoint_region *r, unsigned long ip)
 	return false;
 }
 
+#ifdef CONFIG_X86
+/* The writer's stack, from the trapped registers (the #DB stack stops ORC). */
+static unsigned int wp_stack(struct pt_regs *regs, unsigned long *e,
+			     unsigned int max)
+{
+	struct unwind_state state;
+	unsigned long addr;
+	unsigned int n = 0;
+
+	for (unwind_start(&state, current, regs, NULL);
+	     !unwind_done(&state) && n < max; unwind_next_frame(&state)) {
+		addr = unwind_get_return_address(&state);
+		if (!addr)
+			break;
+		e[n++] = addr;
+	}
+	return n;
+}
+#else
+/* The writer's stack: drop the frames of the debug exception itself. */
+static unsigned int wp_stack(struct pt_regs *regs, unsigned long *e,
+			     unsigned int max)
+{
+	unsigned int n = stack_trace_save(e, max, 0), i;
+
+	for (i = 0; i < n; i++) {
+		if (e[i] == instruction_pointer(regs)) {
+			memmove(e, e + i, (n - i) * sizeof(*e));
+			return n - i;
+		}
+	}
+	return n;
+}
+#endif
+
 static void wp_fill_last(struct wp_last *l, const struct watchpoint_hit *hit,
 			 bool with_stack)
 {
@@ -326,7 +454,7 @@ static void wp_fill_last(struct wp_last *l, const struct watchpoint_hit *hit,
 	l->ip = hit->ip;
 	l->old_val = hit->old_val;
 	l->new_val = hit->new_val;
-	l->nr_stack = with_stack ? stack_trace_save(l->stack, WP_STACK, 0) : 0;
+	l->nr_stack = with_stack ? wp_stack(hit->regs, l->stack, WP_STACK) : 0;
 }
 
 /* NMI-like context: only a trylock; a skipped update is counted. */
@@ -361,7 +489,8 @@ static void wp_overflow(struct perf_event *bp, struct perf_sample_data *data,
 	};
 	bool allowed;
 
-	wp_values(r, bp, regs, &hit);
+	if (!wp_arch_hit(r, bp, regs, &hit))
+		return;
 	atomic64_inc(&r->hits);
 	if (hit.flags & WATCHPOINT_HIT_NEW_UNKNOWN)
 		atomic64_inc(&r->new_unknown);
@@ -387,22 +516,13 @@ static struct perf_event *wp_event_create(struct watchpoint_region *r,
 					  unsigned int cpu)
 {
 	struct perf_event_attr attr;
-	struct perf_event *ev;
 
 	hw_breakpoint_init(&attr);
 	attr.bp_addr = r->addr;
 	attr.bp_len = r->mask ? r->size : r->len;
 	attr.bp_type = r->type;
-	/* arm64: enable only once the step hook below is in place */
-	attr.disabled = IS_ENABLED(CONFIG_ARM64);
-	ev = perf_event_create_kernel_counter(&attr, cpu, NULL, wp_overflow, r);
-	if (IS_ERR(ev))
-		return ev;
-#ifdef CONFIG_ARM64
-	ev->orig_overflow_handler = wp_step_handler;
-	perf_event_enable(ev);
-#endif
-	return ev;
+	return perf_event_create_kernel_counter(&attr, cpu, NULL, wp_overflow,
+						r);
 }
 
 static int wp_cpu_online(unsigned int cpu, struct hlist_node *node)
@@ -911,21 +1031,55 @@ static void wp_writer_stop(void)
 	mutex_unlock(&writer_lock);
 }
 
-/* "stop": stop the demo writer (its counters stay). */
+static int wp_writer_start(int mode)
+{
+	struct task_struct *t;
+	int err = 0;
+
+	mutex_lock(&writer_lock);
+	if (!IS_ERR_OR_NULL(writer_task)) {
+		err = -EBUSY;
+		goto out_unlock;
+	}
+	writer_mode = mode;
+	strscpy(writer_str, mode == WRITER_SWEEP ? "sweep" : "random",
+		sizeof(writer_str));
+	t = kthread_run(tl_writer_fn, NULL, "tl_writer");
+	if (IS_ERR(t)) {
+		err = PTR_ERR(t);
+		pr_err("Could not run kthread tl_writer: error %d\n", err);
+		goto out_unlock;
+	}
+	writer_task = t;
+out_unlock:
+	mutex_unlock(&writer_lock);
+	return err;
+}
+
+/* "stop", "random" or "sweep": stop or start the demo writer. */
 static ssize_t writer_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
-	char buf[8];
+	char buf[8], *cmd;
+	int err;
 
 	if (count >= sizeof(buf))
 		return -EINVAL;
 	if (copy_from_user(buf, ubuf, count))
 		return -EFAULT;
 	buf[count] = '\0';
-	if (strcmp(strim(buf), "stop"))
-		return -EINVAL;
-	wp_writer_stop();
-	return count;
+	cmd = strim(buf);
+	if (!strcmp(cmd, "stop")) {
+		wp_writer_stop();
+		return count;
+	}
+	if (!strcmp(cmd, "random"))
+		err = wp_writer_start(WRITER_RANDOM);
+	else if (!strcmp(cmd, "sweep"))
+		err = wp_writer_start(WRITER_SWEEP);
+	else
+		err = -EINVAL;
+	return err ? err : count;
 }
 
 static int writer_show(struct seq_file *m, void *v)
@@ -1077,7 +1231,7 @@ static int __init watchpoint_init(void)
 	if (!sym) {
 		pr_err("ksym=%s is unknown: it must be an exported symbol (EXPORT_SYMBOL_GPL or EXPORT_SYMBOL) and its module loaded\n",
 		       ksym_name);
-		err = -ENOENT;
+		err = -ENXIO;
 		goto err_remove_state;
 	}
 	target_sym = (unsigned long)sym;
@@ -1104,14 +1258,9 @@ static int __init watchpoint_init(void)
 
 	wp_debugfs_init();
 	if (writer_mode != WRITER_OFF) {
-		writer_task = kthread_run(tl_writer_fn, NULL, "tl_writer");
-		if (IS_ERR(writer_task)) {
-			err = PTR_ERR(writer_task);
-			writer_task = NULL;
-			pr_err("Could not run kthread tl_writer: error %d\n",
-			       err);
+		err = wp_writer_start(writer_mode);
+		if (err)
 			goto err_remove_debugfs;
-		}
 	}
 	return 0;
 
