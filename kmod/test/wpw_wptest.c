@@ -80,6 +80,7 @@ EXPORT_SYMBOL_GPL(wpw_rogue_write);
 
 noinline void wpw_rogue_write_release(u64 *where, u64 value)
 {
+	/* the barrier is the point: arm64 emits STLR, not decoded */
 	smp_store_release(where, value);
 	atomic64_inc(&rogue_writes);
 }

@@ -393,6 +393,7 @@ static bool wp_allowed(struct watchpoint_region *r, unsigned long ip)
 
 	for (i = 0; i < WP_MAX_ALLOW; i++) {
 		a = &r->allow[i];
+		/* pairs with wp_allow_add(): fields before kind */
 		switch (smp_load_acquire(&a->kind)) {
 		case WP_ALLOW_FUNC:
 			if (ip >= a->start && ip < a->end)
@@ -736,6 +737,7 @@ static int wp_allow_add(struct watchpoint_region *r, int kind,
 		a->start = start;
 		a->end = end;
 		a->pid = pid;
+		/* publish the fields before kind (wp_allowed()) */
 		smp_store_release(&a->kind, kind);
 		err = 0;
 		break;
