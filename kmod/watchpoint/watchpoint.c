@@ -410,31 +410,36 @@ static bool wp_allowed(struct watchpoint_region *r, unsigned long ip)
 
 #ifdef CONFIG_X86
 /* The writer's stack, from the trapped registers (the #DB stack stops ORC). */
-static unsigned int wp_stack(struct pt_regs *regs, unsigned long *e,
-			     unsigned int max)
+static unsigned int wp_stack(struct pt_regs *regs, unsigned long ip,
+			     unsigned long *e, unsigned int max)
 {
 	struct unwind_state state;
 	unsigned long addr;
-	unsigned int n = 0;
+	unsigned int n = 1;
 
+	e[0] = ip;		/* the unwind starts at the writer's caller */
 	for (unwind_start(&state, current, regs, NULL);
 	     !unwind_done(&state) && n < max; unwind_next_frame(&state)) {
 		addr = unwind_get_return_address(&state);
 		if (!addr)
 			break;
-		e[n++] = addr;
+		if (addr != ip)
+			e[n++] = addr;
 	}
 	return n;
 }
 #else
-/* The writer's stack: drop the frames of the debug exception itself. */
-static unsigned int wp_stack(struct pt_regs *regs, unsigned long *e,
-			     unsigned int max)
+/*
+ * The writer's stack: drop the frames of the debug exception itself, up to
+ * the trapped store at @ip (regs->pc has moved past an emulated store).
+ */
+static unsigned int wp_stack(struct pt_regs *regs, unsigned long ip,
+			     unsigned long *e, unsigned int max)
 {
 	unsigned int n = stack_trace_save(e, max, 0), i;
 
 	for (i = 0; i < n; i++) {
-		if (e[i] == instruction_pointer(regs)) {
+		if (e[i] == ip) {
 			memmove(e, e + i, (n - i) * sizeof(*e));
 			return n - i;
 		}
@@ -455,7 +460,8 @@ static void wp_fill_last(struct wp_last *l, const struct watchpoint_hit *hit,
 	l->ip = hit->ip;
 	l->old_val = hit->old_val;
 	l->new_val = hit->new_val;
-	l->nr_stack = with_stack ? wp_stack(hit->regs, l->stack, WP_STACK) : 0;
+	l->nr_stack = with_stack ? wp_stack(hit->regs, hit->ip, l->stack,
+						 WP_STACK) : 0;
 }
 
 /* NMI-like context: only a trylock; a skipped update is counted. */
