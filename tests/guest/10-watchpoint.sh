@@ -20,6 +20,9 @@ loaded() { grep -q "^$1 " /proc/modules; }
 run "modprobe watchpoint writer=random" -- modprobe watchpoint writer=random period_ms=5
 loaded trampolines
 ok $? "modprobe loaded trampolines.ko first, by the symbol dependency"
+align=$(cat /sys/module/trampolines/parameters/align)
+[ $((align % 4096)) -eq 0 ]
+ok $? "trampolines[] is aligned to $align bytes (a page at least)"
 sleep 3
 echo stop >"$D/writer"
 w=$(get writes)
@@ -36,6 +39,21 @@ ok $? "dmesg: 'trampolines value is changed'"
 dmesg | grep -q "Dump stack from watchpoint_handler"
 ok $? "dmesg: the default callback dumped the stack"
 run "rmmod watchpoint while nothing writes" -- rmmod watchpoint
+
+# sweep: from the last entry down; watching trampolines[1020] catches the 4th
+run "modprobe watchpoint writer=sweep offset=8160" -- \
+	modprobe watchpoint writer=sweep period_ms=2 offset=8160 dump_stack=0
+sleep 1
+echo stop >"$D/writer"
+w=$(get writes)
+[ "$w" -ge 4 ]
+ok $? "the sweep made $w writes"
+[ "$(get writes_watched)" -ge 1 ]
+ok $? "the sweep reached the watched entry"
+num_is "$(get hits)" "$(get writes_watched)" "hits == sweep writes to the watched entry"
+dmesg | grep -q "1023th entry in trampolines" && dmesg | grep -q "1020th entry in trampolines"
+ok $? "dmesg: the sweep logged entries 1023 down to 1020"
+rmmod watchpoint
 
 # --- another symbol: wpw_test_target; neighbours are not caught --------------
 modprobe wpw_testwriter
