@@ -100,6 +100,7 @@ struct watchpoint_stats {
 	u64 violations;
 	u64 allowed;
 	u64 new_unknown;
+	u64 blind_windows;	/* arm64: LL/SC retries run unwatched */
 	unsigned int cpus_watched;
 	unsigned int cpus_missed;
 };

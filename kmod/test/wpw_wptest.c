@@ -14,7 +14,9 @@
  *               wpw_rogue_write(), a function no allow-list names
  *   rogue_release  "IDX VALUE": one smp_store_release() (arm64: STLR, a store
  *               watchpoint.ko does not decode) from wpw_rogue_write_release()
- *   rogue_writes  writes done by both
+ *   rogue_atomic  "IDX VALUE": one atomic64_add() (arm64 without LSE: an
+ *               LDXR/STXR loop) from wpw_rogue_write_atomic()
+ *   rogue_writes  writes done by the three
  *   consumer    what the callback saw: hits, last pid, comm, cpu, old, new
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -86,7 +88,16 @@ noinline void wpw_rogue_write_release(u64 *where, u64 value)
 }
 EXPORT_SYMBOL_GPL(wpw_rogue_write_release);
 
-static ssize_t rogue_do(const char __user *ubuf, size_t count, bool release)
+noinline void wpw_rogue_write_atomic(u64 *where, u64 value)
+{
+	atomic64_add(value, (atomic64_t *)where);
+	atomic64_inc(&rogue_writes);
+}
+EXPORT_SYMBOL_GPL(wpw_rogue_write_atomic);
+
+enum { ROGUE_PLAIN, ROGUE_RELEASE, ROGUE_ATOMIC };
+
+static ssize_t rogue_do(const char __user *ubuf, size_t count, int how)
 {
 	unsigned long long i, value, n = 1, k;
 	char buf[96];
@@ -100,8 +111,10 @@ static ssize_t rogue_do(const char __user *ubuf, size_t count, bool release)
 	    i >= TRAMPOLINE_LEN || !n || n > 1000000)
 		return -EINVAL;
 	for (k = 0; k < n; k++) {
-		if (release)
+		if (how == ROGUE_RELEASE)
 			wpw_rogue_write_release(&trampolines[i], value + k);
+		else if (how == ROGUE_ATOMIC)
+			wpw_rogue_write_atomic(&trampolines[i], value);
 		else
 			wpw_rogue_write(&trampolines[i], value + k);
 	}
@@ -111,14 +124,26 @@ static ssize_t rogue_do(const char __user *ubuf, size_t count, bool release)
 static ssize_t rogue_write(struct file *file, const char __user *ubuf,
 			   size_t count, loff_t *ppos)
 {
-	return rogue_do(ubuf, count, false);
+	return rogue_do(ubuf, count, ROGUE_PLAIN);
 }
 
 static ssize_t rogue_release_write(struct file *file, const char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	return rogue_do(ubuf, count, true);
+	return rogue_do(ubuf, count, ROGUE_RELEASE);
 }
+
+static ssize_t rogue_atomic_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	return rogue_do(ubuf, count, ROGUE_ATOMIC);
+}
+
+static const struct file_operations rogue_atomic_fops = {
+	.owner = THIS_MODULE,
+	.write = rogue_atomic_write,
+	.llseek = noop_llseek,
+};
 
 static const struct file_operations rogue_release_fops = {
 	.owner = THIS_MODULE,
@@ -185,6 +210,8 @@ static int __init wpw_wptest_init(void)
 	debugfs_create_file("rogue", 0200, dir, NULL, &rogue_fops);
 	debugfs_create_file("rogue_release", 0200, dir, NULL,
 			    &rogue_release_fops);
+	debugfs_create_file("rogue_atomic", 0200, dir, NULL,
+			    &rogue_atomic_fops);
 	debugfs_create_file_unsafe("rogue_writes", 0444, dir, NULL,
 				   &rogue_writes_fops);
 	debugfs_create_file("consumer", 0444, dir, NULL, &consumer_fops);

@@ -36,6 +36,8 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/irq_work.h>
+#include <linux/hrtimer.h>
 #include <asm/unaligned.h>
 #ifdef CONFIG_X86
 #include <asm/unwind.h>
@@ -122,6 +124,7 @@ struct watchpoint_region {
 	struct list_head callbacks;	/* RCU */
 	struct wp_allow allow[WP_MAX_ALLOW];
 	atomic64_t hits, violations, allowed, new_unknown, last_skipped;
+	atomic64_t blind;		/* arm64: LL/SC blind windows */
 	u64 shadow;			/* x86: value after the last write */
 	raw_spinlock_t last_lock;
 	struct wp_last last, last_violation;
@@ -168,6 +171,293 @@ struct wp_retrap {
 	struct task_struct *task;
 };
 static DEFINE_PER_CPU(struct wp_retrap, wp_retrap);
+
+/*
+ * A store-exclusive (STXR) that traps can never succeed: the exception
+ * return clears the exclusive monitor, the LDXR/STXR loop retries and traps
+ * again, forever. So its slot is switched off on this CPU for one short
+ * window (the retry runs unwatched) and switched on again by a timer.
+ */
+#define WP_BLIND_NS	(500 * NSEC_PER_USEC)
+
+struct wp_rearm {
+	struct irq_work work;
+	struct hrtimer timer;
+	struct perf_event *bp;	/* slot switched off for this event */
+	int slot;
+};
+static DEFINE_PER_CPU(struct wp_rearm, wp_rearm);
+
+/* DBGWVR<n>_EL1 / DBGWCR<n>_EL1 by number (the register is in the opcode). */
+static u64 wp_wvr_read(int n)
+{
+	u64 v = 0;
+
+	switch (n) {
+	case 0:
+		AARCH64_DBG_READ(0, wvr, v);
+		break;
+	case 1:
+		AARCH64_DBG_READ(1, wvr, v);
+		break;
+	case 2:
+		AARCH64_DBG_READ(2, wvr, v);
+		break;
+	case 3:
+		AARCH64_DBG_READ(3, wvr, v);
+		break;
+	case 4:
+		AARCH64_DBG_READ(4, wvr, v);
+		break;
+	case 5:
+		AARCH64_DBG_READ(5, wvr, v);
+		break;
+	case 6:
+		AARCH64_DBG_READ(6, wvr, v);
+		break;
+	case 7:
+		AARCH64_DBG_READ(7, wvr, v);
+		break;
+	case 8:
+		AARCH64_DBG_READ(8, wvr, v);
+		break;
+	case 9:
+		AARCH64_DBG_READ(9, wvr, v);
+		break;
+	case 10:
+		AARCH64_DBG_READ(10, wvr, v);
+		break;
+	case 11:
+		AARCH64_DBG_READ(11, wvr, v);
+		break;
+	case 12:
+		AARCH64_DBG_READ(12, wvr, v);
+		break;
+	case 13:
+		AARCH64_DBG_READ(13, wvr, v);
+		break;
+	case 14:
+		AARCH64_DBG_READ(14, wvr, v);
+		break;
+	case 15:
+		AARCH64_DBG_READ(15, wvr, v);
+		break;
+	}
+	return v;
+}
+
+static u64 wp_wcr_read(int n)
+{
+	u64 v = 0;
+
+	switch (n) {
+	case 0:
+		AARCH64_DBG_READ(0, wcr, v);
+		break;
+	case 1:
+		AARCH64_DBG_READ(1, wcr, v);
+		break;
+	case 2:
+		AARCH64_DBG_READ(2, wcr, v);
+		break;
+	case 3:
+		AARCH64_DBG_READ(3, wcr, v);
+		break;
+	case 4:
+		AARCH64_DBG_READ(4, wcr, v);
+		break;
+	case 5:
+		AARCH64_DBG_READ(5, wcr, v);
+		break;
+	case 6:
+		AARCH64_DBG_READ(6, wcr, v);
+		break;
+	case 7:
+		AARCH64_DBG_READ(7, wcr, v);
+		break;
+	case 8:
+		AARCH64_DBG_READ(8, wcr, v);
+		break;
+	case 9:
+		AARCH64_DBG_READ(9, wcr, v);
+		break;
+	case 10:
+		AARCH64_DBG_READ(10, wcr, v);
+		break;
+	case 11:
+		AARCH64_DBG_READ(11, wcr, v);
+		break;
+	case 12:
+		AARCH64_DBG_READ(12, wcr, v);
+		break;
+	case 13:
+		AARCH64_DBG_READ(13, wcr, v);
+		break;
+	case 14:
+		AARCH64_DBG_READ(14, wcr, v);
+		break;
+	case 15:
+		AARCH64_DBG_READ(15, wcr, v);
+		break;
+	}
+	return v;
+}
+
+static void wp_wcr_write(int n, u64 v)
+{
+	switch (n) {
+	case 0:
+		AARCH64_DBG_WRITE(0, wcr, v);
+		break;
+	case 1:
+		AARCH64_DBG_WRITE(1, wcr, v);
+		break;
+	case 2:
+		AARCH64_DBG_WRITE(2, wcr, v);
+		break;
+	case 3:
+		AARCH64_DBG_WRITE(3, wcr, v);
+		break;
+	case 4:
+		AARCH64_DBG_WRITE(4, wcr, v);
+		break;
+	case 5:
+		AARCH64_DBG_WRITE(5, wcr, v);
+		break;
+	case 6:
+		AARCH64_DBG_WRITE(6, wcr, v);
+		break;
+	case 7:
+		AARCH64_DBG_WRITE(7, wcr, v);
+		break;
+	case 8:
+		AARCH64_DBG_WRITE(8, wcr, v);
+		break;
+	case 9:
+		AARCH64_DBG_WRITE(9, wcr, v);
+		break;
+	case 10:
+		AARCH64_DBG_WRITE(10, wcr, v);
+		break;
+	case 11:
+		AARCH64_DBG_WRITE(11, wcr, v);
+		break;
+	case 12:
+		AARCH64_DBG_WRITE(12, wcr, v);
+		break;
+	case 13:
+		AARCH64_DBG_WRITE(13, wcr, v);
+		break;
+	case 14:
+		AARCH64_DBG_WRITE(14, wcr, v);
+		break;
+	case 15:
+		AARCH64_DBG_WRITE(15, wcr, v);
+		break;
+	}
+	isb();
+}
+
+/* This CPU's watchpoint register that holds @bp, or -1. */
+static int wp_find_slot(struct perf_event *bp)
+{
+	struct arch_hw_breakpoint *info = counter_arch_bp(bp);
+	int n, nr = 1 + ((read_sysreg(id_aa64dfr0_el1) >> 20) & 0xf);
+	u64 wcr;
+
+	for (n = 0; n < nr && n < 16; n++) {
+		wcr = wp_wcr_read(n);
+		if ((wcr & 1) && wp_wvr_read(n) == info->address &&
+		    ((wcr >> 5) & 0xff) == info->ctrl.len)
+			return n;
+	}
+	return -1;
+}
+
+static enum hrtimer_restart wp_rearm_timer(struct hrtimer *t)
+{
+	struct wp_rearm *ra = container_of(t, struct wp_rearm, timer);
+	struct perf_event *bp = READ_ONCE(ra->bp);
+
+	if (bp && wp_wvr_read(ra->slot) == counter_arch_bp(bp)->address)
+		wp_wcr_write(ra->slot, wp_wcr_read(ra->slot) | 1);
+	WRITE_ONCE(ra->bp, NULL);
+	return HRTIMER_NORESTART;
+}
+
+static void wp_rearm_work(struct irq_work *w)
+{
+	struct wp_rearm *ra = container_of(w, struct wp_rearm, work);
+
+	hrtimer_start(&ra->timer, ns_to_ktime(WP_BLIND_NS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/* Called on the CPU itself before its event of @bp goes away. */
+static void wp_rearm_cancel(unsigned int cpu, struct perf_event *bp)
+{
+	struct wp_rearm *ra = per_cpu_ptr(&wp_rearm, cpu);
+
+	if (READ_ONCE(ra->bp) != bp)
+		return;
+	irq_work_sync(&ra->work);
+	hrtimer_cancel(&ra->timer);
+	WRITE_ONCE(ra->bp, NULL);
+}
+
+static void wp_rearm_init(void)
+{
+	struct wp_rearm *ra;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		ra = per_cpu_ptr(&wp_rearm, cpu);
+		init_irq_work(&ra->work, wp_rearm_work);
+		hrtimer_init(&ra->timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_PINNED_HARD);
+		ra->timer.function = wp_rearm_timer;
+	}
+}
+
+static void wp_rearm_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		irq_work_sync(&per_cpu_ptr(&wp_rearm, cpu)->work);
+		hrtimer_cancel(&per_cpu_ptr(&wp_rearm, cpu)->timer);
+	}
+}
+
+static bool wp_is_store_exclusive(struct pt_regs *regs)
+{
+	u32 insn;
+
+	if (copy_from_kernel_nofault(&insn, (void *)regs->pc, sizeof(insn)))
+		return false;
+	insn = le32_to_cpu((__force __le32)insn);
+	/* STXR, STLXR, STXP, STLXP (any size) */
+	return (insn & 0x3fc00000) == 0x08000000;
+}
+
+/* Switch the slot off for WP_BLIND_NS; false if that cannot be done. */
+static bool wp_blind_window(struct watchpoint_region *r, struct perf_event *bp)
+{
+	struct wp_rearm *ra = this_cpu_ptr(&wp_rearm);
+	int slot;
+
+	if (READ_ONCE(ra->bp))
+		return false;
+	slot = wp_find_slot(bp);
+	if (slot < 0)
+		return false;
+	wp_wcr_write(slot, wp_wcr_read(slot) & ~1ULL);
+	ra->slot = slot;
+	WRITE_ONCE(ra->bp, bp);
+	irq_work_queue(&ra->work);
+	atomic64_inc(&r->blind);
+	return true;
+}
 
 static u64 wp_xreg(struct pt_regs *regs, u32 n, bool sp)
 {
@@ -345,6 +635,9 @@ static bool wp_arch_hit(struct watchpoint_region *r, struct perf_event *bp,
 	}
 	hit->new_val = hit->old_val;
 	hit->flags |= WATCHPOINT_HIT_NEW_UNKNOWN;
+	/* an LDXR/STXR loop: let its retry run unwatched (no step needed) */
+	if (wp_is_store_exclusive(regs) && wp_blind_window(r, bp))
+		return true;
 	if (stepping)		/* the kernel steps this trap already */
 		return true;
 	/* not emulated: let the kernel step it on the re-trap */
@@ -375,6 +668,18 @@ static bool wp_arch_hit(struct watchpoint_region *r, struct perf_event *bp,
 	hit->new_val = wp_read(r->addr, r->len);
 	hit->old_val = xchg(&r->shadow, hit->new_val);
 	return true;
+}
+
+static void wp_rearm_cancel(unsigned int cpu, struct perf_event *bp)
+{
+}
+
+static void wp_rearm_init(void)
+{
+}
+
+static void wp_rearm_exit(void)
+{
 }
 
 /* ip is the instruction after the write: step back into the writer. */
@@ -563,8 +868,10 @@ static int wp_cpu_offline(unsigned int cpu, struct hlist_node *node)
 	r = hlist_entry(node, struct watchpoint_region, cpuhp);
 	cpumask_clear_cpu(cpu, &r->cpus);
 	ev = xchg(per_cpu_ptr(r->events, cpu), NULL);
-	if (ev)
+	if (ev) {
+		wp_rearm_cancel(cpu, ev);
 		perf_event_release_kernel(ev);
+	}
 	return 0;
 }
 
@@ -827,6 +1134,7 @@ void watchpoint_region_stats(struct watchpoint_region *r,
 	st->violations = atomic64_read(&r->violations);
 	st->allowed = atomic64_read(&r->allowed);
 	st->new_unknown = atomic64_read(&r->new_unknown);
+	st->blind_windows = atomic64_read(&r->blind);
 	st->cpus_watched = cpumask_weight(&r->cpus);
 	st->cpus_missed = atomic_read(&r->cpus_missed);
 }
@@ -1139,6 +1447,7 @@ static void wp_debugfs_init(void)
 	wp_debugfs_counter("violations", &target->violations);
 	wp_debugfs_counter("allowed", &target->allowed);
 	wp_debugfs_counter("new_unknown", &target->new_unknown);
+	wp_debugfs_counter("blind_windows", &target->blind);
 	wp_debugfs_counter("callbacks", &callbacks);
 	wp_debugfs_counter("writes", &writer_writes);
 	wp_debugfs_counter("writes_watched", &writer_writes_watched);
@@ -1227,6 +1536,7 @@ static int __init watchpoint_init(void)
 	err = wp_find_step_handler();
 	if (err)
 		return err;
+	wp_rearm_init();
 	err = cpuhp_setup_state_multi(CPUHP_AP_ONLINE_DYN, "wpwatch/watchpoint:online",
 				      wp_cpu_online, wp_cpu_offline);
 	if (err < 0) {
@@ -1297,6 +1607,7 @@ static void __exit watchpoint_exit(void)
 	watchpoint_region_put(target);
 	__symbol_put(ksym_name);
 	cpuhp_remove_multi_state(wp_hp_state);
+	wp_rearm_exit();
 	pr_info("Watchpoint for %s removed: %llu hits, %llu violations, %llu allowed\n",
 		ksym_name, st.hits, st.violations, st.allowed);
 }

@@ -123,6 +123,18 @@ if [ "$ARCH" = arm64 ]; then
 else
 	is "$(field last old)/$(field last new)" 0x77/0x78 "x86: old/new of a release store"
 fi
+
+# an atomic add (arm64 without LSE: an LDXR/STXR loop) completes; no livelock
+h=$(get hits)
+r=$(cat $T/rogue_writes)
+echo "0 5 3" >"$T/rogue_atomic"
+num_is "$(cat $T/rogue_writes)" "$((r + 3))" "3 atomic adds to the watched entry completed"
+if [ "$ARCH" = arm64 ]; then
+	[ "$(get hits)" -gt "$h" ] && [ "$(get blind_windows)" -ge 1 ]
+	ok $? "arm64: caught ($(($(get hits) - h)) hits), the retries ran in $(get blind_windows) blind window(s)"
+else
+	num_is "$(get hits)" "$((h + 3))" "x86: one hit per atomic add"
+fi
 run "rmmod wpw_wptest watchpoint" -- rmmod wpw_wptest watchpoint
 
 # --- CPU hotplug: a re-onlined CPU is watched ----------------------------------
