@@ -18,6 +18,8 @@
  *               LDXR/STXR loop) from wpw_rogue_write_atomic()
  *   rogue_writes  writes done by the three
  *   consumer    what the callback saw: hits, last pid, comm, cpu, old, new
+ *   allow_task  "PID" allow-lists that task on the consumed region, "-PID"
+ *               removes it (needs consume=1)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -145,6 +147,30 @@ static const struct file_operations rogue_atomic_fops = {
 	.llseek = noop_llseek,
 };
 
+static ssize_t allow_task_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	int pid, err;
+
+	err = kstrtoint_from_user(ubuf, count, 10, &pid);
+	if (err)
+		return err;
+	if (!region || !pid)
+		return -EINVAL;
+	if (pid < 0) {
+		watchpoint_disallow_task(region, -pid);
+		return count;
+	}
+	err = watchpoint_allow_task(region, pid);
+	return err ? err : count;
+}
+
+static const struct file_operations allow_task_fops = {
+	.owner = THIS_MODULE,
+	.write = allow_task_write,
+	.llseek = noop_llseek,
+};
+
 static const struct file_operations rogue_release_fops = {
 	.owner = THIS_MODULE,
 	.write = rogue_release_write,
@@ -215,6 +241,7 @@ static int __init wpw_wptest_init(void)
 	debugfs_create_file_unsafe("rogue_writes", 0444, dir, NULL,
 				   &rogue_writes_fops);
 	debugfs_create_file("consumer", 0444, dir, NULL, &consumer_fops);
+	debugfs_create_file("allow_task", 0200, dir, NULL, &allow_task_fops);
 	return 0;
 
 err_put_extra:

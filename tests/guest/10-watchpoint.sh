@@ -4,6 +4,7 @@
 # hotplug, every bad input's errno and log line, and 100 load/unload cycles
 # with the writer running (no debug register leaks). See docs/watchpoint.md.
 # arches: x86_64 arm64
+# kernel: stock
 # timeout: 300
 # cpus: 2
 . "$(dirname "$0")/lib.sh"
@@ -123,6 +124,17 @@ if [ "$ARCH" = arm64 ]; then
 else
 	is "$(field last old)/$(field last new)" 0x77/0x78 "x86: old/new of a release store"
 fi
+
+# allow-list by task: this shell's writes become allowed, then violations again
+v=$(get violations) a=$(get allowed)
+echo $$ >"$T/allow_task"
+grep -q "^task $$\$" "$D/allow"
+ok $? "allow list names task $$"
+echo "0 0x5 2" >"$T/rogue"
+is "$(get allowed)/$(get violations)" "$((a + 2))/$v" "an allow-listed task's writes are allowed"
+echo "-$$" >"$T/allow_task"
+echo "0 0x6 1" >"$T/rogue"
+is "$(get allowed)/$(get violations)" "$((a + 2))/$((v + 1))" "removed from the list: a violation again"
 
 # an atomic add (arm64 without LSE: an LDXR/STXR loop) completes; no livelock
 h=$(get hits)
