@@ -164,11 +164,16 @@ struct wp_store {
 	u64 wb_val;
 };
 
-/* Set when a hit is left to the kernel's single-step (see wp_arch_hit). */
+/*
+ * Set when a hit is left to the kernel's single-step (see wp_arch_hit): the
+ * instruction has not run yet, so a trap with the same event, pc, task and
+ * registers is that instruction again, not a new access.
+ */
 struct wp_retrap {
 	struct perf_event *bp;
 	unsigned long pc;
 	struct task_struct *task;
+	u64 sig;
 };
 static DEFINE_PER_CPU(struct wp_retrap, wp_retrap);
 
@@ -459,6 +464,17 @@ static bool wp_blind_window(struct watchpoint_region *r, struct perf_event *bp)
 	return true;
 }
 
+/* A fingerprint of the trapped state (an FNV-1a over the registers). */
+static u64 wp_regs_sig(struct pt_regs *regs)
+{
+	u64 h = 0xcbf29ce484222325ULL ^ regs->sp ^ regs->pstate;
+	int i;
+
+	for (i = 0; i < 31; i++)
+		h = (h ^ regs->regs[i]) * 0x100000001b3ULL;
+	return h;
+}
+
 static u64 wp_xreg(struct pt_regs *regs, u32 n, bool sp)
 {
 	if (n == 31)
@@ -602,15 +618,21 @@ static bool wp_arch_hit(struct watchpoint_region *r, struct perf_event *bp,
 	struct wp_retrap *rt = this_cpu_ptr(&wp_retrap);
 	struct wp_store st;
 	bool stepping = READ_ONCE(bp->orig_overflow_handler) != NULL;
+	u64 sig = wp_regs_sig(regs);
 
-	if (stepping) {
-		WRITE_ONCE(bp->orig_overflow_handler, NULL);
-		if (rt->bp == bp && rt->pc == regs->pc && rt->task == current) {
-			/* the kernel steps this one now; already counted */
-			rt->bp = NULL;
-			return false;
-		}
+	if (rt->bp == bp && rt->pc == regs->pc && rt->task == current &&
+	    rt->sig == sig) {
+		/*
+		 * Already counted. Stepping: the kernel steps it now. Not
+		 * stepping (an interrupt took the step and the kernel switched
+		 * the watchpoints back on): ask for the step again.
+		 */
+		WRITE_ONCE(bp->orig_overflow_handler,
+			   stepping ? NULL : wp_step_handler);
+		return false;
 	}
+	if (stepping)
+		WRITE_ONCE(bp->orig_overflow_handler, NULL);
 	rt->bp = NULL;
 
 	hit->addr = counter_arch_bp(bp)->trigger;
@@ -638,13 +660,17 @@ static bool wp_arch_hit(struct watchpoint_region *r, struct perf_event *bp,
 	/* an LDXR/STXR loop: let its retry run unwatched (no step needed) */
 	if (wp_is_store_exclusive(regs) && wp_blind_window(r, bp))
 		return true;
-	if (stepping)		/* the kernel steps this trap already */
-		return true;
-	/* not emulated: let the kernel step it on the re-trap */
+	/*
+	 * Not emulated: the kernel steps it, now if this trap was already
+	 * marked for stepping, else on the re-trap. Either way a re-trap of
+	 * it is recognised and not counted again.
+	 */
 	rt->bp = bp;
 	rt->pc = regs->pc;
 	rt->task = current;
-	WRITE_ONCE(bp->orig_overflow_handler, wp_step_handler);
+	rt->sig = sig;
+	if (!stepping)
+		WRITE_ONCE(bp->orig_overflow_handler, wp_step_handler);
 	return true;
 }
 
