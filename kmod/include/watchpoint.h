@@ -66,8 +66,8 @@ struct watchpoint_callback {
 /*
  * Get (create or share) the region [addr, addr + len), or with mask != 0
  * (arm64 only) [addr, addr + 2^mask). Returns an ERR_PTR on failure and logs
- * one line saying why: -EINVAL bad len/type/alignment, -ERANGE mask out of
- * 3..31, -EOPNOTSUPP mask or type not supported here, -ENOSPC no free debug
+ * one line saying why: -EINVAL bad len/type/alignment or mask out of 3..31,
+ * -EOPNOTSUPP mask or type not supported here, -ENOSPC no free debug
  * register on some CPU.
  */
 struct watchpoint_region *watchpoint_region_get(unsigned long addr,

@@ -915,7 +915,7 @@ static int wp_check(unsigned long addr, unsigned int len, unsigned int type,
 		if (mask < 3 || mask > 31) {
 			pr_err("mask=%u is out of range: use 3..31 (watch 2^mask bytes)\n",
 			       mask);
-			return -ERANGE;
+			return -EINVAL;
 		}
 		*size = 1UL << mask;
 	} else {

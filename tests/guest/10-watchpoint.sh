@@ -199,8 +199,8 @@ bad "period_ms=0" "Invalid argument" "period_ms=0 is out of range" period_ms=0
 if [ "$ARCH" = arm64 ]; then
 	bad "mask=12 on a stock kernel" "Operation not supported" \
 		"this kernel has no arm64 watchpoint MASK support; boot the patched kernel, see docs/watchpoint-mask.md" mask=12
-	bad "mask=2" "Numerical result out of range" "mask=2 is out of range: use 3..31" mask=2
-	bad "mask=32" "Numerical result out of range" "mask=32 is out of range: use 3..31" mask=32
+	bad "mask=2" "Invalid argument" "mask=2 is out of range: use 3..31" mask=2
+	bad "mask=32" "Invalid argument" "mask=32 is out of range: use 3..31" mask=32
 	run "type=r (read-only) loads on arm64" -- modprobe watchpoint type=r
 	is "$(field target type)" r "target type r"
 	rmmod watchpoint
