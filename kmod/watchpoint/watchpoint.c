@@ -1624,8 +1624,9 @@ static void __exit watchpoint_exit(void)
 {
 	struct watchpoint_stats st;
 
-	wp_writer_stop();
+	/* debugfs first: its writer file could start the writer again */
 	debugfs_remove_recursive(wp_dir);
+	wp_writer_stop();
 	if (allow_writer)
 		watchpoint_disallow_function(target, tl_writer_store);
 	watchpoint_callback_del(target, &wp_default_cb);
