@@ -240,6 +240,30 @@ while [ $i -lt 100 ]; do
 	i=$((i + 1))
 done
 num_is "$fails" 0 "100 load/unload cycles with the writer running"
+
+# load/unload while another task writes the watched variable without pause
+modprobe wpw_testwriter
+dmesg -c >/dev/null
+rm -f /tmp/wp-stop
+sh -c "while [ ! -e /tmp/wp-stop ]; do echo '0 1 1000' >$W/write || exit 1; done" &
+bg=$!
+fails=0
+i=0
+while [ $i -lt 30 ]; do
+	modprobe watchpoint ksym=wpw_test_target dump_stack=0 || fails=$((fails + 1))
+	sleep 0.1
+	rmmod watchpoint || fails=$((fails + 1))
+	i=$((i + 1))
+done
+touch /tmp/wp-stop
+wait $bg
+ok $? "the busy writer ran throughout and stopped cleanly"
+num_is "$fails" 0 "30 load/unload cycles while hits are in flight"
+inflight=$(dmesg | sed -n 's/.*Watchpoint for wpw_test_target removed: \([0-9]*\) hits.*/\1/p' |
+	awk '$1 > 0 { n++ } END { print n + 0 }')
+[ "$inflight" -ge 15 ]
+ok $? "$inflight of the 30 watchers were unloaded while catching writes"
+rmmod wpw_testwriter
 modprobe wpw_wphog
 num_is "$(cat /sys/module/wpw_wphog/parameters/hogged)" "$slots" "every slot is free again"
 rmmod wpw_wphog
