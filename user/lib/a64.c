@@ -17,7 +17,8 @@ static int64_t sext(uint64_t v, unsigned int bits)
 {
 	uint64_t m = 1ULL << (bits - 1);
 
-	v &= (1ULL << bits) - 1;
+	if (bits < 64)
+		v &= (1ULL << bits) - 1;
 	return (int64_t)((v ^ m) - m);
 }
 
