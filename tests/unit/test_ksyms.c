@@ -126,6 +126,36 @@ static void test_hidden(void **state)
 	assert_false(ksyms__has_data(ks));
 	assert_null(ksyms__map_addr(ks, 0x10));
 	ksyms__free(ks);
+	{
+		/* functions only, but for a linker-made data symbol: no KALLSYMS_ALL */
+		static const char fonly[] = "ffffffff81000000 T _stext\n"
+			"ffffffff81000010 t a\nffffffff81000020 t b\nffffffff81000030 t c\n"
+			"ffffffff81000040 t d\nffffffff81000050 t e\nffffffff81000060 t f\n"
+			"ffffffff81000070 t g\nffffffff81000080 t h\nffffffff81000090 t i\n"
+			"ffffffff810000a0 t j\nffffffff810000b0 t k\nffffffff810000c0 t l\n"
+			"ffffffff810000d0 t m\nffffffff810000e0 t n\nffffffff810000f0 t o\n"
+			"ffffffff81000100 t p\nffffffff81000110 t q\nffffffff81000120 t r\n"
+			"ffffffff81000130 t s\nffffffff81000140 t t\nffffffff81000150 t u\n"
+			"ffffffff81000160 t v\nffffffff81000170 t w\nffffffff81000180 t x\n"
+			"ffffffff81000190 t y\nffffffff810001a0 t z\nffffffff810001b0 t aa\n"
+			"ffffffff810001c0 t bb\nffffffff810001d0 t cc\nffffffff810001e0 t dd\n"
+			"ffffffff810001f0 t ee\nffffffff81000200 t ff\nffffffff81000210 t gg\n"
+			"ffffffff81000220 t hh\nffffffff81000230 t ii\nffffffff81000240 t jj\n"
+			"ffffffff81000250 t kk\nffffffff81000260 t ll\nffffffff81000270 t mm\n"
+			"ffffffff81000280 t nn\nffffffff81000290 t oo\nffffffff810002a0 t pp\n"
+			"ffffffff810002b0 t qq\nffffffff810002c0 t rr\nffffffff810002d0 t ss\n"
+			"ffffffff810002e0 t tt\nffffffff810002f0 t uu\nffffffff81000300 t vv\n"
+			"ffffffff81000310 t ww\nffffffff82000000 B __bss_start\n"
+			"ffffffffc0001000 t $x\t[m]\n";
+
+		f = fmemopen((void *)fonly, sizeof(fonly) - 1, "r");
+		ks = ksyms__parse(f);
+		fclose(f);
+		assert_false(ksyms__has_data(ks));
+		/* mapping symbols are not names */
+		assert_int_equal(ksyms__count(ks), 51);
+	}
+	ksyms__free(ks);
 }
 
 int main(void)
