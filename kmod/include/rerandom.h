@@ -85,9 +85,11 @@ extern struct rr_module_desc __rr_module_desc;
 #define __RR_CAT(a, b) __RR_CAT_(a, b)
 #define __RR_SECOND_(a, b, ...) b
 #define __RR_SECOND(...) __RR_SECOND_(__VA_ARGS__)
-#define __RR_PROBE_void ~, 1
-/* 1 when the parameter list is exactly "void" */
-#define __RR_IS_VOID1(x, ...) __RR_SECOND(__RR_CAT(__RR_PROBE_, x), 0, ~)
+/* 1 when the parameter list (or type) is exactly "void" */
+#define __RR_EAT_void
+#define __RR_EMPTY_PROBE() ~, 1
+#define __RR_IS_EMPTY(...) __RR_SECOND(__RR_EMPTY_PROBE __VA_ARGS__ (), 0, ~)
+#define __RR_IS_VOID1(x, ...) __RR_IS_EMPTY(__RR_CAT(__RR_EAT_, x))
 #define __RR_IS_VOID(...) __RR_IS_VOID1(__VA_ARGS__, ~)
 #define __RR_IIF_0(t, f) f
 #define __RR_IIF_1(t, f) t

@@ -11,7 +11,8 @@
  *   callers  write N: N kernel threads call everything in a loop (0 stops);
  *            read: "threads N calls N errors N"
  *   sleep    write "MS COUNT": call rr_sleep_ms(MS) COUNT times
- *   fnptrs   the trampolines' addresses and the registered driver pointers
+ *   fnptrs   the registered driver pointers (the trampolines)
+ *   stack    a stack trace saved inside rr_stack's (moved) body
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,19 +25,20 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/stacktrace.h>
 #include "rerandom.h"
 
 enum {
 	RR_F_INIT, RR_F_CHECK, RR_F_A0, RR_F_A1, RR_F_A2, RR_F_A3, RR_F_A4,
 	RR_F_A5, RR_F_A6, RR_F_A7, RR_F_A8, RR_F_KCALL, RR_F_DATA,
-	RR_F_OTHER, RR_F_RECURSE, RR_F_PAIR, RR_F_SLEEP, RR_F_NR
+	RR_F_OTHER, RR_F_RECURSE, RR_F_PAIR, RR_F_SLEEP, RR_F_STACK, RR_F_NR
 };
 
 static const char *const rr_fnames[RR_F_NR] = {
 	"init_entry", "check_entry", "rr_args0", "rr_args1", "rr_args2",
 	"rr_args3", "rr_args4", "rr_args5", "rr_args6", "rr_args7",
 	"rr_args8", "rr_kernel_call", "rr_static_data", "rr_calls_other",
-	"rr_recurse", "rr_pair", "rr_sleep_ms",
+	"rr_recurse", "rr_pair", "rr_sleep_ms", "rr_stack",
 };
 
 /*
@@ -179,6 +181,16 @@ SPECIAL_FUNCTION(unsigned int, rr_sleep_ms, unsigned int ms)
 	msleep(ms);
 	RR_COUNT(RR_F_SLEEP);
 	return ms;
+}
+
+/* a stack captured inside a moved body */
+SPECIAL_FUNCTION(unsigned int, rr_stack, unsigned long *entries,
+		 unsigned int max)
+{
+	unsigned int n = stack_trace_save(entries, max, 0);
+
+	RR_COUNT(RR_F_STACK);
+	return n;
 }
 
 /* --- expected results (plain code, never moved) --------------------------- */
@@ -351,6 +363,18 @@ static int rr_calls_show(struct seq_file *sf, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(rr_calls);
 
+/* stack: the stack trace saved inside rr_stack's body, one frame a line */
+static int rr_stack_show(struct seq_file *sf, void *v)
+{
+	unsigned long entries[16];
+	unsigned int i, n = rr_stack(entries, ARRAY_SIZE(entries));
+
+	for (i = 0; i < n; i++)
+		seq_printf(sf, "%lx %pS\n", entries[i], (void *)entries[i]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rr_stack);
+
 static struct Rerandom_Driver rerandom_driver_struct;
 
 static int rr_fnptrs_show(struct seq_file *sf, void *v)
@@ -389,6 +413,7 @@ static int __init random_test_driver_init(void)
 	debugfs_create_file("callers", 0644, rr_dir, NULL, &rr_callers_fops);
 	debugfs_create_file("sleep", 0200, rr_dir, NULL, &rr_sleep_fops);
 	debugfs_create_file("fnptrs", 0444, rr_dir, NULL, &rr_fnptrs_fops);
+	debugfs_create_file("stack", 0444, rr_dir, NULL, &rr_stack_fops);
 	return 0;
 }
 

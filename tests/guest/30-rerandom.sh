@@ -41,34 +41,44 @@ is "$(awk '$1 == "init_entry" { print $2 }' $T/fnptrs)" \
 arena=$(st arena_start)
 abytes=$(st arena_bytes)
 passes0=$(st passes)
-cp $D/bodies /tmp/prev
-: >/tmp/starts
-same=0 outside=0
+: >/tmp/all
 i=0
-while [ $i -lt 100 ]; do
-	echo 1 >$D/trigger || break
-	cp $D/bodies /tmp/cur
-	# a body whose START did not change
-	same=$((same + $(awk 'NR == FNR { s[$3] = $1; next } s[$3] == $1' /tmp/prev /tmp/cur | wc -l)))
-	while read -r s e n; do
-		off=$(($(hex "$s") - $(hex "$arena")))
-		if [ $off -lt 0 ] || [ $off -ge "$abytes" ]; then
-			outside=$((outside + 1))
-		else
-			echo $((off * 8 / abytes)) >>/tmp/starts
-		fi
-	done </tmp/cur
-	mv /tmp/cur /tmp/prev
+while [ $i -le 100 ]; do
+	[ $i -gt 0 ] && { echo 1 >$D/trigger || break; }
+	sed "s/^/$i /" $D/bodies >>/tmp/all
 	i=$((i + 1))
 done
+# per pass and body: did START change, is it in the arena, which eighth
+set -- $(awk -v arena="$arena" -v abytes="$abytes" '
+	function h(x) { return ("0x" substr(x, length(x) - 11)) + 0 }
+	{
+		if ($1 > 0 && prev[$4] == $2) same++
+		prev[$4] = $2
+		if ($1 == 0) next
+		off = h($2) - h(arena)
+		if (off < 0 || off >= abytes) out++
+		else oct[int(off * 8 / abytes)] = 1
+	}
+	END { n = 0; for (k in oct) n++; print same + 0, out + 0, n }' /tmp/all)
+same=$1 outside=$2 octs=$3
 num_is "$(($(st passes) - passes0))" 100 "100 passes ran"
 num_is "$same" 0 "every body got a new address on every pass"
 num_is "$outside" 0 "every copy lies inside the arena"
-octs=$(sort -u /tmp/starts | wc -l)
 num_is "$octs" 8 "copies spread over all eighths of the arena"
 is "$(awk '{ print $1, $3 }' $D/layout | sort)" "$tramps_before" "trampoline addresses unchanged"
 is "$(cat $T/fnptrs)" "$fnptrs_before" "registered function pointers unchanged"
 num_is "$(st failures)" 0 "no failed move"
+
+# --- a stack captured inside a moved body reaches its callers -------------
+cat $T/stack >/tmp/stack
+sed 's/^/#   /' /tmp/stack
+body=$(awk '$3 == "rr_stack" { print $1 }' $D/bodies)
+first=$(awk 'NR == 1 { print $1 }' /tmp/stack)
+end=$(awk '$3 == "rr_stack" { print $2 }' $D/bodies)
+ok "$([ "$(hex "$first")" -ge "$(hex "$body")" ] && [ "$(hex "$first")" -lt "$(hex "$end")" ]; echo $?)" \
+	"the innermost frame is inside rr_stack's current copy ($body)"
+run "the trace goes on through the trampoline rr_stack to the debugfs reader" -- \
+	sh -c "sed -n '2,\$p' /tmp/stack | grep -q ' rr_stack+' && grep -q ' rr_stack_show+' /tmp/stack && grep -q ' seq_read' /tmp/stack"
 
 # --- the seed's kernel thread ---------------------------------------------
 echo 100 >/sys/module/rerandom/parameters/selftest_period
