@@ -50,7 +50,7 @@ all: kmod user
 # (owned by the rerandom feature; kmod/rerandom/Kbuild runs it on the objects
 # of re-randomizable modules)
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
-$(RRMETA): kmod/rerandom/tools/rrmeta.c
+$(RRMETA): user/rrmeta/rrmeta.c
 	$(call msg,HOSTCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -lelf

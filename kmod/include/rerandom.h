@@ -36,7 +36,7 @@ void remove_pause_list(int token);
 struct Rerandom_Driver {
 	const char *name;
 	void (*init_entry)(void);
-	int (*check_entry)(int, char *, time64_t);
+	int (*check_entry)(int a, char *c, time64_t time);
 };
 
 void register_rerandom_driver(const struct Rerandom_Driver *drv);
@@ -87,8 +87,8 @@ extern struct rr_module_desc __rr_module_desc;
 #define __RR_SECOND(...) __RR_SECOND_(__VA_ARGS__)
 /* 1 when the parameter list (or type) is exactly "void" */
 #define __RR_EAT_void
-#define __RR_EMPTY_PROBE() ~, 1
-#define __RR_IS_EMPTY(...) __RR_SECOND(__RR_EMPTY_PROBE __VA_ARGS__ (), 0, ~)
+#define __RR_EMPTY_PROBE() struct __rr_chk, 1
+#define __RR_IS_EMPTY(...) __RR_SECOND(__RR_EMPTY_PROBE __VA_ARGS__(), 0, ~)
 #define __RR_IS_VOID1(x, ...) __RR_IS_EMPTY(__RR_CAT(__RR_EAT_, x))
 #define __RR_IS_VOID(...) __RR_IS_VOID1(__VA_ARGS__, ~)
 #define __RR_IIF_0(t, f) f
@@ -101,29 +101,32 @@ extern struct rr_module_desc __rr_module_desc;
 #define __RR_NARGS(...) \
 	__RR_IIF(__RR_IS_VOID(__VA_ARGS__))(0, __RR_NARG(__VA_ARGS__))
 
-/* Every parameter must fit one register: one static assertion each. */
+/*
+ * Every parameter must fit one register: one static assertion each. (Each
+ * expansion starts with a harmless "struct __rr_chk" declaration.)
+ */
 #define __RR_CHK(fn, d) \
 	_Static_assert(sizeof(struct { d; }) <= 8, "SPECIAL_FUNCTION " #fn \
-		": parameter '" #d "' does not fit one register (passed on the stack or in two registers): not supported");
-#define __RR_FE_0(fn, ...)
-#define __RR_FE_1(fn, d) __RR_CHK(fn, d)
-#define __RR_FE_2(fn, d, ...) __RR_CHK(fn, d) __RR_FE_1(fn, __VA_ARGS__)
-#define __RR_FE_3(fn, d, ...) __RR_CHK(fn, d) __RR_FE_2(fn, __VA_ARGS__)
-#define __RR_FE_4(fn, d, ...) __RR_CHK(fn, d) __RR_FE_3(fn, __VA_ARGS__)
-#define __RR_FE_5(fn, d, ...) __RR_CHK(fn, d) __RR_FE_4(fn, __VA_ARGS__)
-#define __RR_FE_6(fn, d, ...) __RR_CHK(fn, d) __RR_FE_5(fn, __VA_ARGS__)
-#define __RR_FE_7(fn, d, ...) __RR_CHK(fn, d) __RR_FE_6(fn, __VA_ARGS__)
-#define __RR_FE_8(fn, d, ...) __RR_CHK(fn, d) __RR_FE_7(fn, __VA_ARGS__)
-#define __RR_FE_9(fn, ...)
-#define __RR_FE_10(fn, ...)
-#define __RR_FE_11(fn, ...)
-#define __RR_FE_12(fn, ...)
+		": parameter '" #d "' does not fit one register (passed on the stack or in two registers): not supported")
+#define __RR_FE_0(fn, ...) struct __rr_chk
+#define __RR_FE_1(fn, d) struct __rr_chk; __RR_CHK(fn, d)
+#define __RR_FE_2(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_1(fn, __VA_ARGS__)
+#define __RR_FE_3(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_2(fn, __VA_ARGS__)
+#define __RR_FE_4(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_3(fn, __VA_ARGS__)
+#define __RR_FE_5(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_4(fn, __VA_ARGS__)
+#define __RR_FE_6(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_5(fn, __VA_ARGS__)
+#define __RR_FE_7(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_6(fn, __VA_ARGS__)
+#define __RR_FE_8(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_7(fn, __VA_ARGS__)
+#define __RR_FE_9(fn, ...) struct __rr_chk
+#define __RR_FE_10(fn, ...) struct __rr_chk
+#define __RR_FE_11(fn, ...) struct __rr_chk
+#define __RR_FE_12(fn, ...) struct __rr_chk
 #define __RR_CHECK_ARGS(fn, ...) \
 	__RR_CAT(__RR_FE_, __RR_NARGS(__VA_ARGS__))(fn, __VA_ARGS__)
 
 #define __RR_CHECK_RET(fn, ret) \
-	__RR_IIF(__RR_IS_VOID(ret))(, _Static_assert(sizeof(ret) <= 16, \
-		"SPECIAL_FUNCTION " #fn ": return type '" #ret "' is larger than two registers (returned through memory): not supported");)
+	_Static_assert(__RR_IIF(__RR_IS_VOID(ret))(1, sizeof(ret) <= 16), \
+		"SPECIAL_FUNCTION " #fn ": return type '" #ret "' is larger than two registers (returned through memory): not supported")
 
 #if defined(CONFIG_X86_64)
 /*
@@ -234,16 +237,16 @@ extern struct rr_module_desc __rr_module_desc;
  * The body is notrace (ftrace would patch the original, not the copies) and
  * noinline; its address is taken only by the slot and by rrmeta's table.
  */
-#define SPECIAL_FUNCTION(ret, name, args...)				\
-	ret name(args);							\
-	ret name##_real(args);						\
-	_Static_assert(__RR_NARGS(args) <= __RR_MAXARGS,		\
+#define SPECIAL_FUNCTION(ret, name, ...)				\
+	ret name(__VA_ARGS__);						\
+	__typeof__(name) name##_real;					\
+	_Static_assert(__RR_NARGS(__VA_ARGS__) <= __RR_MAXARGS,		\
 		"SPECIAL_FUNCTION " #name ": more than 8 parameters (the rest would be passed on the stack): not supported"); \
-	__RR_CHECK_ARGS(name, args)					\
-	__RR_CHECK_RET(name, ret)					\
+	__RR_CHECK_ARGS(name, __VA_ARGS__);				\
+	__RR_CHECK_RET(name, ret);					\
 	void *__rr_slot_##name __section(".data.rr_slots") =		\
 		(void *)name##_real;					\
-	__RR_TRAMPOLINE_N(name, __RR_NARGS(args));			\
-	noinline notrace __used ret name##_real(args)
+	__RR_TRAMPOLINE_N(name, __RR_NARGS(__VA_ARGS__));		\
+	noinline notrace __used ret name##_real(__VA_ARGS__)
 
 #endif /* _WPWATCH_RERANDOM_H */

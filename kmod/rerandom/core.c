@@ -41,12 +41,12 @@
 #include <asm/unaligned.h>
 #include <asm/cacheflush.h>
 #include "rerandom.h"
+#include "arena.h"
 
 static unsigned int period_ms;
 static unsigned int selftest_period = 5000;
 
 /* --- the arena -------------------------------------------------------------- */
-extern char rr_arena[], rr_arena_end[];
 
 #define RR_GRAN		64
 #define RR_MAX_GRANS	(1024 * 1024 / RR_GRAN)
@@ -196,9 +196,32 @@ static struct {
 } rr_stats;
 static DEFINE_SPINLOCK(rr_stats_lock);
 
-#define for_each_body(m, b, i) \
-	list_for_each_entry(m, &rr_mods, list) \
-		for (i = 0, b = m->bodies; i < m->nbodies; i++, b++)
+/* every registered body, in registration order (rebuilt under rr_lock) */
+static struct rr_body **rr_all;
+static unsigned int rr_nall;
+
+static int rr_all_rebuild(void)
+{
+	struct rr_body **all = NULL;
+	struct rr_mod *m;
+	unsigned int n = 0, i;
+
+	list_for_each_entry(m, &rr_mods, list)
+		n += m->nbodies;
+	if (n) {
+		all = kcalloc(n, sizeof(*all), GFP_KERNEL);
+		if (!all)
+			return -ENOMEM;
+	}
+	n = 0;
+	list_for_each_entry(m, &rr_mods, list)
+		for (i = 0; i < m->nbodies; i++)
+			all[n++] = &m->bodies[i];
+	kfree(rr_all);
+	rr_all = all;
+	rr_nall = n;
+	return 0;
+}
 
 static void rr_count(u64 *what, u64 n)
 {
@@ -406,12 +429,12 @@ static void rr_retire(struct rr_body *b, unsigned long addr,
 /* --- the pass ------------------------------------------------------------- */
 noinline int rerandom_step_copy(void)
 {
-	struct rr_mod *m;
 	struct rr_body *b;
 	unsigned int i, n, try;
 	int moved = 0;
 
-	for_each_body(m, b, i) {
+	for (i = 0; i < rr_nall; i++) {
+		b = rr_all[i];
 		long g = -ENOSPC;
 
 		b->next = 0;
@@ -444,12 +467,12 @@ fail:
 
 noinline int rerandom_step_fixup(void)
 {
-	struct rr_mod *m;
 	struct rr_body *b;
 	unsigned int i, k;
 	int fixed = 0, err;
 
-	for_each_body(m, b, i) {
+	for (i = 0; i < rr_nall; i++) {
+		b = rr_all[i];
 		u8 *dst;
 		unsigned int veneer;
 
@@ -462,9 +485,8 @@ noinline int rerandom_step_fixup(void)
 				err = rr_fix_site(b, &b->d->sites[k], dst,
 						  b->next, &veneer);
 		if (err) {
-			pr_warn_ratelimited("%s: site %u not movable to %px: %d\n",
-					    b->d->name, k - 1, (void *)b->next,
-					    err);
+			pr_warn_ratelimited("%s: site %u not movable to %lx: %d\n",
+					    b->d->name, k - 1, b->next, err);
 			rr_release(b->next, b->bytes);
 			b->next = 0;
 			kfree(b->rec);
@@ -489,15 +511,16 @@ noinline int rerandom_step_fixup(void)
 
 noinline int rerandom_step_switch(void)
 {
-	struct rr_mod *m;
 	struct rr_body *b;
 	unsigned int i;
 	int n = 0;
 
-	for_each_body(m, b, i) {
+	for (i = 0; i < rr_nall; i++) {
+		b = rr_all[i];
 		if (!b->next)
 			continue;
 		b->old = b->cur;
+		/* the copy's bytes (written by fixup) before its address */
 		smp_store_release(b->d->slot, (void *)b->next);
 		b->cur = b->next;
 		b->moves++;
@@ -516,12 +539,12 @@ noinline int rerandom_step_sync(void)
 
 noinline int rerandom_step_grace(void)
 {
-	struct rr_mod *m;
 	struct rr_body *b;
 	unsigned int i;
 	int n = 0;
 
-	for_each_body(m, b, i) {
+	for (i = 0; i < rr_nall; i++) {
+		b = rr_all[i];
 		if (!b->next)
 			continue;
 		if (rr_in_arena(b->old)) {
@@ -596,8 +619,8 @@ int rerandom_register_module(struct rr_module_desc *desc)
 		b->d = d;
 		b->orig = b->cur = (unsigned long)d->body;
 		if (!d->size || READ_ONCE(*d->slot) != d->body) {
-			pr_err("%s: bad descriptor (size %u, slot %px)\n",
-			       d->name, d->size, *d->slot);
+			pr_err("%s: bad descriptor (size %u, slot %lx)\n",
+			       d->name, d->size, (unsigned long)*d->slot);
 			goto err_free;
 		}
 		b->snap = kmemdup(d->body, d->size, GFP_KERNEL);
@@ -623,6 +646,12 @@ int rerandom_register_module(struct rr_module_desc *desc)
 	}
 	mutex_lock(&rr_lock);
 	list_add_tail(&m->list, &rr_mods);
+	err = rr_all_rebuild();
+	if (err) {
+		list_del(&m->list);
+		mutex_unlock(&rr_lock);
+		goto err_free;
+	}
 	desc->core = m;
 	rr_stats.bodies += m->nbodies;
 	mutex_unlock(&rr_lock);
@@ -653,15 +682,20 @@ void rerandom_unregister_module(struct rr_module_desc *desc)
 		struct rr_body *b = &m->bodies[i];
 		struct rr_retire *r;
 
+		/* the loaded body never left: no ordering needed but the store's */
 		smp_store_release(b->d->slot, (void *)b->orig);
 		if (!rr_in_arena(b->cur))
 			continue;
 		r = kmalloc(sizeof(*r), GFP_KERNEL | __GFP_NOFAIL);
+		/* the slot store before the grace period that frees the copy */
 		smp_mb();
 		rr_retire(b, b->cur, r);
 		b->cur = b->orig;
 	}
 	list_del(&m->list);
+	/* shrinking cannot fail for long: retry rather than keep stale pointers */
+	while (rr_all_rebuild())
+		msleep(20);
 	rr_stats.bodies -= m->nbodies;
 	desc->core = NULL;
 	mutex_unlock(&rr_lock);
@@ -673,7 +707,7 @@ void rerandom_unregister_module(struct rr_module_desc *desc)
 EXPORT_SYMBOL_GPL(rerandom_unregister_module);
 
 /* --- the seed's driver hook and its kernel thread ------------------------- */
-static char default_name[] = "default_name";
+static const char default_name[] = "default_name";
 
 static void empty_func(void)
 {
@@ -737,10 +771,10 @@ static int rr_selftest_fn(void *unused)
 		mutex_lock(&rr_drv_lock);
 		rerandom_driver.init_entry();
 		ret = rerandom_driver.check_entry(11, "chifan", time);
-		pr_info_ratelimited("selftest %s: check_entry(11, \"chifan\", %lld) = %d, init_entry %px, check_entry %px\n",
+		pr_info_ratelimited("selftest %s: check_entry(11, \"chifan\", %lld) = %d, init_entry %lx, check_entry %lx\n",
 				    rerandom_driver.name, (long long)time, ret,
-				    rerandom_driver.init_entry,
-				    rerandom_driver.check_entry);
+				    (unsigned long)rerandom_driver.init_entry,
+				    (unsigned long)rerandom_driver.check_entry);
 		mutex_unlock(&rr_drv_lock);
 	}
 	return 0;
@@ -811,14 +845,15 @@ DEFINE_SHOW_ATTRIBUTE(rr_stats);
 
 static int rr_bodies_show(struct seq_file *sf, void *v)
 {
-	struct rr_mod *m;
 	struct rr_body *b;
 	unsigned int i;
 
 	mutex_lock(&rr_lock);
-	for_each_body(m, b, i)
+	for (i = 0; i < rr_nall; i++) {
+		b = rr_all[i];
 		seq_printf(sf, "%lx %lx %s\n", b->cur, b->cur + b->d->size,
 			   b->d->name);
+	}
 	mutex_unlock(&rr_lock);
 	return 0;
 }
@@ -832,11 +867,16 @@ static int rr_layout_show(struct seq_file *sf, void *v)
 	unsigned int i;
 
 	mutex_lock(&rr_lock);
-	for_each_body(m, b, i)
-		seq_printf(sf, "%s tramp %lx orig %lx size %u sites %u moves %llu module %s\n",
-			   b->d->name, (unsigned long)b->d->tramp, b->orig,
-			   b->d->size, b->d->nsites, b->moves,
-			   m->desc->owner ? module_name(m->desc->owner) : "?");
+	list_for_each_entry(m, &rr_mods, list) {
+		for (i = 0; i < m->nbodies; i++) {
+			b = &m->bodies[i];
+			seq_printf(sf, "%s tramp %lx orig %lx size %u sites %u moves %llu module %s\n",
+				   b->d->name, (unsigned long)b->d->tramp,
+				   b->orig, b->d->size, b->d->nsites, b->moves,
+				   m->desc->owner ?
+				   module_name(m->desc->owner) : "?");
+		}
+	}
 	mutex_unlock(&rr_lock);
 	return 0;
 }
@@ -939,7 +979,7 @@ static int __init rerandom_init(void)
 		goto err_pass;
 	}
 	rr_debugfs_init();
-	pr_info("arena %px, %u bytes, period_ms %u\n", rr_arena,
+	pr_info("arena %lx, %u bytes, period_ms %u\n", (unsigned long)rr_arena,
 		rr_ngran * RR_GRAN, period_ms);
 	return 0;
 

@@ -136,7 +136,7 @@ SPECIAL_FUNCTION(int, rr_kernel_call, int x)
 	int n = snprintf(buf, sizeof(buf), "rr-%d-%s", x, "chifan");
 
 	if (!x)
-		printk(KERN_INFO pr_fmt("rr_kernel_call: %s\n"), buf);
+		pr_info("rr_kernel_call: %s\n", buf);
 	RR_COUNT(RR_F_KCALL);
 	return n;
 }
