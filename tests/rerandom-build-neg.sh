@@ -46,7 +46,14 @@ SPECIAL_FUNCTION(int, bad_uaccess, int __user *p)
 {
 	int v = 0;
 
-	return __get_user(v, p) ?: v;
+	if (!user_access_begin(p, sizeof(*p)))
+		return -EFAULT;
+	unsafe_get_user(v, p, efault);
+	user_access_end();
+	return v;
+efault:
+	user_access_end();
+	return -EFAULT;
 }'
 ok_copy OK '
 SPECIAL_FUNCTION(long, ok_copy, void __user *p)

@@ -45,6 +45,10 @@
 
 static unsigned int period_ms;
 static unsigned int selftest_period = 5000;
+static unsigned int max_moves;
+module_param(max_moves, uint, 0644);
+MODULE_PARM_DESC(max_moves,
+		 "move at most this many bodies per pass, the first registered (0: all; for benchmarks)");
 
 /* --- the arena -------------------------------------------------------------- */
 
@@ -434,11 +438,13 @@ noinline int rerandom_step_copy(void)
 	int moved = 0;
 
 	for (i = 0; i < rr_nall; i++) {
-		b = rr_all[i];
 		long g = -ENOSPC;
 
+		b = rr_all[i];
 		b->next = 0;
 		b->old = 0;
+		if (max_moves && i >= max_moves)
+			continue;
 		b->rec = kmalloc(sizeof(*b->rec), GFP_KERNEL);
 		if (!b->rec)
 			goto fail;

@@ -13,6 +13,7 @@
  *   sleep    write "MS COUNT": call rr_sleep_ms(MS) COUNT times
  *   fnptrs   the registered driver pointers (the trampolines)
  *   stack    a stack trace saved inside rr_stack's (moved) body
+ *   bench    write N: time N direct and N trampolined calls of one body
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,14 +32,15 @@
 enum {
 	RR_F_INIT, RR_F_CHECK, RR_F_A0, RR_F_A1, RR_F_A2, RR_F_A3, RR_F_A4,
 	RR_F_A5, RR_F_A6, RR_F_A7, RR_F_A8, RR_F_KCALL, RR_F_DATA,
-	RR_F_OTHER, RR_F_RECURSE, RR_F_PAIR, RR_F_SLEEP, RR_F_STACK, RR_F_NR
+	RR_F_OTHER, RR_F_RECURSE, RR_F_PAIR, RR_F_SLEEP, RR_F_STACK,
+	RR_F_BENCH, RR_F_NR
 };
 
 static const char *const rr_fnames[RR_F_NR] = {
 	"init_entry", "check_entry", "rr_args0", "rr_args1", "rr_args2",
 	"rr_args3", "rr_args4", "rr_args5", "rr_args6", "rr_args7",
 	"rr_args8", "rr_kernel_call", "rr_static_data", "rr_calls_other",
-	"rr_recurse", "rr_pair", "rr_sleep_ms", "rr_stack",
+	"rr_recurse", "rr_pair", "rr_sleep_ms", "rr_stack", "rr_bench_fn",
 };
 
 /*
@@ -193,6 +195,26 @@ SPECIAL_FUNCTION(unsigned int, rr_stack, unsigned long *entries,
 	return n;
 }
 
+/*
+ * The benchmark's pair: the same body behind a trampoline and as a plain
+ * function (tests/bench/rerandom.sh).
+ */
+#define RR_BENCH_BODY(a, b) ((a) * 3 + (b))
+
+static unsigned long rr_plain_calls;
+
+SPECIAL_FUNCTION(u64, rr_bench_fn, u64 a, u64 b)
+{
+	RR_COUNT(RR_F_BENCH);
+	return RR_BENCH_BODY(a, b);
+}
+
+static noinline notrace u64 rr_bench_plain(u64 a, u64 b)
+{
+	__atomic_fetch_add(&rr_plain_calls, 1, __ATOMIC_RELAXED);
+	return RR_BENCH_BODY(a, b);
+}
+
 /* --- expected results (plain code, never moved) --------------------------- */
 static int rr_expect_kcall(int x)
 {
@@ -242,6 +264,7 @@ static unsigned int rr_round(unsigned long it)
 	p = rr_pair(a, b);
 	bad += p.sum != a + b || p.xor != (a ^ b);
 	bad += rr_sleep_ms(0) != 0;
+	bad += rr_bench_fn(a, b) != a * 3 + b;
 	return bad;
 }
 
@@ -375,6 +398,50 @@ static int rr_stack_show(struct seq_file *sf, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(rr_stack);
 
+/* bench: write N: N direct calls, then N trampolined calls; read: ns each */
+static u64 rr_bench_direct_ns, rr_bench_tramp_ns, rr_bench_n;
+
+static ssize_t rr_bench_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *ppos)
+{
+	u64 n, i, t0, t1, t2, sum = 0;
+	int err = kstrtou64_from_user(ubuf, len, 0, &n);
+
+	if (err)
+		return err;
+	if (!n || n > 100000000)
+		return -ERANGE;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		sum += rr_bench_plain(i, sum);
+	t1 = ktime_get_ns();
+	for (i = 0; i < n; i++)
+		sum -= rr_bench_fn(i, sum);
+	t2 = ktime_get_ns();
+	/* keep the loops: the sum is observable */
+	WRITE_ONCE(rr_bench_n, n + (sum & 0));
+	rr_bench_direct_ns = t1 - t0;
+	rr_bench_tramp_ns = t2 - t1;
+	return len;
+}
+
+static ssize_t rr_bench_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *ppos)
+{
+	char buf[96];
+	int n = scnprintf(buf, sizeof(buf), "calls %llu direct_ns %llu trampoline_ns %llu\n",
+			  rr_bench_n, rr_bench_direct_ns, rr_bench_tramp_ns);
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations rr_bench_fops = {
+	.owner = THIS_MODULE,
+	.read = rr_bench_read,
+	.write = rr_bench_write,
+	.llseek = default_llseek,
+};
+
 static struct Rerandom_Driver rerandom_driver_struct;
 
 static int rr_fnptrs_show(struct seq_file *sf, void *v)
@@ -414,6 +481,7 @@ static int __init random_test_driver_init(void)
 	debugfs_create_file("sleep", 0200, rr_dir, NULL, &rr_sleep_fops);
 	debugfs_create_file("fnptrs", 0444, rr_dir, NULL, &rr_fnptrs_fops);
 	debugfs_create_file("stack", 0444, rr_dir, NULL, &rr_stack_fops);
+	debugfs_create_file("bench", 0644, rr_dir, NULL, &rr_bench_fops);
 	return 0;
 }
 
