@@ -92,15 +92,16 @@ case "$line" in
 esac
 
 # --- stress: 4 callers, a pass every millisecond, 30 s --------------------
+stress=${RR_STRESS_S:-30}
 passes0=$(st passes)
 echo 4 >$T/callers
 echo 1 >$D/period_ms
-sleep 30
+sleep "$stress"
 echo 0 >$D/period_ms
 echo 0 >$T/callers
 read -r _ threads _ calls _ errors <$T/callers
 diag "callers: $(cat $T/callers); passes: $(($(st passes) - passes0))"
-num_is "$errors" 0 "4 callers, 1 ms passes, 30 s: zero wrong results"
+num_is "$errors" 0 "4 callers, 1 ms passes, $stress s: zero wrong results"
 ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
 ok "$([ $(($(st passes) - passes0)) -gt 100 ]; echo $?)" "passes ran during the load ($(($(st passes) - passes0)))"
 bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
