@@ -786,18 +786,33 @@ static int rr_selftest_fn(void *unused)
 	return 0;
 }
 
+/* A pass every period_ms, at a fixed rate: the sleep is what the pass left. */
 static int rr_pass_fn(void *unused)
 {
+	u64 next = ktime_get_ns();
+
 	while (!kthread_should_stop()) {
 		unsigned int p = READ_ONCE(period_ms);
+		u64 now;
 
 		if (!p) {
 			wait_event_interruptible(rr_wq, kthread_should_stop() ||
 						 READ_ONCE(period_ms));
+			next = ktime_get_ns();
 			continue;
 		}
 		rerandom_pass();
-		usleep_range(p * 1000UL, p * 1000UL + 100);
+		next += p * NSEC_PER_MSEC;
+		now = ktime_get_ns();
+		if (now < next) {
+			u64 us = div_u64(next - now, NSEC_PER_USEC);
+
+			usleep_range(us, us + 50);
+		} else {
+			/* behind: catch up no further than one period */
+			next = now;
+			cond_resched();
+		}
 	}
 	return 0;
 }
