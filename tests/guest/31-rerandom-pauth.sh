@@ -20,4 +20,7 @@ case " $feat " in
 *" bti "*) ;;
 *) bail "the CPU has no BTI (run with --cpu max,pauth-impdef=on)" ;;
 esac
+dmesg | grep -E "CPU features: detected: (Address authentication|Branch Target)" | sed 's/^/# /'
+dmesg | grep -q "CPU features: detected: Address authentication" ||
+	bail "the kernel did not enable pointer authentication"
 RR_STRESS_S=10 exec sh "$(dirname "$0")/30-rerandom.sh"
