@@ -9,10 +9,10 @@
 # against the cached Debian 6.1 headers, for x86_64 and arm64 (or the arches
 # given as arguments). TAP output; exit 0 when all pass.
 #
-#   tests/rerandom-build-neg.sh [x86_64] [arm64]
+#   tests/host/rerandom-build-neg.sh [x86_64] [arm64]   (make check runs it)
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 arches=("$@")
 [ ${#arches[@]} -gt 0 ] || arches=(x86_64 arm64)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rr-neg.XXXXXX")
