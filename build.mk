@@ -46,11 +46,21 @@ KMOD_OUT := $(OUTPUT)/kmod-$(KERNEL)
 .PHONY: all kmod bpf user
 all: kmod user
 
-kmod:
+# --- rerandom: the host tool rrmeta, built before the modules -----------------
+# (owned by the rerandom feature; kmod/rerandom/Kbuild runs it on the objects
+# of re-randomizable modules)
+RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
+$(RRMETA): user/rrmeta/rrmeta.c
+	$(call msg,HOSTCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -lelf
+# --- end rerandom -------------------------------------------------------------
+
+kmod: $(RRMETA)
 	$(call msg,KMOD,$(ARCH) $(KERNEL))
 	$(Q)mkdir -p $(KMOD_OUT)
 	$(Q)cp -rsfu $(TOP)/kmod/. $(KMOD_OUT)/
-	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/$(KMOD_OUT) $(KBUILD_ARCH) $(if $(filter 1,$(V)),,-s) modules \
+	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/$(KMOD_OUT) $(KBUILD_ARCH) RRMETA=$(RRMETA) $(if $(filter 1,$(V)),,-s) modules \
 		2>&1 | grep -v 'Skipping BTF generation' ; exit $${PIPESTATUS[0]}
 
 # --- BPF objects and skeletons ----------------------------------------------

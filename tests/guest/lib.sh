@@ -15,6 +15,7 @@
 #   # kernel: stock             (default stock)
 #   # timeout: 300              (seconds, default 300)
 #   # cpus: 2  /  # mem: 512    (guest size)
+#   # cpu: MODEL                (QEMU -cpu model, e.g. max,pauth-impdef=on; optional)
 
 _tap_n=0
 _tap_fail=0

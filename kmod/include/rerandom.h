@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Re-randomizable module code: fixed trampolines, movable bodies.
+ *
+ *	SPECIAL_FUNCTION(int, check_entry, int a, char *s, time64_t t)
+ *	{
+ *		return a + strlen(s);
+ *	}
+ *
+ * defines the trampoline check_entry() (what every caller and every function
+ * pointer uses, forever) and the body check_entry_real(), which rerandom.ko
+ * moves to a fresh random place on every pass. The trampoline calls
+ * add_pause_list(), loads the body's current address from a data word (the
+ * slot __rr_slot_check_entry), calls it, then calls remove_pause_list().
+ *
+ * A module made of such functions is built with -ffunction-sections and the
+ * host tool rrmeta, which writes the table of bodies and of the sites to fix
+ * in each (see docs/rerandom.md); its init calls rerandom_register_module()
+ * and its exit rerandom_unregister_module().
+ */
+#ifndef _WPWATCH_RERANDOM_H
+#define _WPWATCH_RERANDOM_H
+
+#include <linux/types.h>
+#include <linux/stringify.h>
+#include <linux/linkage.h>
+#include <linux/time64.h>
+
+struct module;
+
+/* --- the pause list (called only from trampolines) ------------------------ */
+int add_pause_list(void);
+void remove_pause_list(int token);
+
+/* --- the seed's driver hook --------------------------------------------- */
+struct Rerandom_Driver {
+	const char *name;
+	void (*init_entry)(void);
+	int (*check_entry)(int a, char *c, time64_t time);
+};
+
+void register_rerandom_driver(const struct Rerandom_Driver *drv);
+void unregister_rerandom_driver(const struct Rerandom_Driver *drv);
+
+/* --- what rrmeta generates for a module ---------------------------------- */
+enum rr_site_kind {
+	RR_SITE_X86_REL32 = 1,	/* 32-bit PC-relative field (call, jmp, rip) */
+	RR_SITE_A64_BRANCH26,	/* b / bl */
+	RR_SITE_A64_ADRP,	/* adrp (page of a symbol) */
+	RR_SITE_A64_ADR,	/* adr */
+};
+
+struct rr_site {
+	u32 offset;		/* of the field / instruction in the body */
+	u8 kind;		/* enum rr_site_kind */
+	u8 opcode[2];		/* x86: bytes before the field in the object */
+	u8 oplen;		/* x86: how many of them (0: rip-relative) */
+};
+
+struct rr_body_desc {
+	const char *name;	/* the trampoline's name */
+	void *tramp;		/* the trampoline (fixed) */
+	void *body;		/* the body as loaded (the original copy) */
+	void **slot;		/* where the trampoline reads the body from */
+	u32 size;		/* bytes */
+	u32 nsites;
+	const struct rr_site *sites;
+};
+
+struct rr_module_desc {
+	struct module *owner;
+	unsigned int nbodies;
+	const struct rr_body_desc *bodies;
+	void *core;		/* owned by rerandom.ko while registered */
+};
+
+int rerandom_register_module(struct rr_module_desc *desc);
+void rerandom_unregister_module(struct rr_module_desc *desc);
+
+/* rrmeta names the table of a module's object __rr_module_desc */
+extern struct rr_module_desc __rr_module_desc;
+
+/* --- SPECIAL_FUNCTION ---------------------------------------------------- */
+#define __RR_CAT_(a, b) a##b
+#define __RR_CAT(a, b) __RR_CAT_(a, b)
+#define __RR_SECOND_(a, b, ...) b
+#define __RR_SECOND(...) __RR_SECOND_(__VA_ARGS__)
+/* 1 when the parameter list (or type) is exactly "void" */
+#define __RR_EAT_void
+#define __RR_EMPTY_PROBE() struct __rr_chk, 1
+#define __RR_IS_EMPTY(...) __RR_SECOND(__RR_EMPTY_PROBE __VA_ARGS__(), 0, ~)
+#define __RR_IS_VOID1(x, ...) __RR_IS_EMPTY(__RR_CAT(__RR_EAT_, x))
+#define __RR_IS_VOID(...) __RR_IS_VOID1(__VA_ARGS__, ~)
+#define __RR_IIF_0(t, f) f
+#define __RR_IIF_1(t, f) t
+#define __RR_IIF(c) __RR_CAT(__RR_IIF_, c)
+
+#define __RR_NARG_(_1, _2, _3, _4, _5, _6, _7, _8, _9, _10, _11, _12, n, ...) n
+#define __RR_NARG(...) \
+	__RR_NARG_(__VA_ARGS__, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
+#define __RR_NARGS(...) \
+	__RR_IIF(__RR_IS_VOID(__VA_ARGS__))(0, __RR_NARG(__VA_ARGS__))
+
+/*
+ * Every parameter must fit one register: one static assertion each. (Each
+ * expansion starts with a harmless "struct __rr_chk" declaration.)
+ */
+#define __RR_CHK(fn, d) \
+	_Static_assert(sizeof(struct { d; }) <= 8, "SPECIAL_FUNCTION " #fn \
+		": parameter '" #d "' does not fit one register (passed on the stack or in two registers): not supported")
+#define __RR_FE_0(fn, ...) struct __rr_chk
+#define __RR_FE_1(fn, d) struct __rr_chk; __RR_CHK(fn, d)
+#define __RR_FE_2(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_1(fn, __VA_ARGS__)
+#define __RR_FE_3(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_2(fn, __VA_ARGS__)
+#define __RR_FE_4(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_3(fn, __VA_ARGS__)
+#define __RR_FE_5(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_4(fn, __VA_ARGS__)
+#define __RR_FE_6(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_5(fn, __VA_ARGS__)
+#define __RR_FE_7(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_6(fn, __VA_ARGS__)
+#define __RR_FE_8(fn, d, ...) struct __rr_chk; __RR_CHK(fn, d); __RR_FE_7(fn, __VA_ARGS__)
+#define __RR_FE_9(fn, ...) struct __rr_chk
+#define __RR_FE_10(fn, ...) struct __rr_chk
+#define __RR_FE_11(fn, ...) struct __rr_chk
+#define __RR_FE_12(fn, ...) struct __rr_chk
+#define __RR_CHECK_ARGS(fn, ...) \
+	__RR_CAT(__RR_FE_, __RR_NARGS(__VA_ARGS__))(fn, __VA_ARGS__)
+
+#define __RR_CHECK_RET(fn, ret) \
+	_Static_assert(__RR_IIF(__RR_IS_VOID(ret))(1, sizeof(ret) <= 16), \
+		"SPECIAL_FUNCTION " #fn ": return type '" #ret "' is larger than two registers (returned through memory): not supported")
+
+#if defined(CONFIG_X86_64)
+/*
+ * x86_64 (SysV): rdi rsi rdx rcx r8 r9 carry arguments 1-6; 7 and 8 are on
+ * the caller's stack and are copied below our frame for the body. Results in
+ * rax:rdx. Frame: rbp chain; 96 bytes keep rsp 16-byte aligned at each call.
+ *   0/8(%rsp) stack args 7/8 for the body, 16..56 the six register
+ *   arguments, 64/72 the result, 80 the pause-list token.
+ */
+#ifdef CONFIG_RETPOLINE
+#define __RR_ICALL "call __x86_indirect_thunk_r11\n\t"
+#else
+#define __RR_ICALL "call *%r11\n\t"
+#endif
+#define __RR_TRAMPOLINE(name, nargs)					\
+	asm(".pushsection .text." #name ",\"ax\",@progbits\n\t"		\
+	    ".globl " #name "\n\t"					\
+	    ".type " #name ", @function\n\t"				\
+	    ".p2align 4\n"						\
+	    #name ":\n\t"						\
+	    "push %rbp\n\t"						\
+	    "mov %rsp, %rbp\n\t"					\
+	    "sub $96, %rsp\n\t"						\
+	    "mov %rdi, 16(%rsp)\n\t"					\
+	    "mov %rsi, 24(%rsp)\n\t"					\
+	    "mov %rdx, 32(%rsp)\n\t"					\
+	    "mov %rcx, 40(%rsp)\n\t"					\
+	    "mov %r8, 48(%rsp)\n\t"					\
+	    "mov %r9, 56(%rsp)\n\t"					\
+	    "call add_pause_list\n\t"					\
+	    "mov %eax, 80(%rsp)\n\t"					\
+	    ".if " #nargs " > 6\n\t"					\
+	    "mov 16(%rbp), %rax\n\t"					\
+	    "mov %rax, 0(%rsp)\n\t"					\
+	    ".endif\n\t"						\
+	    ".if " #nargs " > 7\n\t"					\
+	    "mov 24(%rbp), %rax\n\t"					\
+	    "mov %rax, 8(%rsp)\n\t"					\
+	    ".endif\n\t"						\
+	    "mov 16(%rsp), %rdi\n\t"					\
+	    "mov 24(%rsp), %rsi\n\t"					\
+	    "mov 32(%rsp), %rdx\n\t"					\
+	    "mov 40(%rsp), %rcx\n\t"					\
+	    "mov 48(%rsp), %r8\n\t"					\
+	    "mov 56(%rsp), %r9\n\t"					\
+	    "mov __rr_slot_" #name "(%rip), %r11\n\t"			\
+	    __RR_ICALL							\
+	    "mov %rax, 64(%rsp)\n\t"					\
+	    "mov %rdx, 72(%rsp)\n\t"					\
+	    "mov 80(%rsp), %edi\n\t"					\
+	    "call remove_pause_list\n\t"				\
+	    "mov 64(%rsp), %rax\n\t"					\
+	    "mov 72(%rsp), %rdx\n\t"					\
+	    "leave\n\t"							\
+	    ASM_RET							\
+	    ".size " #name ", .-" #name "\n\t"				\
+	    ".popsection")
+#define __RR_MAXARGS 8
+#elif defined(CONFIG_ARM64)
+/*
+ * arm64 (AAPCS64): x0-x7 arguments, x8 the indirect-result pointer, x0:x1
+ * results. "bti c" and "paciasp" are landing pad and return-address signing
+ * (HINT space: NOPs where the CPU lacks BTI or PAC). Frame of 96 bytes:
+ *   0 fp/lr record, 16..72 x0-x7, 80 x8, 88 the pause-list token.
+ */
+#define __RR_TRAMPOLINE(name, nargs)					\
+	asm(".pushsection .text." #name ",\"ax\",%progbits\n\t"	\
+	    ".globl " #name "\n\t"					\
+	    ".type " #name ", %function\n\t"				\
+	    ".p2align 3\n"						\
+	    #name ":\n\t"						\
+	    "hint 34\n\t"		/* bti c */			\
+	    "hint 25\n\t"		/* paciasp */			\
+	    "stp x29, x30, [sp, #-96]!\n\t"				\
+	    "mov x29, sp\n\t"						\
+	    "stp x0, x1, [sp, #16]\n\t"					\
+	    "stp x2, x3, [sp, #32]\n\t"					\
+	    "stp x4, x5, [sp, #48]\n\t"					\
+	    "stp x6, x7, [sp, #64]\n\t"					\
+	    "str x8, [sp, #80]\n\t"					\
+	    "bl add_pause_list\n\t"					\
+	    "str w0, [sp, #88]\n\t"					\
+	    "ldp x0, x1, [sp, #16]\n\t"					\
+	    "ldp x2, x3, [sp, #32]\n\t"					\
+	    "ldp x4, x5, [sp, #48]\n\t"					\
+	    "ldp x6, x7, [sp, #64]\n\t"					\
+	    "ldr x8, [sp, #80]\n\t"					\
+	    "adrp x16, __rr_slot_" #name "\n\t"				\
+	    "ldr x16, [x16, :lo12:__rr_slot_" #name "]\n\t"		\
+	    "blr x16\n\t"						\
+	    "stp x0, x1, [sp, #16]\n\t"					\
+	    "ldr w0, [sp, #88]\n\t"					\
+	    "bl remove_pause_list\n\t"					\
+	    "ldp x0, x1, [sp, #16]\n\t"					\
+	    "ldp x29, x30, [sp], #96\n\t"				\
+	    "hint 29\n\t"		/* autiasp */			\
+	    "ret\n\t"							\
+	    ".size " #name ", .-" #name "\n\t"				\
+	    ".popsection")
+#define __RR_MAXARGS 8
+#else
+#error "SPECIAL_FUNCTION: only x86_64 and arm64 are supported"
+#endif
+
+#define __RR_TRAMPOLINE_N(name, nargs) __RR_TRAMPOLINE(name, nargs)
+
+/*
+ * The body is notrace (ftrace would patch the original, not the copies) and
+ * noinline; its address is taken only by the slot and by rrmeta's table.
+ */
+#define SPECIAL_FUNCTION(ret, name, ...)				\
+	ret name(__VA_ARGS__);						\
+	__typeof__(name) name##_real;					\
+	_Static_assert(__RR_NARGS(__VA_ARGS__) <= __RR_MAXARGS,		\
+		"SPECIAL_FUNCTION " #name ": more than 8 parameters (the rest would be passed on the stack): not supported"); \
+	__RR_CHECK_ARGS(name, __VA_ARGS__);				\
+	__RR_CHECK_RET(name, ret);					\
+	void *__rr_slot_##name __section(".data.rr_slots") =		\
+		(void *)name##_real;					\
+	__RR_TRAMPOLINE_N(name, __RR_NARGS(__VA_ARGS__));		\
+	noinline notrace __used ret name##_real(__VA_ARGS__)
+
+#endif /* _WPWATCH_RERANDOM_H */

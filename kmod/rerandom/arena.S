@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The arena: executable memory inside rerandom.ko's own text, so the module
+ * loader places it in the module area (within branch range of the kernel and
+ * of the other modules) and maps it read-only + executable. rerandom.ko
+ * writes the copies through a separate read-write alias (vmap of the same
+ * pages). Unused bytes trap: int3 on x86_64, udf #0 on arm64.
+ */
+#include <linux/linkage.h>
+
+#define RR_ARENA_SIZE	(512 * 1024)
+
+#ifdef CONFIG_X86_64
+#include <asm/orc_types.h>
+	.pushsection .text.rr_arena, "ax", @progbits
+	.balign 4096
+	.globl rr_arena
+rr_arena:
+	.fill RR_ARENA_SIZE, 1, 0xcc
+	.globl rr_arena_end
+rr_arena_end:
+	.popsection
+
+/*
+ * One ORC entry covers the whole arena: "frame pointer frame" (CFA = rbp +
+ * 16, caller's rbp at CFA - 16). Bodies are built with frame pointers, so an
+ * unwind that passes through a moved body (as a caller) finds its caller.
+ * The entry after the arena (the next section's own) ends it. The module
+ * loader sorts the ORC tables.
+ */
+	.pushsection .orc_unwind_ip, "a"
+	.balign 4
+	.long rr_arena - .
+	.popsection
+	.pushsection .orc_unwind, "a"
+	.short 16			/* sp_offset */
+	.short -16			/* bp_offset */
+	.byte (ORC_REG_PREV_SP << 4) | ORC_REG_BP	/* bp_reg | sp_reg */
+	.byte 0				/* type CALL, end 0 */
+	.popsection
+#else
+	.pushsection .text.rr_arena, "ax", %progbits
+	.balign 4096
+	.globl rr_arena
+rr_arena:
+	.fill RR_ARENA_SIZE, 1, 0
+	.globl rr_arena_end
+rr_arena_end:
+	.popsection
+#endif

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Benchmark of re-randomization (not a test): run in one guest with
+#   tests/vm/run --arch ARCH --icount --cpus 1 -- sh tests/bench/rerandom.sh
+# Under -icount shift=0 the guest clock counts instructions: "ns" below are
+# guest instructions. Prints markdown tables for docs/performance.md.
+D=/sys/kernel/debug/rerandom
+T=/sys/kernel/debug/rr_test_driver
+st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+
+modprobe rr_test_driver || { echo "cannot load rr_test_driver"; exit 1; }
+echo 0 >/sys/module/rerandom/parameters/selftest_period
+arch=$(cat /etc/wpwatch/arch 2>/dev/null || uname -m)
+nb=$(st bodies)
+
+# --- 1. trampolined call vs direct call of the same body ------------------
+echo "### $arch: call cost (guest instructions per call, -icount)"
+echo
+echo "| body where | direct call | trampolined call | ratio |"
+echo "|---|---:|---:|---:|"
+for where in loaded moved; do
+	[ $where = moved ] && echo 1 >$D/trigger
+	echo 200000 >$T/bench
+	set -- $(cat $T/bench)
+	awk -v n="$2" -v d="$4" -v t="$6" -v w="$where" 'BEGIN {
+		printf "| %s | %.1f | %.1f | %.2f |\n", w, d / n, t / n, t / d }'
+done
+echo
+
+# --- 2. time of one pass vs number of bodies -----------------------------
+echo "### $arch: one pass vs bodies moved (guest instructions, 200 passes each)"
+echo
+echo "| bodies moved | p50 | p99 | per body (p50) |"
+echo "|---:|---:|---:|---:|"
+for k in 1 2 4 8 $nb; do
+	[ "$k" -gt "$nb" ] && continue
+	echo "$k" >/sys/module/rerandom/parameters/max_moves
+	: >/tmp/pass
+	i=0
+	while [ $i -lt 200 ]; do
+		echo 1 >$D/trigger
+		st last_pass_ns >>/tmp/pass
+		i=$((i + 1))
+	done
+	sort -n /tmp/pass | awk -v k="$k" '{ v[NR] = $1 } END {
+		p50 = v[int(NR * 0.5 + 0.5)]; p99 = v[int(NR * 0.99 + 0.5)]
+		printf "| %d | %d | %d | %d |\n", k, p50, p99, p50 / k }'
+done
+echo 0 >/sys/module/rerandom/parameters/max_moves
+echo
+
+# --- 3. shortest period sustained under 4 callers ------------------------
+echo "### $arch: periods under 4 calling threads (5 s of guest time each, 1 vCPU)"
+echo
+echo "| period_ms | passes/s wanted | passes/s done | caller rounds/s | wrong results |"
+echo "|---:|---:|---:|---:|---:|"
+echo 4 >$T/callers
+best=
+for p in 50 20 10 5 2 1; do
+	p0=$(st passes)
+	set -- $(cat $T/callers)
+	r0=$4 e0=$6
+	echo "$p" >$D/period_ms
+	sleep 5
+	echo 0 >$D/period_ms
+	p1=$(st passes)
+	set -- $(cat $T/callers)
+	r1=$4 e1=$6
+	done_ps=$(((p1 - p0) / 5))
+	want=$((1000 / p))
+	echo "| $p | $want | $done_ps | $(((r1 - r0) / 5)) | $((e1 - e0)) |"
+	[ $((done_ps * 10)) -ge $((want * 9)) ] && [ $((e1 - e0)) -eq 0 ] && best=$p
+done
+echo 0 >$T/callers
+echo
+echo "shortest period sustained (>= 90 % of the wanted passes, no wrong result): ${best:-none} ms"
+echo "bodies: $nb; retired $(st retired), freed $(st freed), failures $(st failures)"
+rmmod rr_test_driver && rmmod rerandom

@@ -1,0 +1,157 @@
+#!/bin/sh
+# Re-randomization core and test driver (docs/rerandom.md): bodies move on
+# every pass while trampolines and registered pointers stay put; results stay
+# exact under 4 calling threads and 1 ms passes; a sleeping thread keeps its
+# old copy alive; unloading is refused or clean.
+# arches: x86_64 arm64
+# timeout: 900
+# cpus: 2
+# mem: 512
+. "$(dirname "$0")/lib.sh"
+
+D=/sys/kernel/debug/rerandom
+T=/sys/kernel/debug/rr_test_driver
+st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+# low 48 bits of a hex address (busybox sh arithmetic is signed 64-bit)
+hex() { printf '%d' "0x$(echo "$1" | sed 's/^0*\(.\{0,12\}\)$/\1/;s/^.*\(.\{12\}\)$/\1/')"; }
+
+run "modprobe rr_test_driver (loads rerandom first)" -- modprobe rr_test_driver
+run "both modules are live" -- sh -c \
+	'grep -q "^rerandom .* Live" /proc/modules && grep -q "^rr_test_driver .* Live" /proc/modules'
+nfun=$(wc -l <$T/calls)
+num_is "$(st bodies)" "$nfun" "every test-driver function is a registered body ($nfun)"
+num_is "$(wc -l <$D/bodies)" "$nfun" "bodies lists one line per body"
+
+# Trampolines are what kallsyms calls NAME; bodies start at NAME_real.
+tramps_before=$(awk '{ print $1, $3 }' $D/layout | sort)
+bad=0
+while read -r name _ tramp _ orig _; do
+	k=$(awk -v n="$name" '$3 == n && $4 == "[rr_test_driver]" { print $1 }' /proc/kallsyms)
+	kr=$(awk -v n="${name}_real" '$3 == n && $4 == "[rr_test_driver]" { print $1 }' /proc/kallsyms)
+	[ "$(hex "$k")" = "$(hex "$tramp")" ] || { diag "$name: kallsyms $k, layout $tramp"; bad=$((bad + 1)); }
+	[ "$(hex "$kr")" = "$(hex "$orig")" ] || { diag "${name}_real: kallsyms $kr, layout $orig"; bad=$((bad + 1)); }
+done <$D/layout
+num_is "$bad" 0 "layout: trampoline = kallsyms NAME, loaded body = kallsyms NAME_real"
+fnptrs_before=$(cat $T/fnptrs)
+is "$(awk '$1 == "init_entry" { print $2 }' $T/fnptrs)" \
+	"$(awk '$3 == "init_entry" && $4 == "[rr_test_driver]" { print $1 }' /proc/kallsyms | sed 's/^0*//')" \
+	"the registered init_entry pointer is the trampoline"
+
+# --- 100 passes: every body moves every pass, spread over the arena --------
+arena=$(st arena_start)
+abytes=$(st arena_bytes)
+passes0=$(st passes)
+: >/tmp/all
+i=0
+while [ $i -le 100 ]; do
+	[ $i -gt 0 ] && { echo 1 >$D/trigger || break; }
+	sed "s/^/$i /" $D/bodies >>/tmp/all
+	i=$((i + 1))
+done
+# per pass and body: did START change, is it in the arena, which eighth
+set -- $(awk -v arena="$arena" -v abytes="$abytes" '
+	function h(x) { return ("0x" substr(x, length(x) - 11)) + 0 }
+	{
+		if ($1 > 0 && prev[$4] == $2) same++
+		prev[$4] = $2
+		if ($1 == 0) next
+		off = h($2) - h(arena)
+		if (off < 0 || off >= abytes) out++
+		else oct[int(off * 8 / abytes)] = 1
+	}
+	END { n = 0; for (k in oct) n++; print same + 0, out + 0, n }' /tmp/all)
+same=$1 outside=$2 octs=$3
+num_is "$(($(st passes) - passes0))" 100 "100 passes ran"
+num_is "$same" 0 "every body got a new address on every pass"
+num_is "$outside" 0 "every copy lies inside the arena"
+num_is "$octs" 8 "copies spread over all eighths of the arena"
+is "$(awk '{ print $1, $3 }' $D/layout | sort)" "$tramps_before" "trampoline addresses unchanged"
+is "$(cat $T/fnptrs)" "$fnptrs_before" "registered function pointers unchanged"
+num_is "$(st failures)" 0 "no failed move"
+
+# --- a stack captured inside a moved body reaches its callers -------------
+cat $T/stack >/tmp/stack
+sed 's/^/#   /' /tmp/stack
+body=$(awk '$3 == "rr_stack" { print $1 }' $D/bodies)
+first=$(awk 'NR == 1 { print $1 }' /tmp/stack)
+end=$(awk '$3 == "rr_stack" { print $2 }' $D/bodies)
+ok "$([ "$(hex "$first")" -ge "$(hex "$body")" ] && [ "$(hex "$first")" -lt "$(hex "$end")" ]; echo $?)" \
+	"the innermost frame is inside rr_stack's current copy ($body)"
+run "the trace goes on through the trampoline rr_stack to the debugfs reader" -- \
+	sh -c "sed -n '2,\$p' /tmp/stack | grep -q ' rr_stack+' && grep -q ' rr_stack_show+' /tmp/stack && grep -q ' seq_read' /tmp/stack"
+
+# --- the seed's kernel thread ---------------------------------------------
+echo 100 >/sys/module/rerandom/parameters/selftest_period
+sleep 1
+echo 0 >/sys/module/rerandom/parameters/selftest_period
+line=$(dmesg | grep 'selftest rerandom_test: check_entry(11, "chifan", ' | tail -n 1)
+diag "$line"
+case "$line" in
+*") = 17, init_entry "*) ok 0 "selftest thread calls check_entry(11, \"chifan\", t) = 17 through the driver" ;;
+*) ok 1 "selftest thread calls check_entry(11, \"chifan\", t) = 17 through the driver" ;;
+esac
+
+# --- stress: 4 callers, a pass every millisecond, 30 s --------------------
+stress=${RR_STRESS_S:-30}
+passes0=$(st passes)
+echo 4 >$T/callers
+echo 1 >$D/period_ms
+sleep "$stress"
+echo 0 >$D/period_ms
+echo 0 >$T/callers
+read -r _ threads _ calls _ errors <$T/callers
+diag "callers: $(cat $T/callers); passes: $(($(st passes) - passes0))"
+num_is "$errors" 0 "4 callers, 1 ms passes, $stress s: zero wrong results"
+ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
+ok "$([ $(($(st passes) - passes0)) -gt 100 ]; echo $?)" "passes ran during the load ($(($(st passes) - passes0)))"
+bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
+is "$bad" "" "every function was called (counted inside its body)"
+i=0
+while [ $i -lt 20 ] && [ "$(st retired)" != "$(st freed)" ]; do
+	sleep 0.5
+	i=$((i + 1))
+done
+num_is "$(st freed)" "$(st retired)" "copies retired == copies freed ($(st retired))"
+num_is "$(wc -l <$D/retired)" 0 "no retired copy pending"
+
+# --- a sleeping thread keeps its old copy alive ---------------------------
+old=$(awk '$3 == "rr_sleep_ms" { print $1 }' $D/bodies)
+echo "3000 1" >$T/sleep &
+sleeper=$!
+sleep 1
+for i in 1 2 3 4 5; do echo 1 >$D/trigger; done
+sleep 0.5
+grep -q "^$old .* rr_sleep_ms\$" $D/retired
+ok $? "the copy the sleeper is in ($old) stays retired, not freed, across 5 passes"
+ok "$([ "$(st freed)" -lt "$(st retired)" ]; echo $?)" "freed < retired while it sleeps"
+run "rmmod rr_test_driver is refused while a thread is inside" -- sh -c '! rmmod rr_test_driver'
+wait $sleeper
+ok $? "the sleeper returned the right value"
+echo 1 >$D/trigger
+i=0
+while [ $i -lt 20 ] && grep -q "^$old " $D/retired; do
+	sleep 0.5
+	i=$((i + 1))
+done
+run "its copy is freed after it returned" -- sh -c "! grep -q '^$old ' $D/retired"
+i=0
+while [ $i -lt 20 ] && [ "$(st retired)" != "$(st freed)" ]; do
+	echo 1 >$D/trigger
+	sleep 0.5
+	i=$((i + 1))
+done
+num_is "$(st freed)" "$(st retired)" "retired == freed again"
+
+# --- unloading during passes ----------------------------------------------
+echo 2 >$T/callers
+echo 1 >$D/period_ms
+sleep 2
+run "rmmod rerandom is refused while the test driver uses it" -- sh -c '! rmmod rerandom'
+run "rmmod rr_test_driver during passes and calls" -- rmmod rr_test_driver
+num_is "$(st bodies)" 0 "no body registered"
+sleep 1
+run "rmmod rerandom while its pass thread runs" -- rmmod rerandom
+run "both reload" -- sh -c 'modprobe rr_test_driver && echo 1 >/sys/kernel/debug/rerandom/trigger'
+run "and unload" -- sh -c 'rmmod rr_test_driver && rmmod rerandom'
+
+done_testing

@@ -1,0 +1,151 @@
+#!/bin/bash
+# Host-side negative build tests of re-randomizable modules (docs/rerandom.md):
+# small modules whose SPECIAL_FUNCTION bodies cannot move must fail the build
+# with the function's name and the reason (WARN_ON, inline user access,
+# direct use of a body, signatures the trampoline cannot carry); good ones
+# must build (including a body that calls copy_from_user(), which Debian's
+# 6.1 kernels compile to a call of the out-of-line _copy_from_user(): the
+# exception-table entries are in the kernel, the body has none). Builds
+# against the cached Debian 6.1 headers, for x86_64 and arm64 (or the arches
+# given as arguments). TAP output; exit 0 when all pass.
+#
+#   tests/host/rerandom-build-neg.sh [x86_64] [arm64]   (make check runs it)
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+arches=("$@")
+[ ${#arches[@]} -gt 0 ] || arches=(x86_64 arm64)
+work=$(mktemp -d "${TMPDIR:-/tmp}/rr-neg.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+rrmeta=$work/rrmeta
+gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$rrmeta" \
+	"$top/user/rrmeta/rrmeta.c" -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
+
+n=0 fail=0
+tap() {	# STATUS DESC
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi
+}
+
+# case NAME EXPECT(grep -E pattern, or "OK" for must build) BODY
+cases=(
+good OK '
+SPECIAL_FUNCTION(int, good_fn, int x)
+{
+	return x + 1;
+}'
+bad_warn 'bad_warn: refused: .*WARN/BUG' '
+SPECIAL_FUNCTION(int, bad_warn, int x)
+{
+	WARN_ON(x == 42);
+	return x;
+}'
+bad_uaccess 'bad_uaccess: refused: .*(exception table|alternatives)' '
+SPECIAL_FUNCTION(int, bad_uaccess, int __user *p)
+{
+	int v = 0;
+
+	if (!user_access_begin(p, sizeof(*p)))
+		return -EFAULT;
+	unsafe_get_user(v, p, efault);
+	user_access_end();
+	return v;
+efault:
+	user_access_end();
+	return -EFAULT;
+}'
+ok_copy OK '
+SPECIAL_FUNCTION(long, ok_copy, void __user *p)
+{
+	char b[8];
+
+	/* a call to _copy_from_user: its fixups live in the kernel */
+	return copy_from_user(b, p, sizeof(b));
+}'
+bad_direct 'bad_direct: refused: .*referenced directly' '
+SPECIAL_FUNCTION(int, bad_direct, int x)
+{
+	return x;
+}
+
+int rr_neg_caller(int x);
+int rr_neg_caller(int x)
+{
+	return bad_direct_real(x);
+}'
+bad_nine 'SPECIAL_FUNCTION bad_nine: more than 8 parameters' '
+SPECIAL_FUNCTION(long, bad_nine, long a, long b, long c, long d, long e,
+		 long f, long g, long h, long i)
+{
+	return a + i;
+}'
+bad_big 'SPECIAL_FUNCTION bad_big: return type .* larger than two registers' '
+struct rr_big { long a, b, c; };
+SPECIAL_FUNCTION(struct rr_big, bad_big, long a)
+{
+	struct rr_big r = { a, a, a };
+
+	return r;
+}'
+bad_arg 'SPECIAL_FUNCTION bad_arg: parameter .* does not fit one register' '
+struct rr_two { long a, b; };
+SPECIAL_FUNCTION(long, bad_arg, struct rr_two t)
+{
+	return t.a + t.b;
+}'
+)
+
+for arch in "${arches[@]}"; do
+	kdir=$("$top/scripts/kernel.sh" "$arch")/build || { echo "Bail out! no kernel headers for $arch"; exit 2; }
+	case "$arch" in
+	x86_64) kargs=() ;;
+	arm64) kargs=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
+	esac
+	for ((i = 0; i < ${#cases[@]}; i += 3)); do
+		name=${cases[i]} want=${cases[i + 1]} body=${cases[i + 2]}
+		d=$work/$arch/$name
+		mkdir -p "$d"
+		cat >"$d/$name.c" <<EOT
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/module.h>
+#include <linux/uaccess.h>
+#include <linux/bug.h>
+#include "rerandom.h"
+$body
+
+static int __init neg_init(void)
+{
+	return rerandom_register_module(&__rr_module_desc);
+}
+module_init(neg_init);
+MODULE_LICENSE("GPL");
+EOT
+		cat >"$d/Kbuild" <<EOT
+obj-m += rrneg.o
+rrneg-y := $name.o $name.meta.o
+ccflags-y += -I$top/kmod/include
+CFLAGS_$name.o += -ffunction-sections -fno-reorder-blocks-and-partition -fno-omit-frame-pointer
+quiet_cmd_rrmeta = RRMETA  \$@
+      cmd_rrmeta = \$(RRMETA) -o \$@ \$(filter %.o,\$^)
+\$(obj)/$name.meta.c: \$(obj)/$name.o \$(RRMETA) FORCE
+	\$(call if_changed,rrmeta)
+targets += $name.meta.c
+EOT
+		out=$(make -C "$kdir" M="$d" "${kargs[@]}" RRMETA="$rrmeta" KBUILD_MODPOST_WARN=1 modules 2>&1)
+		rc=$?
+		if [ "$want" = OK ]; then
+			[ $rc -eq 0 ] && [ -f "$d/$name.meta.c" ]
+			tap $? "$arch: $name builds"
+			[ $rc -eq 0 ] || printf '%s\n' "$out" | tail -n 15 | sed 's/^/#   /'
+			continue
+		fi
+		msg=$(printf '%s\n' "$out" | grep -E "$want" | head -n 1)
+		[ $rc -ne 0 ] && [ -n "$msg" ]
+		tap $? "$arch: $name fails the build: ${msg:-no matching message}"
+		[ -n "$msg" ] || printf '%s\n' "$out" | grep -E 'rrmeta|error' | head -n 8 | sed 's/^/#   /'
+	done
+done
+echo "1..$n"
+echo "$((n - fail)) passed, $fail failed"
+[ $fail -eq 0 ]
