@@ -93,7 +93,7 @@ static int __init wpw_masktarget_init(void)
 	if (!area)
 		return -ENOMEM;
 	if (!IS_ALIGNED((unsigned long)area, AREA_SIZE)) {
-		pr_err("area at %px is not aligned to its size %lu\n",
+		pr_err("area at %p is not aligned to its size %lu\n",
 		       area, (unsigned long)AREA_SIZE);
 		goto free_area;
 	}
