@@ -206,7 +206,11 @@ cp .config "$dir/config"
 ln -s src "$dir/build"
 echo "$release" >"$dir/release"
 took=$((SECONDS - start))
-echo "$name $arch linux-source-6.1 $ver: built in $((took / 60)) min $((took % 60)) s with -j$jobs" >"$dir/build-time"
+# CPU time of everything the build ran (children's user + system): the
+# figure that does not depend on what else the machine was doing.
+times >"$dir/times"	# a builtin in this shell: a pipe would run it in a subshell
+cpu=$(tail -n1 "$dir/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); n += t[1] * 60 + t[2] } printf "%d", n }')
+echo "$name $arch linux-source-6.1 $ver: built in $((took / 60)) min $((took % 60)) s with -j$jobs ($((cpu / 60)) min $((cpu % 60)) s of CPU)" >"$dir/build-time"
 touch "$dir/.complete"
 echo "$me: $(cat "$dir/build-time")" >&2
 echo "$dir"

@@ -118,10 +118,11 @@ static void explain_refusal(unsigned long addr, unsigned long long len, int err)
 {
 	fprintf(stderr, "wpw_mask: the kernel refused a %llu-byte write watchpoint at 0x%lx: %s\n",
 		len, addr, strerror(err));
-	if (err == EINVAL && len > 8)
+	if (len > 8)
 		fprintf(stderr, "wpw_mask: watching more than 8 bytes with one watchpoint needs arm64 "
-			"with the DBGWCR.MASK patch (kmod/patches/, tests/vm/run --kernel mask), a "
-			"power-of-two length from 16 bytes to 2 GiB and an address aligned to it\n");
+			"with the DBGWCR.MASK patch (kmod/patches/, tests/vm/run --kernel mask) or "
+			"an x86 CPU with AMD's range breakpoints (BPEXT), a power-of-two length and "
+			"an address aligned to it\n");
 }
 
 /* Open LEN at ADDR on every CPU; returns the number opened, or -errno. */
@@ -195,7 +196,7 @@ static int cmd_open(int argc, char **argv)
 
 static int cmd_sweep(int argc, char **argv)
 {
-	unsigned long long len, before, now, fired = 0, outside = 0;
+	unsigned long long len, start, before, now, fired = 0, outside = 0;
 	unsigned long entries, from, idx;
 	long first = -1;
 	int mask, fds[MAX_CPUS], n, i;
@@ -220,7 +221,7 @@ static int cmd_sweep(int argc, char **argv)
 		explain_refusal(area, len, -n);
 		return 1;
 	}
-	before = count_all(fds, n);
+	start = before = count_all(fds, n);
 	for (idx = from + 1; idx-- > 0;) {
 		if (write_entry(idx))
 			return 3;
@@ -240,8 +241,8 @@ static int cmd_sweep(int argc, char **argv)
 	       "fired %llu of %lu inside, %llu outside\n",
 	       mask, len, area, from, first, first * 8, first * 8 + 7,
 	       fired - outside, entries, outside);
-	printf("first=%ld fired=%llu outside=%llu entries=%lu\n", first, fired - outside, outside,
-	       entries);
+	printf("first=%ld fired=%llu outside=%llu entries=%lu counted=%llu\n", first, fired - outside,
+	       outside, entries, before - start);
 	return 0;
 }
 
