@@ -165,8 +165,8 @@ double hist_percentile(const struct hist *h, double p, uint64_t unit)
 		return 0.0;
 	if (!unit)
 		unit = 1;
-	lo = (double)(h->min / unit);
-	hi = (double)(h->max / unit);
+	lo = (double)h->min / (double)unit;
+	hi = (double)h->max / (double)unit;
 	r = rank_of(h, p);
 	/* the first and the last rank are known exactly */
 	if (r == 1)

@@ -56,7 +56,12 @@ double hist_stddev(const struct hist *h);
  * Returns 0 for an empty histogram.
  */
 double hist_percentile(const struct hist *h, double p, uint64_t unit);
-/* upper bound of |estimate - true| for hist_percentile(h, p, unit) */
+/*
+ * Upper bound of |estimate - true| for hist_percentile(h, p, unit), in bucket
+ * units: the width of the bucket holding the rank (0 when exact). When
+ * unit > 1, add one unit: values are truncated to whole units before
+ * bucketing.
+ */
 double hist_percentile_error(const struct hist *h, double p);
 
 /* collapse to log2 slots; returns the highest non-empty slot or -1 */
