@@ -80,7 +80,8 @@ static int parse_line(struct ksyms *ks, char *line, size_t *last_mod_off,
 	while (*p && *p != '\t' && *p != ' ' && *p != '\n' && *p != '\r')
 		p++;
 	name_len = p - name;
-	if (!name_len)
+	/* arm64/arm mapping symbols ($x, $d) mark code/data, they are not names. */
+	if (!name_len || name[0] == '$')
 		return 0;
 	while (*p == '\t' || *p == ' ')
 		p++;
