@@ -1,0 +1,21 @@
+#!/bin/bash
+# make bench: every tests/bench/*.sh, each in one guest booted with
+# -icount shift=0 and one vCPU, so the guest clock counts instructions and
+# figures are comparable run to run (see docs/performance.md).
+#   scripts/bench.sh [ARCH...]   (default: x86_64 arm64; BENCH=name runs one)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+arches=("$@")
+[ ${#arches[@]} -gt 0 ] || arches=(x86_64 arm64)
+rc=0
+for arch in "${arches[@]}"; do
+	for b in tests/bench/*.sh; do
+		[ -e "$b" ] || { echo "bench: no benchmarks in tests/bench/"; exit 0; }
+		name=$(basename "$b" .sh)
+		[ -n "${BENCH:-}" ] && [ "$name" != "$BENCH" ] && continue
+		echo "== bench $name on $arch (guest instructions: -icount shift=0, 1 vCPU)"
+		tests/vm/run --arch "$arch" --icount --quiet --timeout 1800 --mem 1024 -- sh "tests/bench/$name.sh" ||
+			{ echo "bench $name on $arch failed"; rc=1; }
+	done
+done
+exit $rc

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Kernel coding style: every C source and header under kmod/ passes the
+# kernel's own checkpatch.pl (from linux-source-6.1) with no error or warning.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 3
+cp=$(scripts/checkpatch.sh) || { echo "Bail out! cannot fetch checkpatch.pl"; exit 1; }
+n=0 failed=0
+while read -r f; do
+	n=$((n + 1))
+	out=$(perl "$cp" --no-tree --quiet --show-types -f "$f" 2>&1)
+	if [ -z "$out" ]; then
+		echo "ok $n - checkpatch $f"
+	else
+		echo "not ok $n - checkpatch $f"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+done < <(find kmod -name '*.[ch]' | sort)
+echo "1..$n"
+[ "$failed" -eq 0 ]
