@@ -151,20 +151,6 @@ for path in calls passes $(q functions | grep -o '"name":"[^"]*"' | cut -d'"' -f
 done
 num_is "$bad" 0 "min <= p50 <= p90 <= p99 <= p99.9 <= max everywhere"
 
-S='functions[name=rr_sleep_ms]'
-num_is "$(q $S.count)" 3 "rr_sleep_ms: 3 calls"
-run "rr_sleep_ms: each took at least 10 ms" -- le 10000000 "$(q $S.min)"
-# the bucket holding the median rank must contain p50
-med=$(q $S.hist | awk -v n=2 'BEGIN { RS = "}" } /"count"/ {
-	match($0, /"low":[0-9]+/); lo = substr($0, RSTART + 6, RLENGTH - 6)
-	match($0, /"high":[0-9]+/); hi = substr($0, RSTART + 7, RLENGTH - 7)
-	match($0, /"count":[0-9]+/); c = substr($0, RSTART + 8, RLENGTH - 8)
-	cum += c; if (cum >= n && !done) { print lo, hi; done = 1 } }')
-p50=$(q $S.p50)
-diag "rr_sleep_ms p50 $p50 ns, median bucket $med"
-run "rr_sleep_ms: p50 lies in the median's log2 bucket" -- \
-	awk -v p="$p50" -v b="$med" 'BEGIN { split(b, x, " "); exit !(p >= x[1] && p <= x[2] + 1) }'
-
 # --- raw events: -p keeps the callers' threads out, hits = delivered + lost ---
 echo 2 >$T/callers
 wpwatch lat --format json --events -p $$ >$W/ev.json 2>$W/ev.err &
@@ -187,6 +173,31 @@ num_is "$(grep -c '"type":"event","ts":[0-9]*,"kind":"body","name":"rr_sleep_ms"
 num_is "$(grep -c '"kind":"body"' $W/ev.json)" "$(e calls.count)" "... as many as the report counts"
 num_is "$(grep -c '"kind":"pass"' $W/ev.json)" 2 "one pass event per pass"
 num_is "$(grep '"kind":"body"' $W/ev.json | grep -c "\"tid\":$$,")" 3 "events carry the caller's tid"
+
+S='functions[name=rr_sleep_ms]'
+num_is "$(e $S.count)" 3 "rr_sleep_ms(10): 3 calls from this shell"
+run "rr_sleep_ms: each took at least 10 ms" -- le 10000000 "$(e $S.min)"
+# the bucket holding the median rank must contain p50
+med=$(e $S.hist | awk -v n=2 'BEGIN { RS = "}" } /"count"/ {
+	match($0, /"low":[0-9]+/); lo = substr($0, RSTART + 6, RLENGTH - 6)
+	match($0, /"high":[0-9]+/); hi = substr($0, RSTART + 7, RLENGTH - 7)
+	match($0, /"count":[0-9]+/); c = substr($0, RSTART + 8, RLENGTH - 8)
+	cum += c; if (cum >= n && !done) { print lo, hi; done = 1 } }')
+p50=$(e $S.p50)
+diag "rr_sleep_ms p50 $p50 ns, median bucket $med"
+run "rr_sleep_ms: p50 lies in the median's log2 bucket" -- \
+	awk -v p="$p50" -v b="$med" 'BEGIN { split(b, x, " "); exit !(p >= x[1] && p <= x[2] + 1) }'
+# every call counted in the bucket its own event's duration names
+from_events=$(grep '"kind":"body","name":"rr_sleep_ms"' $W/ev.json |
+	sed 's/.*"ns":\([0-9]*\),.*/\1/' |
+	awk '{ v = $1; lo = 1; while (v >= 2) { v /= 2; lo *= 2 } c[lo > 1 ? lo : 0]++ }
+	     END { for (l in c) printf "%d:%d\n", l, c[l] }' | sort -n | tr '\n' ' ')
+from_hist=$(e $S.hist | awk 'BEGIN { RS = "}" } /"count"/ {
+	match($0, /"low":[0-9]+/); lo = substr($0, RSTART + 6, RLENGTH - 6)
+	match($0, /"count":[0-9]+/); c = substr($0, RSTART + 8, RLENGTH - 8)
+	printf "%d:%d\n", lo, c }' | sort -n | tr '\n' ' ')
+is "$from_hist" "$from_events" "rr_sleep_ms: the histogram's buckets are the events' durations"
+
 
 # --- text, -p, -L, --svg, -m --------------------------------------------------
 echo 2 >$T/callers
