@@ -22,8 +22,10 @@
  * Each probe body is written once; thin wrappers attach it either as a
  * kprobe/kretprobe or as fentry/fexit. User space turns autoload off for the
  * flavour it does not use: fentry needs BTF for the module, which Debian's
- * modules do not have. The return of add_pause_list is always a kretprobe
- * (fexit does not see the return address).
+ * modules do not have. add_pause_list and remove_pause_list are always
+ * kprobes: the stack pointer pairs them and the return address names the
+ * function, and only pt_regs carry those; fentry/fexit serve the pass and
+ * its steps.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -34,8 +36,12 @@ const volatile __u32 targ_tgid = 0;	/* only this process's calls (0: all) */
 const volatile bool per_task = false;	/* split function histograms by task */
 const volatile __u64 unit_div = 1;	/* slots[] hold ns / unit_div */
 const volatile bool emit_events = false;	/* stream struct lat_event */
+/* set by user space once every probe is attached, cleared before detaching:
+ * all probes see the same window */
+bool armed = false;
 
 struct frame {
+	__u64 sp;
 	__u64 ip;
 	__u64 t_enter;
 	__u64 t_body;
@@ -43,13 +49,15 @@ struct frame {
 
 struct task_calls {
 	__u32 depth;
-	__u32 pad;
+	__u32 overflow;		/* calls beyond LAT_MAX_DEPTH, not pushed */
 	struct frame f[LAT_MAX_DEPTH];
 };
 
 struct pass_state {
 	__u64 t_pass;
 	__u64 t_step;
+	__u64 step_ns[LAT_NR_STEPS];	/* recorded with the pass, at its end */
+	__u32 steps_done;		/* bit per step */
 };
 
 /* per task: the re-randomizable calls it is inside of */
@@ -109,6 +117,14 @@ static __always_inline void count(__u32 which)
 
 	if (c)
 		(*c)++;
+}
+
+static __always_inline void count_n(__u32 which, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += n;
 }
 
 static __always_inline void emit(__u32 kind, __u64 ip, __u64 ns, __u32 depth)
@@ -190,15 +206,20 @@ static __always_inline bool traced(__u64 id)
 	return !targ_tgid || (id >> 32) == targ_tgid;
 }
 
-/* add_pause_list entry */
-static __always_inline void call_enter(void)
+/*
+ * add_pause_list entry. sp: the stack pointer at the entry, which is the
+ * trampoline's own (x86: pointing at the return address): remove_pause_list
+ * is entered with the same one, which pairs the two even when a probe was
+ * missed or the task was inside a call when tracing began.
+ */
+static __always_inline void call_enter(__u64 sp)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
 	__u32 tid = (__u32)id;
 	struct task_calls *tc;
 	__u32 d, z = 0;
 
-	if (!traced(id))
+	if (!armed || !traced(id))
 		return;
 	tc = bpf_map_lookup_elem(&calls, &tid);
 	if (!tc) {
@@ -213,14 +234,16 @@ static __always_inline void call_enter(void)
 		}
 	}
 	d = tc->depth;
-	tc->depth = d + 1;
 	if (d >= LAT_MAX_DEPTH) {
+		tc->overflow++;
 		count(LAT_CNT_DEPTH);
 		return;
 	}
+	tc->f[d].sp = sp;
 	tc->f[d].ip = 0;
 	tc->f[d].t_enter = now;
 	tc->f[d].t_body = 0;
+	tc->depth = d + 1;
 }
 
 /* add_pause_list return: the body begins; ip: where it returns to */
@@ -232,10 +255,10 @@ static __always_inline void call_body(__u64 ip)
 	struct frame *f;
 	__u32 d;
 
-	if (!traced(id))
+	if (!armed || !traced(id))
 		return;
 	tc = bpf_map_lookup_elem(&calls, &tid);
-	if (!tc || !tc->depth)
+	if (!tc || !tc->depth || tc->overflow)
 		return;
 	d = tc->depth - 1;
 	if (d >= LAT_MAX_DEPTH)
@@ -248,30 +271,52 @@ static __always_inline void call_body(__u64 ip)
 	record(LAT_KIND_WAIT, f->ip, per_task ? tid : 0, now - f->t_enter, d);
 }
 
-/* remove_pause_list entry: the body has returned */
-static __always_inline void call_exit(void)
+/* remove_pause_list entry: the body has returned; sp as in call_enter() */
+static __always_inline void call_exit(__u64 sp)
 {
 	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
 	__u32 tid = (__u32)id;
 	struct task_calls *tc;
 	struct frame *f;
-	__u64 start;
-	__u32 d;
+	__u32 i, d, found = 0;
 
-	if (!traced(id))
+	if (!armed || !traced(id))
 		return;
 	tc = bpf_map_lookup_elem(&calls, &tid);
 	if (!tc || !tc->depth) {
 		count(LAT_CNT_UNMATCHED);
 		return;
 	}
-	d = tc->depth - 1;
-	tc->depth = d;
-	if (d < LAT_MAX_DEPTH) {
-		f = &tc->f[d];
-		start = f->t_body ? f->t_body : f->t_enter;
-		record(LAT_KIND_BODY, f->ip, per_task ? tid : 0, now - start, d);
+	if (tc->overflow) {
+		/* the innermost calls were never pushed */
+		tc->overflow--;
+		return;
 	}
+	/* the frame with this stack pointer, innermost first; frames above
+	 * it lost their remove_pause_list (a missed probe) */
+	d = tc->depth;
+	for (i = 0; i < LAT_MAX_DEPTH; i++) {
+		if (i >= d)
+			break;
+		f = &tc->f[(d - 1 - i) & (LAT_MAX_DEPTH - 1)];
+		if (f->sp == sp) {
+			found = 1;
+			break;
+		}
+	}
+	if (!found) {
+		count(LAT_CNT_UNMATCHED);
+		return;
+	}
+	if (i)
+		count_n(LAT_CNT_STALE, i);
+	d = d - 1 - i;
+	tc->depth = d;
+	f = &tc->f[d & (LAT_MAX_DEPTH - 1)];
+	if (f->t_body)
+		record(LAT_KIND_BODY, f->ip, per_task ? tid : 0, now - f->t_body, d);
+	else
+		count(LAT_CNT_NORET);	/* the return probe missed it */
 	if (!d)
 		bpf_map_delete_elem(&calls, &tid);
 }
@@ -281,20 +326,30 @@ static __always_inline void pass_enter(void)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pass_state ps = { .t_pass = bpf_ktime_get_ns() };
 
+	if (!armed)
+		return;
 	bpf_map_update_elem(&passes, &tid, &ps, BPF_ANY);
 }
 
+/* the pass and its steps are recorded together, so that a report never holds
+ * the steps of a pass it does not count */
 static __always_inline void pass_exit(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct pass_state *ps = bpf_map_lookup_elem(&passes, &tid);
 	__u64 now = bpf_ktime_get_ns();
+	__u32 i;
 
 	if (!ps)
 		return;
-	record(LAT_KIND_PASS, 0, 0, now - ps->t_pass, 0);
-	if (ret)
-		count(LAT_CNT_PASS_FAILED);
+	if (armed) {
+		record(LAT_KIND_PASS, 0, 0, now - ps->t_pass, 0);
+		for (i = 0; i < LAT_NR_STEPS; i++)
+			if (ps->steps_done & (1u << i))
+				record(LAT_KIND_STEP, i, 0, ps->step_ns[i], 0);
+		if (ret)
+			count(LAT_CNT_PASS_FAILED);
+	}
 	bpf_map_delete_elem(&passes, &tid);
 }
 
@@ -313,9 +368,10 @@ static __always_inline void step_exit(__u32 step)
 	struct pass_state *ps = bpf_map_lookup_elem(&passes, &tid);
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!ps || !ps->t_step)
+	if (!ps || !ps->t_step || step >= LAT_NR_STEPS)
 		return;
-	record(LAT_KIND_STEP, step, 0, now - ps->t_step, 0);
+	ps->step_ns[step] = now - ps->t_step;
+	ps->steps_done |= 1u << step;
 	ps->t_step = 0;
 }
 
@@ -324,7 +380,7 @@ static __always_inline void step_exit(__u32 step)
 SEC("kprobe/add_pause_list")
 int BPF_KPROBE(kp_add_pause_list)
 {
-	call_enter();
+	call_enter(PT_REGS_SP(ctx));
 	return 0;
 }
 
@@ -339,7 +395,7 @@ int BPF_KRETPROBE(krp_add_pause_list)
 SEC("kprobe/remove_pause_list")
 int BPF_KPROBE(kp_remove_pause_list)
 {
-	call_exit();
+	call_exit(PT_REGS_SP(ctx));
 	return 0;
 }
 
@@ -358,20 +414,6 @@ int BPF_KRETPROBE(krp_pass, int ret)
 }
 
 /* --- the probes: fentry flavour (module BTF needed) ----------------------- */
-
-SEC("fentry/add_pause_list")
-int BPF_PROG(fe_add_pause_list)
-{
-	call_enter();
-	return 0;
-}
-
-SEC("fentry/remove_pause_list")
-int BPF_PROG(fe_remove_pause_list)
-{
-	call_exit();
-	return 0;
-}
 
 SEC("fentry/rerandom_pass")
 int BPF_PROG(fe_pass)

@@ -730,12 +730,16 @@ static void print_text(const struct report *r, bool stamp)
 			}
 		}
 	}
-	if (r->cnt[LAT_CNT_UNMATCHED] || r->cnt[LAT_CNT_DEPTH] || r->cnt[LAT_CNT_NOMEM])
+	if (r->cnt[LAT_CNT_UNMATCHED] || r->cnt[LAT_CNT_DEPTH] || r->cnt[LAT_CNT_NOMEM] ||
+	    r->cnt[LAT_CNT_STALE] || r->cnt[LAT_CNT_NORET])
 		printf("\nnot timed: %llu calls already running at attach, %llu nested "
-		       "deeper than %d, %llu for want of map space\n",
+		       "deeper than %d,\n  %llu for want of map space, %llu and %llu whose "
+		       "remove/return probe was missed\n",
 		       (unsigned long long)r->cnt[LAT_CNT_UNMATCHED],
 		       (unsigned long long)r->cnt[LAT_CNT_DEPTH], LAT_MAX_DEPTH,
-		       (unsigned long long)r->cnt[LAT_CNT_NOMEM]);
+		       (unsigned long long)r->cnt[LAT_CNT_NOMEM],
+		       (unsigned long long)r->cnt[LAT_CNT_STALE],
+		       (unsigned long long)r->cnt[LAT_CNT_NORET]);
 	fflush(stdout);
 }
 
@@ -852,11 +856,14 @@ static void print_json(const struct report *r)
 		printf("}");
 		first = false;
 	}
-	printf("]},\"untimed\":{\"unmatched\":%llu,\"too_deep\":%llu,\"nomem\":%llu},"
+	printf("]},\"untimed\":{\"unmatched\":%llu,\"too_deep\":%llu,\"nomem\":%llu,"
+	       "\"stale\":%llu,\"noret\":%llu},"
 	       "\"events\":{\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu}}\n",
 	       (unsigned long long)r->cnt[LAT_CNT_UNMATCHED],
 	       (unsigned long long)r->cnt[LAT_CNT_DEPTH],
 	       (unsigned long long)r->cnt[LAT_CNT_NOMEM],
+	       (unsigned long long)r->cnt[LAT_CNT_STALE],
+	       (unsigned long long)r->cnt[LAT_CNT_NORET],
 	       (unsigned long long)r->cnt[LAT_CNT_HITS],
 	       (unsigned long long)r->delivered,
 	       (unsigned long long)r->cnt[LAT_CNT_LOST]);
@@ -1195,10 +1202,10 @@ int cmd_lat(int argc, char **argv)
 		sel[nsel].optional = opt;					\
 		nsel++;								\
 	} while (0)
-	SEL(kp_add_pause_list, skel->progs.fe_add_pause_list, "add_pause_list", false);
-	/* its return: a kretprobe in both modes (needs the return address) */
+	/* the pause list: kprobes in both modes (pt_regs: sp and return address) */
+	SEL(kp_add_pause_list, NULL, "add_pause_list", false);
 	SEL(krp_add_pause_list, NULL, "add_pause_list", false);
-	SEL(kp_remove_pause_list, skel->progs.fe_remove_pause_list, "remove_pause_list", false);
+	SEL(kp_remove_pause_list, NULL, "remove_pause_list", false);
 	SEL(kp_pass, skel->progs.fe_pass, "rerandom_pass", true);
 	SEL(krp_pass, skel->progs.fx_pass, "rerandom_pass", true);
 #define STEP_SEL(n)								\
@@ -1237,7 +1244,9 @@ int cmd_lat(int argc, char **argv)
 		}
 		goto cleanup;
 	}
-	for (i = 0; i < nsel; i++) {
+	/* exits before entries (the list has each entry first), so that no
+	 * entry is seen whose exit is not probed yet */
+	for (i = nsel - 1; i >= 0; i--) {
 		if (!sel[i].used)
 			continue;
 		sel[i].link = bpf_program__attach(sel[i].used);
@@ -1283,6 +1292,8 @@ int cmd_lat(int argc, char **argv)
 
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
+	/* every probe attached: from now on they all count */
+	skel->bss->armed = true;
 	start = now_secs(&col.last);
 	fprintf(stderr, "Tracing re-randomizable functions and passes (%s)... "
 		"Hit Ctrl-C to end.\n", probe_used);
@@ -1313,7 +1324,9 @@ int cmd_lat(int argc, char **argv)
 		next += env.interval;
 	}
 
-	/* the end: detach first so that the last report is complete */
+	/* the end: stop counting everywhere at once, detach, then the last
+	 * report is complete */
+	skel->bss->armed = false;
 	for (i = 0; i < nsel; i++) {
 		bpf_link__destroy(sel[i].link);
 		sel[i].link = NULL;
