@@ -9,8 +9,9 @@ const char *svg_escape(const char *in, char *buf, size_t len)
 
 	if (!len)
 		return buf;
-	for (; *in && o + 7 < len; in++) {
+	for (; *in; in++) {
 		const char *rep = NULL;
+		size_t need = 1;
 
 		switch (*in) {
 		case '<': rep = "&lt;"; break;
@@ -19,12 +20,17 @@ const char *svg_escape(const char *in, char *buf, size_t len)
 		case '"': rep = "&quot;"; break;
 		case '\'': rep = "&apos;"; break;
 		}
-		if (rep) {
-			memcpy(buf + o, rep, strlen(rep));
-			o += strlen(rep);
-		} else if ((unsigned char)*in >= 0x20) {
-			buf[o++] = *in;
-		}
+		if (rep)
+			need = strlen(rep);
+		else if ((unsigned char)*in < 0x20)
+			continue;	/* control characters: not allowed in XML */
+		if (o + need >= len)
+			break;		/* whole characters or entities only */
+		if (rep)
+			memcpy(buf + o, rep, need);
+		else
+			buf[o] = *in;
+		o += need;
 	}
 	buf[o] = '\0';
 	return buf;
@@ -144,7 +150,7 @@ int svg_hist_panel(FILE *f, double x, double y, double w, double h,
 		if (vals[k] && bh < 1)
 			bh = 1;	/* a non-empty bucket is always visible */
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			"fill=\"#4575b4\"><title>%llu -> %llu %s: %llu</title></rect>\n",
+			"fill=\"#4575b4\"><title>%llu -&gt; %llu %s: %llu</title></rect>\n",
 			px + i * bw + 1, py + ph - bh, bw > 3 ? bw - 2 : bw, bh,
 			low, (1ULL << (k + 1)) - 1, unit_name,
 			(unsigned long long)vals[k]);

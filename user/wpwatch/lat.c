@@ -69,7 +69,6 @@ static const char *const step_names[LAT_NR_STEPS] = {
 	"copy", "fixup", "switch", "sync", "grace", "free",
 };
 
-const char *argp_program_bug_address = "docs/latency.md";
 static const char doc[] =
 "Latency of re-randomizable functions and of re-randomization passes.\n"
 "\n"
