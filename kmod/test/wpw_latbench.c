@@ -22,6 +22,8 @@
 #include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/uaccess.h>
+
+#if __has_include("rerandom.h")
 #include "rerandom.h"
 
 SPECIAL_FUNCTION(u64, wpw_lb_add, u64 a)
@@ -91,6 +93,19 @@ static void __exit lb_exit(void)
 {
 	debugfs_remove_recursive(lb_dir);
 }
+
+#else /* the core's header is not in this tree: a module that says so */
+
+static int __init lb_init(void)
+{
+	pr_err("built without the re-randomization core (kmod/include/rerandom.h)\n");
+	return -ENODEV;
+}
+
+static void __exit lb_exit(void)
+{
+}
+#endif
 
 module_init(lb_init);
 module_exit(lb_exit);
