@@ -50,7 +50,14 @@ int main(int argc, char **argv)
 	if (ncpu > 64)
 		ncpu = 64;
 
-	skel = smoke_bpf__open_and_load();
+	skel = smoke_bpf__open();
+	if (skel) {
+		skel->rodata->watched_addr = addr;
+		if (smoke_bpf__load(skel)) {
+			smoke_bpf__destroy(skel);
+			skel = NULL;
+		}
+	}
 	if (!skel) {
 		fprintf(stderr, "smoke: cannot load the skeleton: %s\n", strerror(errno));
 		return 1;
@@ -82,8 +89,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "smoke: cannot write %s: %s\n", WRITE_CTL, strerror(errno));
 		goto out;
 	}
-	printf("breakpoint hits %llu, kprobe hits %llu, writes %ld\n",
+	printf("breakpoint hits %llu (+%llu arm64 re-traps), kprobe hits %llu, writes %ld\n",
 	       (unsigned long long)skel->bss->breakpoint_hits,
+	       (unsigned long long)skel->bss->breakpoint_retraps,
 	       (unsigned long long)skel->bss->kprobe_hits, n);
 	err = !(skel->bss->breakpoint_hits == (__u64)n && skel->bss->kprobe_hits == (__u64)n);
 out:

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wpwatch lat, kernel side: the latency of every call of a re-randomizable
+ * function and of every re-randomization pass, aggregated here in per-CPU
+ * histograms (struct lat_hist in bpf/lat.h) so that a report costs user space
+ * nothing per event.
+ *
+ * A re-randomizable function <name> is a trampoline that calls
+ * add_pause_list(), then the movable body <name>_real, then
+ * remove_pause_list() (CONTRACT-rerandom.md):
+ *   add_pause_list entry   push {now} on the task's stack of calls
+ *   add_pause_list return  the body begins: WAIT = now - entry; the return
+ *                          address (in the trampoline, whose symbol is
+ *                          <name>) names the function
+ *   remove_pause_list      pop: BODY = now - body start
+ * The return address is taken at the return probe, where the kernel has put
+ * the real one back into the registers' instruction pointer: at the entry,
+ * a return probe on the same function has already replaced it on the stack
+ * (x86) or in the link register (arm64) with its own trampoline. Calls nest
+ * (recursion, one function calling another), hence a stack per task.
+ *
+ * Each probe body is written once; thin wrappers attach it either as a
+ * kprobe/kretprobe or as fentry/fexit. User space turns autoload off for the
+ * flavour it does not use: fentry needs BTF for the module, which Debian's
+ * modules do not have. add_pause_list and remove_pause_list are always
+ * kprobes: the stack pointer pairs them and the return address names the
+ * function, and only pt_regs carry those; fentry/fexit serve the pass and
+ * its steps.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "lat.h"
+
+const volatile __u32 targ_tgid = 0;	/* only this process's calls (0: all) */
+const volatile bool per_task = false;	/* split function histograms by task */
+const volatile __u64 unit_div = 1;	/* slots[] hold ns / unit_div */
+const volatile bool emit_events = false;	/* stream struct lat_event */
+/* set by user space once every probe is attached, cleared before detaching:
+ * all probes see the same window */
+bool armed = false;
+
+struct frame {
+	__u64 sp;
+	__u64 ip;
+	__u64 t_enter;
+	__u64 t_body;
+};
+
+struct task_calls {
+	__u32 depth;
+	__u32 overflow;		/* calls beyond LAT_MAX_DEPTH, not pushed */
+	struct frame f[LAT_MAX_DEPTH];
+};
+
+struct pass_state {
+	__u64 t_pass;
+	__u64 t_step;
+	__u64 step_ns[LAT_NR_STEPS];	/* recorded with the pass, at its end */
+	__u32 steps_done;		/* bit per step */
+};
+
+/* per task: the re-randomizable calls it is inside of */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct task_calls);
+} calls SEC(".maps");
+
+/* per task running a pass: when the pass and its current step began */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct pass_state);
+} passes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 1024);	/* user space sizes it to the CPUs */
+	__type(key, struct lat_key);
+	__type(value, struct lat_hist);
+} hists SEC(".maps");
+
+/* an all-zero histogram to create entries from (never written) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lat_hist);
+} zero SEC(".maps");
+
+/* an empty call stack, same purpose */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct task_calls);
+} zero_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LAT_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		(*c)++;
+}
+
+static __always_inline void count_n(__u32 which, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += n;
+}
+
+static __always_inline void emit(__u32 kind, __u64 ip, __u64 ns, __u32 depth)
+{
+	struct lat_event *e;
+	__u64 id;
+
+	count(LAT_CNT_HITS);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count(LAT_CNT_LOST);
+		return;
+	}
+	id = bpf_get_current_pid_tgid();
+	e->ts = bpf_ktime_get_ns();
+	e->ip = ip;
+	e->ns = ns;
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->kind = kind;
+	e->depth = depth;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void record(__u32 kind, __u64 ip, __u32 pid, __u64 ns,
+				   __u32 depth)
+{
+	struct lat_key key = { .ip = ip, .pid = pid, .kind = kind };
+	struct lat_hist *h;
+	__u64 sq, lo, hi, cross, slot;
+	__u32 z = 0;
+
+	h = bpf_map_lookup_elem(&hists, &key);
+	if (!h) {
+		struct lat_hist *init = bpf_map_lookup_elem(&zero, &z);
+
+		if (init)
+			bpf_map_update_elem(&hists, &key, init, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h) {
+			count(LAT_CNT_NOMEM);
+			return;
+		}
+	}
+	if (!h->count || ns < h->min)
+		h->min = ns;
+	if (ns > h->max)
+		h->max = ns;
+	h->count++;
+	h->sum += ns;
+	/* sum of squares in 128 bits: ns = hi * 2^32 + lo */
+	hi = ns >> 32;
+	lo = ns & 0xffffffffULL;
+	sq = lo * lo;
+	h->sumsq_lo += sq;
+	if (h->sumsq_lo < sq)
+		h->sumsq_hi++;
+	if (hi) {
+		cross = hi * lo;	/* 2 * cross * 2^32 */
+		sq = cross << 33;
+		h->sumsq_lo += sq;
+		if (h->sumsq_lo < sq)
+			h->sumsq_hi++;
+		h->sumsq_hi += (cross >> 31) + hi * hi;
+	}
+	slot = lat_slot(ns / unit_div);
+	/* keep the bounds check and the access on one register */
+	asm volatile("" : "+r"(slot));
+	if (slot >= LAT_SLOTS)
+		slot = LAT_SLOTS - 1;
+	h->slots[slot]++;
+	if (emit_events)
+		emit(kind, ip, ns, depth);
+}
+
+static __always_inline bool traced(__u64 id)
+{
+	return !targ_tgid || (id >> 32) == targ_tgid;
+}
+
+/*
+ * add_pause_list entry. sp: the stack pointer at the entry, which is the
+ * trampoline's own (x86: pointing at the return address): remove_pause_list
+ * is entered with the same one, which pairs the two even when a probe was
+ * missed or the task was inside a call when tracing began.
+ */
+static __always_inline void call_enter(__u64 sp)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
+	__u32 tid = (__u32)id;
+	struct task_calls *tc;
+	__u32 d, z = 0;
+
+	if (!armed || !traced(id))
+		return;
+	tc = bpf_map_lookup_elem(&calls, &tid);
+	if (!tc) {
+		struct task_calls *fresh = bpf_map_lookup_elem(&zero_calls, &z);
+
+		if (fresh)
+			bpf_map_update_elem(&calls, &tid, fresh, BPF_NOEXIST);
+		tc = bpf_map_lookup_elem(&calls, &tid);
+		if (!tc) {
+			count(LAT_CNT_NOMEM);
+			return;
+		}
+	}
+	d = tc->depth;
+	if (d >= LAT_MAX_DEPTH) {
+		tc->overflow++;
+		count(LAT_CNT_DEPTH);
+		return;
+	}
+	tc->f[d].sp = sp;
+	tc->f[d].ip = 0;
+	tc->f[d].t_enter = now;
+	tc->f[d].t_body = 0;
+	tc->depth = d + 1;
+}
+
+/* add_pause_list return: the body begins; ip: where it returns to */
+static __always_inline void call_body(__u64 ip)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
+	__u32 tid = (__u32)id;
+	struct task_calls *tc;
+	struct frame *f;
+	__u32 d;
+
+	if (!armed || !traced(id))
+		return;
+	tc = bpf_map_lookup_elem(&calls, &tid);
+	if (!tc || !tc->depth || tc->overflow)
+		return;
+	d = tc->depth - 1;
+	if (d >= LAT_MAX_DEPTH)
+		return;
+	f = &tc->f[d];
+	if (f->t_body)
+		return;
+	f->t_body = now;
+	f->ip = ip;
+	record(LAT_KIND_WAIT, f->ip, per_task ? tid : 0, now - f->t_enter, d);
+}
+
+/* remove_pause_list entry: the body has returned; sp as in call_enter() */
+static __always_inline void call_exit(__u64 sp)
+{
+	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
+	__u32 tid = (__u32)id;
+	struct task_calls *tc;
+	struct frame *f;
+	__u32 i, d, found = 0;
+
+	if (!armed || !traced(id))
+		return;
+	tc = bpf_map_lookup_elem(&calls, &tid);
+	if (!tc || !tc->depth) {
+		count(LAT_CNT_UNMATCHED);
+		return;
+	}
+	if (tc->overflow) {
+		/* the innermost calls were never pushed */
+		tc->overflow--;
+		return;
+	}
+	/* the frame with this stack pointer, innermost first; frames above
+	 * it lost their remove_pause_list (a missed probe) */
+	d = tc->depth;
+	for (i = 0; i < LAT_MAX_DEPTH; i++) {
+		if (i >= d)
+			break;
+		f = &tc->f[(d - 1 - i) & (LAT_MAX_DEPTH - 1)];
+		if (f->sp == sp) {
+			found = 1;
+			break;
+		}
+	}
+	if (!found) {
+		count(LAT_CNT_UNMATCHED);
+		return;
+	}
+	if (i)
+		count_n(LAT_CNT_STALE, i);
+	d = d - 1 - i;
+	tc->depth = d;
+	f = &tc->f[d & (LAT_MAX_DEPTH - 1)];
+	if (f->t_body)
+		record(LAT_KIND_BODY, f->ip, per_task ? tid : 0, now - f->t_body, d);
+	else
+		count(LAT_CNT_NORET);	/* the return probe missed it */
+	if (!d)
+		bpf_map_delete_elem(&calls, &tid);
+}
+
+static __always_inline void pass_enter(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pass_state ps = { .t_pass = bpf_ktime_get_ns() };
+
+	if (!armed)
+		return;
+	bpf_map_update_elem(&passes, &tid, &ps, BPF_ANY);
+}
+
+/* the pass and its steps are recorded together, so that a report never holds
+ * the steps of a pass it does not count */
+static __always_inline void pass_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pass_state *ps = bpf_map_lookup_elem(&passes, &tid);
+	__u64 now = bpf_ktime_get_ns();
+	__u32 i;
+
+	if (!ps)
+		return;
+	if (armed) {
+		record(LAT_KIND_PASS, 0, 0, now - ps->t_pass, 0);
+		for (i = 0; i < LAT_NR_STEPS; i++)
+			if (ps->steps_done & (1u << i))
+				record(LAT_KIND_STEP, i, 0, ps->step_ns[i], 0);
+		if (ret)
+			count(LAT_CNT_PASS_FAILED);
+	}
+	bpf_map_delete_elem(&passes, &tid);
+}
+
+static __always_inline void step_enter(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pass_state *ps = bpf_map_lookup_elem(&passes, &tid);
+
+	if (ps)
+		ps->t_step = bpf_ktime_get_ns();
+}
+
+static __always_inline void step_exit(__u32 step)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pass_state *ps = bpf_map_lookup_elem(&passes, &tid);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!ps || !ps->t_step || step >= LAT_NR_STEPS)
+		return;
+	ps->step_ns[step] = now - ps->t_step;
+	ps->steps_done |= 1u << step;
+	ps->t_step = 0;
+}
+
+/* --- the probes: kprobe flavour ------------------------------------------ */
+
+SEC("kprobe/add_pause_list")
+int BPF_KPROBE(kp_add_pause_list)
+{
+	call_enter(PT_REGS_SP(ctx));
+	return 0;
+}
+
+SEC("kretprobe/add_pause_list")
+int BPF_KRETPROBE(krp_add_pause_list)
+{
+	/* the kernel restored the real return address into the pt_regs' ip */
+	call_body(PT_REGS_IP(ctx));
+	return 0;
+}
+
+SEC("kprobe/remove_pause_list")
+int BPF_KPROBE(kp_remove_pause_list)
+{
+	call_exit(PT_REGS_SP(ctx));
+	return 0;
+}
+
+SEC("kprobe/rerandom_pass")
+int BPF_KPROBE(kp_pass)
+{
+	pass_enter();
+	return 0;
+}
+
+SEC("kretprobe/rerandom_pass")
+int BPF_KRETPROBE(krp_pass, int ret)
+{
+	pass_exit(ret);
+	return 0;
+}
+
+/* --- the probes: fentry flavour (module BTF needed) ----------------------- */
+
+SEC("fentry/rerandom_pass")
+int BPF_PROG(fe_pass)
+{
+	pass_enter();
+	return 0;
+}
+
+SEC("fexit/rerandom_pass")
+int BPF_PROG(fx_pass, int ret)
+{
+	pass_exit(ret);
+	return 0;
+}
+
+/* --- the steps of a pass, both flavours ----------------------------------- */
+
+#define STEP(name, idx)							\
+SEC("kprobe/rerandom_step_" #name)					\
+int BPF_KPROBE(kp_step_##name)						\
+{									\
+	step_enter();							\
+	return 0;							\
+}									\
+SEC("kretprobe/rerandom_step_" #name)					\
+int BPF_KRETPROBE(krp_step_##name)					\
+{									\
+	step_exit(idx);							\
+	return 0;							\
+}									\
+SEC("fentry/rerandom_step_" #name)					\
+int BPF_PROG(fe_step_##name)						\
+{									\
+	step_enter();							\
+	return 0;							\
+}									\
+SEC("fexit/rerandom_step_" #name)					\
+int BPF_PROG(fx_step_##name)						\
+{									\
+	step_exit(idx);							\
+	return 0;							\
+}
+
+STEP(copy, LAT_STEP_COPY)
+STEP(fixup, LAT_STEP_FIXUP)
+STEP(switch, LAT_STEP_SWITCH)
+STEP(sync, LAT_STEP_SYNC)
+STEP(grace, LAT_STEP_GRACE)
+STEP(free, LAT_STEP_FREE)
+
+char LICENSE[] SEC("license") = "GPL";

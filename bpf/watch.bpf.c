@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * wpwatch watch, kernel side: one program on the perf breakpoint (hardware
+ * watchpoint) events that user space opens on every online CPU. Per write it
+ * records who wrote (time, CPU, pid/tid, comm, IP, kernel and user stack),
+ * where (the slot) and what (the value after and, where it can be had,
+ * before), into a ring buffer. Per-CPU counters keep hits = submitted + lost.
+ *
+ * x86 traps after the store: memory holds the new value, the old one is the
+ * last value seen for the slot (watch_shadow, seeded at start by
+ * watch_seed_old). arm64 traps before the store: memory holds the old value;
+ * the instruction word and the registers go to user space, which decodes the
+ * store to get the new value.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "watch.h"
+
+const volatile __u32 targ_tgid;			/* 0: every process */
+const volatile char targ_comm[WATCH_COMM_LEN];	/* "": every comm */
+const volatile __u32 nr_slots;
+const volatile bool user_stacks = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);	/* resized by user space (--ringbuf-size) */
+} watch_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct watch_counters);
+} watch_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WATCH_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct watch_slot);
+} watch_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WATCH_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct watch_shadow);
+} watch_shadow SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);	/* [0] the last trap, [1] scratch for this one */
+	__type(key, __u32);
+	__type(value, struct watch_last_trap);
+} watch_last_trap SEC(".maps");
+
+#ifdef __TARGET_ARCH_arm64
+/* See struct watch_last_trap: true when this trap repeats the last one on this CPU. */
+static __always_inline bool is_retrap(struct bpf_perf_event_data *ctx, __u32 tid, __u32 idx,
+				      __u64 old)
+{
+	__u32 zero = 0, one = 1;
+	struct watch_last_trap *last = bpf_map_lookup_elem(&watch_last_trap, &zero);
+	struct watch_last_trap *cur = bpf_map_lookup_elem(&watch_last_trap, &one);
+	bool same;
+	int i;
+
+	if (!last || !cur)
+		return false;
+#pragma unroll
+	for (i = 0; i < 31; i++)
+		cur->regs[i] = ctx->regs.regs[i];
+	cur->regs[31] = ctx->regs.sp;
+	cur->regs[32] = ctx->regs.pc;
+	same = last->tid == tid && last->slot == idx && last->old == old;
+	for (i = 0; i < 33; i++) {
+		if (last->regs[i] != cur->regs[i])
+			same = false;
+		last->regs[i] = cur->regs[i];
+	}
+	last->tid = tid;
+	last->slot = idx;
+	last->old = old;
+	return same;
+}
+#endif
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	int i;
+
+	if (!targ_comm[0])
+		return true;
+	for (i = 0; i < WATCH_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline __u64 read_slot(const struct watch_slot *s, bool *ok)
+{
+	__u64 v = 0;
+	__u32 len = s->len;
+
+	if (len == 0 || len > 8)
+		len = 8;
+	/* little endian on both arches: the first LEN bytes of v */
+	*ok = bpf_probe_read_kernel(&v, len, (void *)s->addr) == 0;
+	return v;
+}
+
+SEC("perf_event")
+int watch_write_hit(struct bpf_perf_event_data *ctx)
+{
+	__u32 zero = 0, idx = (__u32)bpf_get_attach_cookie(ctx);
+	__u64 id = bpf_get_current_pid_tgid();
+	struct watch_counters *cnt;
+	struct watch_shadow *shadow;
+	struct watch_slot *slot;
+	struct watch_event *e;
+	char comm[WATCH_COMM_LEN];
+	bool ok;
+
+	cnt = bpf_map_lookup_elem(&watch_counters, &zero);
+	slot = bpf_map_lookup_elem(&watch_slots, &idx);
+	shadow = bpf_map_lookup_elem(&watch_shadow, &idx);
+	if (!cnt || !slot || !shadow)
+		return 0;
+	bpf_get_current_comm(comm, sizeof(comm));
+	if ((targ_tgid && (id >> 32) != targ_tgid) || !comm_matches(comm)) {
+		cnt->filtered++;
+		return 0;
+	}
+#ifdef __TARGET_ARCH_arm64
+	{
+		__u64 old_now = read_slot(slot, &ok);
+
+		if (ok && is_retrap(ctx, (__u32)id, idx, old_now)) {
+			cnt->retraps++;
+			return 0;
+		}
+	}
+#endif
+	cnt->hits++;
+
+	e = bpf_ringbuf_reserve(&watch_events, sizeof(*e), 0);
+	if (!e) {
+		cnt->lost++;
+#ifndef __TARGET_ARCH_arm64
+		/* keep the shadow right for the next event that gets through */
+		shadow->value = read_slot(slot, &ok);
+		shadow->known = ok;
+#endif
+		return 0;
+	}
+	e->time_ns = bpf_ktime_get_ns();
+	e->cpu = bpf_get_smp_processor_id();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->slot = idx;
+	e->slot_addr = slot->addr;
+	e->flags = 0;
+	e->insn = 0;
+	e->old = 0;
+	__builtin_memcpy(e->comm, comm, sizeof(comm));
+	e->ip = PT_REGS_IP(&ctx->regs);
+
+#ifdef __TARGET_ARCH_arm64
+	/* The store has not happened yet: memory is the old value. */
+	e->flags |= WATCH_F_BEFORE;
+	e->old = read_slot(slot, &ok);
+	if (ok)
+		e->flags |= WATCH_F_OLD;
+	e->value = 0;
+	if (!bpf_probe_read_kernel(&e->insn, sizeof(e->insn), (void *)e->ip))
+		e->flags |= WATCH_F_INSN;
+	{
+		int i;
+
+#pragma unroll
+		for (i = 0; i < 31; i++)
+			e->regs[i] = ctx->regs.regs[i];
+		e->regs[31] = ctx->regs.sp;
+		e->regs[32] = ctx->regs.pc;
+	}
+#else
+	/* The store has happened: memory is the new value. */
+	e->value = read_slot(slot, &ok);
+	if (ok)
+		e->flags |= WATCH_F_VALUE;
+	if (shadow->known) {
+		e->old = shadow->value;
+		e->flags |= WATCH_F_OLD;
+	}
+	shadow->value = e->value;
+	shadow->known = ok;
+#endif
+
+	e->kstack_bytes = bpf_get_stack(ctx, e->kstack, sizeof(e->kstack), 0);
+	e->ustack_bytes = 0;
+	if (user_stacks) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		/* A user context exists when the writer is a process in a system call. */
+		if (task && BPF_CORE_READ(task, mm)) {
+			e->flags |= WATCH_F_USER;
+			e->ustack_bytes = bpf_get_stack(ctx, e->ustack, sizeof(e->ustack),
+							BPF_F_USER_STACK);
+		}
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * Run once by user space (BPF_PROG_RUN) before attaching: the value of every
+ * slot now, so that the first write on x86 has an "old" value too.
+ */
+SEC("syscall")
+int watch_seed_old(void *ctx)
+{
+	__u32 i;
+
+	for (i = 0; i < WATCH_MAX_SLOTS && i < nr_slots; i++) {
+		__u32 key = i;
+		struct watch_slot *slot = bpf_map_lookup_elem(&watch_slots, &key);
+		struct watch_shadow *shadow = bpf_map_lookup_elem(&watch_shadow, &key);
+		bool ok;
+
+		if (!slot || !shadow)
+			continue;
+		shadow->value = read_slot(slot, &ok);
+		shadow->known = ok;
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

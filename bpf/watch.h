@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared by bpf/watch.bpf.c and user/wpwatch/watch.c: plain C types only. */
+#ifndef WPWATCH_WATCH_H
+#define WPWATCH_WATCH_H
+
+#define WATCH_MAX_SLOTS		16	/* hardware slots one run may use */
+#define WATCH_STACK_DEPTH	64	/* frames kept per stack */
+#define WATCH_COMM_LEN		16
+
+/* watch_event.flags */
+#define WATCH_F_VALUE		(1U << 0)	/* value: memory after the write */
+#define WATCH_F_OLD		(1U << 1)	/* old: memory before the write */
+#define WATCH_F_BEFORE		(1U << 2)	/* the trap came before the store (arm64) */
+#define WATCH_F_INSN		(1U << 3)	/* insn and regs hold the trapping store */
+#define WATCH_F_USER		(1U << 4)	/* the writer has a user context (syscall) */
+
+/* One hardware slot: a watched chunk, from the attach cookie. */
+struct watch_slot {
+	unsigned long long addr;
+	unsigned int len;	/* bytes the slot watches (the value read is min(len, 8)) */
+	unsigned int spec;	/* index of the SPEC it belongs to */
+};
+
+/* Per-CPU counters: hits = events submitted + lost; filtered never become events. */
+struct watch_counters {
+	unsigned long long hits;	/* writes seen that pass the filters */
+	unsigned long long lost;	/* ring buffer full: event not reserved */
+	unsigned long long filtered;	/* writes dropped by -p / --comm */
+	unsigned long long retraps;	/* arm64: the same store trapping again (not a write) */
+};
+
+/*
+ * arm64: the last trap on this CPU. A trap by the same task at the same IP,
+ * with the same registers and the watched memory unchanged, is the same
+ * store trapping again before it ran (seen under QEMU: the step over the
+ * store did not happen), not a second write.
+ */
+struct watch_last_trap {
+	unsigned long long old;
+	unsigned long long regs[33];	/* x0..x30, sp, pc */
+	unsigned int tid;
+	unsigned int slot;
+};
+
+/* Last value seen per slot (x86: the memory before the next write). */
+struct watch_shadow {
+	unsigned long long value;
+	unsigned long long known;
+};
+
+struct watch_event {
+	unsigned long long time_ns;	/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	unsigned long long ip;		/* instruction address the trap reports */
+	unsigned long long slot_addr;	/* address of the slot that fired */
+	unsigned long long value;	/* memory of the slot after the write (x86) */
+	unsigned long long old;		/* memory of the slot before the write */
+	unsigned int cpu;
+	unsigned int pid;		/* tgid */
+	unsigned int tid;
+	unsigned int slot;
+	unsigned int flags;		/* WATCH_F_* */
+	unsigned int insn;		/* arm64: the instruction word at ip */
+	int kstack_bytes;		/* bpf_get_stack() result: bytes or -errno */
+	int ustack_bytes;
+	char comm[WATCH_COMM_LEN];
+	unsigned long long regs[33];	/* arm64: x0..x30, sp, pc (to decode the store) */
+	unsigned long long kstack[WATCH_STACK_DEPTH];
+	unsigned long long ustack[WATCH_STACK_DEPTH];
+};
+
+#endif

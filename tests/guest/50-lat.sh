@@ -1,0 +1,243 @@
+#!/bin/sh
+# wpwatch lat (docs/latency.md) against the real re-randomization core and
+# its test driver: call counts equal the driver's own counters exactly, the
+# pass count equals the core's statistics, percentiles are ordered and lie
+# between min and max, a 10 ms sleeper lands in its bucket, JSON carries the
+# documented keys, the SVG is well formed, pinned maps dump with BTF, and bad
+# input gets its documented message and exit status.
+# arches: x86_64 arm64
+# timeout: 900
+# cpus: 2
+# mem: 512
+. "$(dirname "$0")/lib.sh"
+
+D=/sys/kernel/debug/rerandom
+T=/sys/kernel/debug/rr_test_driver
+PIN=/sys/fs/bpf/wpwatch/lat
+W=/tmp/lat
+mkdir -p $W
+
+st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+calls_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
+# wait (at most 120 s: loading BPF under TCG is slow) for wpwatch's banner
+wait_ready() {
+	_i=0
+	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 1200 ] && return 1
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+}
+q() { wpw_jsonq "$W/run.json" "$@"; }
+# floating-point a <= b
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
+
+# --- bad input, before the core is loaded -----------------------------------
+wpwatch lat -d 1 >/dev/null 2>$W/err
+num_is $? 3 "core not loaded: exit status 3"
+run "... and the message says so" -- grep -q "re-randomization core is not loaded (add_pause_list is not in /proc/kallsyms)" $W/err
+wpwatch lat --format xml >/dev/null 2>$W/err
+num_is $? 2 "--format xml: exit status 2"
+run "... with the accepted values" -- grep -q "text or json, not 'xml'" $W/err
+wpwatch lat --events >/dev/null 2>$W/err
+num_is $? 2 "--events without --format json: exit status 2"
+grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
+su -s /bin/sh nobody -c "$WPWATCH/bin/wpwatch lat -d 1" >/dev/null 2>$W/err
+num_is $? 4 "not root: exit status 4"
+run "... and the message says what is needed" -- grep -q "needs root" $W/err
+
+if [ ! -e "$WPWATCH/kmod/rerandom.ko" ] || [ ! -e "$WPWATCH/kmod/rr_test_driver.ko" ]; then
+	skip "wpwatch lat against the re-randomization core (the rest of this suite)" \
+		"rerandom.ko / rr_test_driver.ko not built (branch rerandom not merged)"
+	done_testing
+	exit
+fi
+
+# --- the core, quiet until we say so ------------------------------------------
+run "modprobe rr_test_driver (and rerandom)" -- modprobe rr_test_driver
+echo 0 >$D/period_ms
+[ -w /sys/module/rerandom/parameters/selftest_period ] &&
+	echo 0 >/sys/module/rerandom/parameters/selftest_period
+echo 0 >$T/callers
+
+wpwatch lat rr_no_such_function >/dev/null 2>$W/err
+num_is $? 2 "unknown function: exit status 2"
+run "... named in the message" -- grep -q "unknown function 'rr_no_such_function': not in /proc/kallsyms" $W/err
+wpwatch lat add_pause_list >/dev/null 2>$W/err
+num_is $? 2 "a function without a body: exit status 2"
+run "... 'not re-randomizable'" -- grep -q "'add_pause_list' is not re-randomizable: it has no body add_pause_list_real" $W/err
+if [ -e /sys/kernel/btf/rerandom ]; then
+	skip "--probe fentry without module BTF" "this kernel has BTF for rerandom"
+else
+	wpwatch lat --probe fentry >/dev/null 2>$W/err
+	num_is $? 5 "--probe fentry without module BTF: exit status 5"
+	run "... and the message names the missing BTF" -- grep -q "has no BTF (/sys/kernel/btf/rerandom missing" $W/err
+fi
+
+# --- exact counts: callers, passes and sleeps while attached ------------------
+wpwatch lat --format json --pin >$W/run.json 2>$W/run.err &
+pid=$!
+if ! wait_ready $W/run.err $pid; then
+	cat $W/run.err
+	bail "wpwatch lat did not start"
+fi
+cp $T/calls $W/calls0
+passes0=$(st passes)
+echo 2 >$T/callers
+for i in 1 2 3; do echo 1 >$D/trigger; done
+echo 20 >$D/period_ms
+sleep 2
+echo 0 >$D/period_ms
+sleep 1	# a pass already under way finishes
+echo 0 >$T/callers
+echo "10 3" >$T/sleep
+bpftool map dump pinned $PIN/hists >$W/dump 2>&1
+run "--pin: bpftool dumps the histograms with their BTF types" -- \
+	grep -q '"kind": 3' $W/dump
+run "... fields by name (count, sumsq_hi, slots)" -- sh -c \
+	"grep -q '\"count\":' $W/dump && grep -q '\"sumsq_hi\":' $W/dump && grep -q '\"slots\":' $W/dump"
+cp $T/calls $W/calls1
+passes1=$(st passes)
+kill -INT $pid
+wait $pid
+num_is $? 0 "wpwatch lat ends cleanly on SIGINT"
+run "... and unpins its maps" -- sh -c "! [ -e $PIN/hists ]"
+
+run "every line is one JSON object" -- wpw_jsonq -t report -n $W/run.json
+num_is "$(wpw_jsonq -n $W/run.json)" 1 "one report without --interval"
+is "$(q @keys)" "type time secs unit probe calls functions wait passes untimed events" \
+	"the report's documented keys"
+is "$(q calls@keys)" "count total min avg max stddev p50 p90 p99 p99_9 hist" \
+	"the figures' documented keys"
+is "$(q passes@keys)" "per_sec failed moved count total min avg max stddev p50 p90 p99 p99_9 hist steps" \
+	"the passes' documented keys"
+is "$(q probe)" "$([ -e /sys/kernel/btf/rerandom ] && echo fentry || echo kprobe)" \
+	"probe: kprobe without module BTF"
+num_is "$(q untimed.unmatched)" 0 "no call was in flight at attach"
+
+bad=0 n=0
+while read -r name c1; do
+	c0=$(calls_of $W/calls0 "$name")
+	want=$((c1 - c0))
+	[ "$want" -gt 0 ] || continue
+	n=$((n + 1))
+	got=$(q "functions[name=$name].count" 2>/dev/null)
+	[ "$got" = "$want" ] || { diag "$name: report $got, driver $want"; bad=$((bad + 1)); }
+done <$W/calls1
+num_is "$bad" 0 "call counts equal the driver's counters for all $n functions called"
+num_is "$(q functions@len)" "$n" "... and no other function is reported"
+total=0
+for name in $(q functions | grep -o '"name":"[^"]*"' | cut -d'"' -f4); do
+	total=$((total + $(q "functions[name=$name].count")))
+done
+num_is "$(q calls.count)" "$total" "all calls = sum over functions"
+
+want=$((passes1 - passes0))
+num_is "$(q passes.count)" "$want" "pass count equals the core's statistics ($want)"
+ok "$([ "$want" -ge 3 ] && echo 0 || echo 1)" "... at least the 3 triggered passes"
+bad=0
+for step in copy switch sync grace free; do
+	got=$(q "passes.steps[name=$step].count")
+	[ "$got" = "$want" ] || { diag "step $step: $got, want $want"; bad=$((bad + 1)); }
+done
+num_is "$bad" 0 "one copy, switch, sync, grace and free step per pass"
+got=$(q 'passes.steps[name=fixup].count')
+ok "$([ "${got:-0}" -le "$want" ] && echo 0 || echo 1)" "at most one fixup step per pass ($got)"
+
+bad=0
+for path in calls passes $(q functions | grep -o '"name":"[^"]*"' | cut -d'"' -f4 |
+	sed 's/.*/functions[name=&]/'); do
+	prev=$(q "$path.min")
+	for k in p50 p90 p99 p99_9 max; do
+		v=$(q "$path.$k")
+		le "$prev" "$v" || { diag "$path: $k $v below $prev"; bad=$((bad + 1)); }
+		prev=$v
+	done
+done
+num_is "$bad" 0 "min <= p50 <= p90 <= p99 <= p99.9 <= max everywhere"
+
+# --- raw events: -p keeps the callers' threads out, hits = delivered + lost ---
+echo 2 >$T/callers
+wpwatch lat --format json --events -p $$ >$W/ev.json 2>$W/ev.err &
+pid=$!
+wait_ready $W/ev.err $pid || bail "wpwatch lat --events did not start"
+echo "10 3" >$T/sleep
+echo 1 >$D/trigger
+echo 1 >$D/trigger
+kill -INT $pid
+wait $pid
+num_is $? 0 "--events run ends cleanly"
+echo 0 >$T/callers
+run "every line is one JSON object" -- wpw_jsonq -n $W/ev.json
+e() { wpw_jsonq $W/ev.json "$@"; }
+hits=$(e events.hits) delivered=$(e events.delivered) lost=$(e events.lost)
+num_is "$hits" "$((delivered + lost))" "events: hits ($hits) = delivered ($delivered) + lost ($lost)"
+num_is "$lost" 0 "... none lost at this rate"
+num_is "$(grep -c '"type":"event","ts":[0-9]*,"kind":"body","name":"rr_sleep_ms"' $W/ev.json)" 3 \
+	"one body event per call of this shell's, none of the callers'"
+num_is "$(grep -c '"kind":"body"' $W/ev.json)" "$(e calls.count)" "... as many as the report counts"
+num_is "$(grep -c '"kind":"pass"' $W/ev.json)" 2 "one pass event per pass"
+num_is "$(grep '"kind":"body"' $W/ev.json | grep -c "\"tid\":$$,")" 3 "events carry the caller's tid"
+
+S='functions[name=rr_sleep_ms]'
+num_is "$(e $S.count)" 3 "rr_sleep_ms(10): 3 calls from this shell"
+run "rr_sleep_ms: each took at least 10 ms" -- le 10000000 "$(e $S.min)"
+# the bucket holding the median rank must contain p50
+med=$(e $S.hist | awk -v n=2 'BEGIN { RS = "}" } /"count"/ {
+	match($0, /"low":[0-9]+/); lo = substr($0, RSTART + 6, RLENGTH - 6)
+	match($0, /"high":[0-9]+/); hi = substr($0, RSTART + 7, RLENGTH - 7)
+	match($0, /"count":[0-9]+/); c = substr($0, RSTART + 8, RLENGTH - 8)
+	cum += c; if (cum >= n && !done) { print lo, hi; done = 1 } }')
+p50=$(e $S.p50)
+diag "rr_sleep_ms p50 $p50 ns, median bucket $med"
+run "rr_sleep_ms: p50 lies in the median's log2 bucket" -- \
+	awk -v p="$p50" -v b="$med" 'BEGIN { split(b, x, " "); exit !(p >= x[1] && p <= x[2] + 1) }'
+# every call counted in the bucket its own event's duration names
+from_events=$(grep '"kind":"body","name":"rr_sleep_ms"' $W/ev.json |
+	sed 's/.*"ns":\([0-9]*\),.*/\1/' |
+	awk '{ v = $1; lo = 1; while (v >= 2) { v /= 2; lo *= 2 } c[lo > 1 ? lo : 0]++ }
+	     END { for (l in c) printf "%d:%d\n", l, c[l] }' | sort -n | tr '\n' ' ')
+from_hist=$(e $S.hist | awk 'BEGIN { RS = "}" } /"count"/ {
+	match($0, /"low":[0-9]+/); lo = substr($0, RSTART + 6, RLENGTH - 6)
+	match($0, /"count":[0-9]+/); c = substr($0, RSTART + 8, RLENGTH - 8)
+	printf "%d:%d\n", lo, c }' | sort -n | tr '\n' ' ')
+is "$from_hist" "$from_events" "rr_sleep_ms: the histogram's buckets are the events' durations"
+
+
+# --- text, -p, -L, --svg, -m --------------------------------------------------
+echo 2 >$T/callers
+wpwatch lat -m -F -L -p $$ --svg $W/lat.svg >$W/text 2>$W/text.err &
+pid=$!
+wait_ready $W/text.err $pid || bail "wpwatch lat (text) did not start"
+echo "10 2" >$T/sleep
+sleep 1
+kill -INT $pid
+wait $pid
+num_is $? 0 "text run ends cleanly"
+echo 0 >$T/callers
+sed 's/^/#   /' $W/text
+run "text: the log2 histogram header in msecs" -- grep -q '^ *msecs *: count *distribution$' $W/text
+run "text: count/avg/stddev/min/max and the percentiles" -- sh -c \
+	"grep -q '^count 2  avg .* stddev .* min .* max .* (msecs)$' $W/text &&
+	 grep -q '^p50 .*  p90 .*  p99 .*  p99.9 ' $W/text"
+run "-p: this shell's calls: rr_sleep_ms x2" -- grep -q '^rr_sleep_ms  *2 ' $W/text
+num_is "$(awk '/^FUNCTION/ { t = 1; next } t && /^$/ { t = 0 } t && /^[^ ]/ { n++ } END { print n + 0 }' $W/text)" 1 \
+	"-p: and none of the callers' threads"
+run "-L: the calls split per thread, this shell's tid" -- grep -q "^  tid $$  *2 " $W/text
+run "-F: a histogram for the function" -- grep -q '^function = rr_sleep_ms$' $W/text
+run "--svg: a non-empty file" -- test -s $W/lat.svg
+run "--svg: an XML document with one svg element, closed" -- sh -c \
+	"head -n1 $W/lat.svg | grep -q '^<?xml' && [ \$(grep -c '<svg' $W/lat.svg) -eq 1 ] &&
+	 tail -n1 $W/lat.svg | grep -q '^</svg>$'"
+run "--svg: groups balanced, the function drawn" -- sh -c \
+	"[ \$(grep -c '<g>' $W/lat.svg) -eq \$(grep -c '</g>' $W/lat.svg) ] &&
+	 grep -q '>rr_sleep_ms</text>' $W/lat.svg"
+
+# --- intervals -----------------------------------------------------------------
+wpwatch lat -i 1 -c 2 --format json >$W/iv.json 2>/dev/null
+num_is $? 0 "-i 1 -c 2 stops by itself"
+num_is "$(wpw_jsonq -n $W/iv.json)" 2 "... after exactly 2 reports"
+
+run "rmmod rr_test_driver rerandom" -- rmmod rr_test_driver rerandom
+done_testing

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel symbols for user space: see ksyms.h. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "ksyms.h"
+
+struct ksyms {
+	struct ksym *syms;
+	size_t n, cap;
+	char *strs;
+	size_t strs_len, strs_cap;
+	bool hidden, has_data;
+	size_t ndata;
+};
+
+/* While parsing, name/module hold offsets into strs (+1, 0 = none). */
+static int add_str(struct ksyms *ks, const char *s, size_t len, size_t *off)
+{
+	if (ks->strs_len + len + 1 > ks->strs_cap) {
+		size_t cap = ks->strs_cap ? ks->strs_cap * 2 : 65536;
+		char *p;
+
+		while (cap < ks->strs_len + len + 1)
+			cap *= 2;
+		p = realloc(ks->strs, cap);
+		if (!p)
+			return -ENOMEM;
+		ks->strs = p;
+		ks->strs_cap = cap;
+	}
+	memcpy(ks->strs + ks->strs_len, s, len);
+	ks->strs[ks->strs_len + len] = '\0';
+	*off = ks->strs_len;
+	ks->strs_len += len + 1;
+	return 0;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* One line: "ADDR TYPE NAME[\t[MODULE]]". Returns 1 parsed, 0 skipped. */
+static int parse_line(struct ksyms *ks, char *line, size_t *last_mod_off,
+		      const char **last_mod, size_t *last_mod_len)
+{
+	char *p = line, *end, *name, *mod = NULL;
+	size_t name_len, mod_len = 0, name_off, mod_off = 0;
+	unsigned long addr;
+	struct ksym *s;
+	char type;
+
+	if (!isxdigit((unsigned char)*p))
+		return 0;
+	errno = 0;
+	addr = strtoul(p, &end, 16);
+	if (errno || end == p || (*end != ' ' && *end != '\t'))
+		return 0;
+	p = end + 1;
+	if (!isalpha((unsigned char)*p) && *p != '?')
+		return 0;
+	type = *p++;
+	if (*p != ' ' && *p != '\t')
+		return 0;
+	p++;
+	name = p;
+	while (*p && *p != '\t' && *p != ' ' && *p != '\n' && *p != '\r')
+		p++;
+	name_len = p - name;
+	/* arm64/arm mapping symbols ($x, $d) mark code/data, they are not names. */
+	if (!name_len || name[0] == '$')
+		return 0;
+	while (*p == '\t' || *p == ' ')
+		p++;
+	if (*p == '[') {
+		char *close = strchr(p, ']');
+
+		if (close && close > p + 1) {
+			mod = p + 1;
+			mod_len = close - mod;
+		}
+	}
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 4096;
+		struct ksym *ns = realloc(ks->syms, cap * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		ks->syms = ns;
+		ks->cap = cap;
+	}
+	if (add_str(ks, name, name_len, &name_off))
+		return -ENOMEM;
+	if (mod) {
+		/* Lines of one module come together: share its string. */
+		if (*last_mod && *last_mod_len == mod_len &&
+		    !memcmp(ks->strs + *last_mod_off, mod, mod_len)) {
+			mod_off = *last_mod_off;
+		} else {
+			if (add_str(ks, mod, mod_len, &mod_off))
+				return -ENOMEM;
+			*last_mod_off = mod_off;
+			*last_mod_len = mod_len;
+			*last_mod = "";
+		}
+	}
+	s = &ks->syms[ks->n++];
+	s->addr = addr;
+	s->type = type;
+	s->name = (const char *)(uintptr_t)(name_off + 1);
+	s->module = mod ? (const char *)(uintptr_t)(mod_off + 1) : NULL;
+	if (addr)
+		ks->hidden = false;
+	if (strchr("dDbB", type))
+		ks->ndata++;
+	return 1;
+}
+
+struct ksyms *ksyms__parse(FILE *f)
+{
+	struct ksyms *ks = calloc(1, sizeof(*ks));
+	size_t last_mod_off = 0, last_mod_len = 0, i;
+	const char *last_mod = NULL;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+
+	if (!ks)
+		return NULL;
+	ks->hidden = true;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		if (parse_line(ks, line, &last_mod_off, &last_mod, &last_mod_len) < 0) {
+			free(line);
+			ksyms__free(ks);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	free(line);
+	for (i = 0; i < ks->n; i++) {
+		ks->syms[i].name = ks->strs + ((uintptr_t)ks->syms[i].name - 1);
+		if (ks->syms[i].module)
+			ks->syms[i].module = ks->strs + ((uintptr_t)ks->syms[i].module - 1);
+	}
+	/*
+	 * Without CONFIG_KALLSYMS_ALL a few linker-made data symbols remain
+	 * (__bss_start, _edata ...); with it, variables are a good part of the
+	 * table. One in fifty tells the two apart.
+	 */
+	ks->has_data = ks->ndata * 50 > ks->n;
+	if (ks->n)
+		qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
+	else
+		ks->hidden = false;
+	return ks;
+}
+
+struct ksyms *ksyms__load(const char *path)
+{
+	struct ksyms *ks;
+	FILE *f = fopen(path ? path : "/proc/kallsyms", "re");
+	int err;
+
+	if (!f)
+		return NULL;
+	ks = ksyms__parse(f);
+	err = errno;
+	fclose(f);
+	errno = err;
+	return ks;
+}
+
+void ksyms__free(struct ksyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->syms);
+	free(ks->strs);
+	free(ks);
+}
+
+size_t ksyms__count(const struct ksyms *ks)
+{
+	return ks->n;
+}
+
+const struct ksym *ksyms__at(const struct ksyms *ks, size_t i)
+{
+	return i < ks->n ? &ks->syms[i] : NULL;
+}
+
+bool ksyms__addrs_hidden(const struct ksyms *ks)
+{
+	return ks->hidden;
+}
+
+bool ksyms__has_data(const struct ksyms *ks)
+{
+	return ks->has_data;
+}
+
+#define KSYM_MAX_OFFSET (1UL << 20)
+
+const struct ksym *ksyms__map_addr(const struct ksyms *ks, unsigned long addr)
+{
+	size_t lo = 0, hi = ks->n;
+	const struct ksym *s;
+
+	if (!ks->n || ks->hidden || addr < ks->syms[0].addr)
+		return NULL;
+	/* Last symbol with s->addr <= addr. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* Of several names at one address, the first in order. */
+	while (lo > 0 && ks->syms[lo - 1].addr == ks->syms[lo].addr)
+		lo--;
+	s = &ks->syms[lo];
+	if (addr - s->addr >= KSYM_MAX_OFFSET)
+		return NULL;
+	return s;
+}
+
+static bool module_matches(const struct ksym *s, const char *module)
+{
+	if (!module)
+		return true;
+	if (!strcmp(module, "vmlinux") || !strcmp(module, "kernel"))
+		return s->module == NULL;
+	return s->module && !strcmp(s->module, module);
+}
+
+size_t ksyms__find(const struct ksyms *ks, const char *name, const char *module,
+		   const struct ksym **out, size_t max)
+{
+	size_t i, n = 0, k;
+
+	for (i = 0; i < ks->n; i++) {
+		const struct ksym *s = &ks->syms[i];
+		bool dup = false;
+
+		if (strcmp(s->name, name) || !module_matches(s, module))
+			continue;
+		/* The same address twice (aliases) is one answer. */
+		for (k = 0; k < n && k < max; k++)
+			if (out[k]->addr == s->addr)
+				dup = true;
+		if (dup)
+			continue;
+		if (n < max)
+			out[n] = s;
+		n++;
+	}
+	return n;
+}
+
+size_t ksyms__edit_distance(const char *a, const char *b, size_t limit)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *row, best;
+
+	if ((la > lb ? la - lb : lb - la) > limit)
+		return limit + 1;
+	row = malloc((lb + 1) * sizeof(*row));
+	if (!row)
+		return limit + 1;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		best = row[0];
+		for (j = 1; j <= lb; j++) {
+			size_t up = row[j], v;
+
+			v = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			diag = up;
+			row[j] = v;
+			if (v < best)
+				best = v;
+		}
+		if (best > limit) {
+			free(row);
+			return limit + 1;
+		}
+	}
+	best = row[lb];
+	free(row);
+	return best > limit ? limit + 1 : best;
+}
+
+size_t ksyms__suggest(const struct ksyms *ks, const char *name, const char **out, size_t max)
+{
+	size_t limit = strlen(name) / 4 + 1, i, n = 0, k;
+	size_t *dist;
+
+	if (!max)
+		return 0;
+	if (limit > 4)
+		limit = 4;
+	dist = calloc(max, sizeof(*dist));
+	if (!dist)
+		return 0;
+	for (i = 0; i < ks->n; i++) {
+		const char *cand = ks->syms[i].name;
+		size_t d = ksyms__edit_distance(name, cand, limit);
+		bool dup = false;
+
+		/* A name that contains the query (or the reverse) is close too. */
+		if (d > limit && strlen(name) >= 4 && (strstr(cand, name) || strstr(name, cand)) &&
+		    strlen(cand) >= 4)
+			d = limit;
+		if (d > limit || d == 0)
+			continue;
+		for (k = 0; k < n; k++)
+			if (!strcmp(out[k], cand))
+				dup = true;
+		if (dup)
+			continue;
+		if (n == max && d >= dist[n - 1])
+			continue;
+		k = n < max ? n++ : n - 1;
+		while (k > 0 && dist[k - 1] > d) {
+			out[k] = out[k - 1];
+			dist[k] = dist[k - 1];
+			k--;
+		}
+		out[k] = cand;
+		dist[k] = d;
+	}
+	free(dist);
+	return n;
+}
+
+int ksyms__format(const struct ksyms *ks, unsigned long addr, char *buf, size_t len)
+{
+	const struct ksym *s = ks ? ksyms__map_addr(ks, addr) : NULL;
+
+	if (!s)
+		return snprintf(buf, len, "0x%lx", addr);
+	if (s->module)
+		return snprintf(buf, len, "%s+0x%lx [%s]", s->name, addr - s->addr, s->module);
+	return snprintf(buf, len, "%s+0x%lx", s->name, addr - s->addr);
+}
+
+/* ---- module variables through the .ko's symbol table ------------------- */
+
+/* Look for DIR/.../MOD.ko (depth <= 3); '-' and '_' are the same in module names. */
+static bool ko_name_matches(const char *file, const char *mod)
+{
+	size_t i, lm = strlen(mod);
+
+	if (strlen(file) != lm + 3 || strcmp(file + lm, ".ko"))
+		return false;
+	for (i = 0; i < lm; i++) {
+		char a = file[i] == '-' ? '_' : file[i];
+		char b = mod[i] == '-' ? '_' : mod[i];
+
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+static bool find_ko(const char *dir, const char *mod, int depth, char *out, size_t outlen)
+{
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	if (depth > 3)
+		return false;
+	d = opendir(dir);
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		char path[4096];
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
+			continue;
+		if (stat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			found = find_ko(path, mod, depth + 1, out, outlen);
+		} else if (ko_name_matches(de->d_name, mod)) {
+			snprintf(out, outlen, "%s", path);
+			found = true;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* NAME's section name and offset in the ELF relocatable KO. 0, -ENOENT or -ENOEXEC. */
+static int ko_symbol(const char *ko, const char *name, char *sec, size_t seclen,
+		     unsigned long *off)
+{
+	int fd, ret = -ENOENT;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	Elf *e;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOEXEC;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrstrndx(e, &shstrndx)) {
+		ret = -ENOEXEC;
+		goto out;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		n = sh.sh_size / sh.sh_entsize;
+		for (i = 0; i < n; i++) {
+			GElf_Sym sym;
+			GElf_Shdr tsh;
+			const char *sname;
+			Elf_Scn *tscn;
+
+			if (!gelf_getsym(data, i, &sym))
+				continue;
+			sname = elf_strptr(e, sh.sh_link, sym.st_name);
+			if (!sname || strcmp(sname, name))
+				continue;
+			if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE)
+				continue;
+			tscn = elf_getscn(e, sym.st_shndx);
+			if (!tscn || !gelf_getshdr(tscn, &tsh))
+				continue;
+			sname = elf_strptr(e, shstrndx, tsh.sh_name);
+			if (!sname)
+				continue;
+			snprintf(sec, seclen, "%s", sname);
+			*off = sym.st_value;
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return ret;
+}
+
+int ksyms__module_var(const char *name, const char *module, const char *sysfs,
+		      const char *const *ko_dirs, unsigned long *addr, char *modbuf,
+		      size_t modlen, char *why, size_t whylen)
+{
+	static const char *const def_dirs[] = { NULL, "/opt/wpwatch/kmod", NULL };
+	char libmod[300], found_mods[512] = "";
+	const char *dirs_buf[3];
+	const char *const *dirs = ko_dirs;
+	unsigned long found_addr = 0;
+	int nfound = 0, unloaded_hit = 0;
+	struct dirent *de;
+	struct utsname u;
+	DIR *d;
+
+	if (!sysfs)
+		sysfs = "/sys/module";
+	if (!dirs) {
+		uname(&u);
+		snprintf(libmod, sizeof(libmod), "/lib/modules/%s", u.release);
+		dirs_buf[0] = libmod;
+		dirs_buf[1] = def_dirs[1];
+		dirs_buf[2] = NULL;
+		dirs = dirs_buf;
+	}
+	d = opendir(sysfs);
+	if (!d) {
+		snprintf(why, whylen, "cannot list %s: %s", sysfs, strerror(errno));
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		char path[4096], ko[4096] = "", sec[256], val[64];
+		unsigned long off = 0, base;
+		bool have_ko = false;
+		size_t i;
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (module) {
+			char tmp[300];
+
+			snprintf(tmp, sizeof(tmp), "%s.ko", de->d_name);
+			if (!ko_name_matches(tmp, module))
+				continue;
+		}
+		/* Only loaded modules have a sections folder. */
+		snprintf(path, sizeof(path), "%s/%s/sections", sysfs, de->d_name);
+		if (access(path, F_OK))
+			continue;
+		for (i = 0; dirs[i] && !have_ko; i++)
+			have_ko = find_ko(dirs[i], de->d_name, 0, ko, sizeof(ko));
+		if (!have_ko || ko_symbol(ko, name, sec, sizeof(sec), &off))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/sections/%s", sysfs, de->d_name, sec);
+		f = fopen(path, "re");
+		if (!f) {
+			int err = errno;
+
+			if (err == EACCES || err == EPERM) {
+				snprintf(why, whylen,
+					 "%s is in %s's section %s, but %s is not readable: run as root",
+					 name, de->d_name, sec, path);
+				closedir(d);
+				return -EACCES;
+			}
+			unloaded_hit++;
+			snprintf(why, whylen, "%s is in %s (section %s), but %s is missing: %s",
+				 name, ko, sec, path, strerror(err));
+			continue;
+		}
+		if (!fgets(val, sizeof(val), f)) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		errno = 0;
+		base = strtoul(val, NULL, 16);
+		if (errno || !base) {
+			closedir(d);
+			snprintf(why, whylen, "%s reads 0x0: run as root", path);
+			return -EACCES;
+		}
+		if (nfound && found_addr != base + off) {
+			size_t l = strlen(found_mods);
+
+			snprintf(found_mods + l, sizeof(found_mods) - l, ", %s", de->d_name);
+		} else if (!nfound) {
+			snprintf(found_mods, sizeof(found_mods), "%s", de->d_name);
+			snprintf(modbuf, modlen, "%s", de->d_name);
+		}
+		if (!nfound || found_addr != base + off)
+			nfound++;
+		found_addr = base + off;
+	}
+	closedir(d);
+	if (nfound == 1) {
+		*addr = found_addr;
+		return 0;
+	}
+	if (nfound > 1) {
+		snprintf(why, whylen, "%s is defined in several loaded modules (%s): write MODULE:%s",
+			 name, found_mods, name);
+		return -ENOTUNIQ;
+	}
+	if (unloaded_hit)
+		return -ENOEXEC;
+	snprintf(why, whylen, "no loaded module's .ko (searched %s%s%s) defines %s", dirs[0],
+		 dirs[1] ? " and " : "", dirs[1] ? dirs[1] : "", name);
+	return -ENOENT;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel symbols for user space: /proc/kallsyms loaded once into one sorted
+ * array with one string buffer (module names kept), address -> symbol by
+ * binary search, name -> symbol(s) with ambiguity reported, close-name
+ * suggestions; and, for module variables that /proc/kallsyms does not list
+ * (arm64 without CONFIG_KALLSYMS_ALL), a fallback through
+ * /sys/module/<mod>/sections/ plus the .ko file's own symbol table.
+ *
+ * Reusable by every wpwatch command (watch, lat): no global state.
+ */
+#ifndef WPWATCH_KSYMS_H
+#define WPWATCH_KSYMS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct ksym {
+	unsigned long addr;
+	const char *name;
+	const char *module;	/* NULL for vmlinux */
+	char type;		/* kallsyms type letter: t T d D b B r R ... */
+};
+
+struct ksyms;
+
+/* Load /proc/kallsyms (NULL path) or a file in the same format. NULL + errno on failure. */
+struct ksyms *ksyms__load(const char *path);
+/* Parse from a stream (unit tests, fuzzing). */
+struct ksyms *ksyms__parse(FILE *f);
+void ksyms__free(struct ksyms *ks);
+
+size_t ksyms__count(const struct ksyms *ks);
+const struct ksym *ksyms__at(const struct ksyms *ks, size_t i);
+/* True when every address reads as 0 (kptr_restrict, not root). */
+bool ksyms__addrs_hidden(const struct ksyms *ks);
+/* True when data symbols (d/D/b/B) are listed (CONFIG_KALLSYMS_ALL). */
+bool ksyms__has_data(const struct ksyms *ks);
+
+/*
+ * The symbol at or below ADDR (the function containing it), NULL when ADDR is
+ * below every symbol or beyond the last one by more than a page.
+ */
+const struct ksym *ksyms__map_addr(const struct ksyms *ks, unsigned long addr);
+
+/*
+ * Symbols named NAME (in MODULE when not NULL; "vmlinux" means no module).
+ * Fills up to MAX pointers into OUT, returns the number of distinct
+ * addresses found (may exceed MAX).
+ */
+size_t ksyms__find(const struct ksyms *ks, const char *name, const char *module,
+		   const struct ksym **out, size_t max);
+
+/* Up to MAX names close to NAME (edit distance, then prefix/substring), best first. */
+size_t ksyms__suggest(const struct ksyms *ks, const char *name, const char **out, size_t max);
+
+/*
+ * "sym+0xoff [module]" (no module part for vmlinux, "0xADDR" when unknown).
+ * Returns what snprintf returns.
+ */
+int ksyms__format(const struct ksyms *ks, unsigned long addr, char *buf, size_t len);
+
+/* Edit distance of A and B, giving up (returning LIMIT + 1) beyond LIMIT. */
+size_t ksyms__edit_distance(const char *a, const char *b, size_t limit);
+
+/*
+ * Module variable fallback: the address of NAME in loaded module MODULE (or
+ * in any loaded module when MODULE is NULL) from the .ko's ELF symbol table
+ * and /sys/module/<mod>/sections/<section>. SYSFS is the /sys/module folder
+ * (NULL: "/sys/module"); KO_DIRS a NULL-terminated list of folders searched
+ * (recursively, two levels) for <mod>.ko (NULL: /lib/modules/$(uname -r) and
+ * /opt/wpwatch/kmod). Returns 0 and sets *ADDR (and *MODOUT, static storage
+ * inside MODBUF), or a negative errno with a reason in WHY:
+ *   -ENOENT  no loaded module defines NAME
+ *   -ENOTUNIQ defined in several modules (WHY lists them)
+ *   -ENOEXEC found only in a .ko that is not loaded, or a section is missing
+ *   -EACCES  /sys/module/<mod>/sections is not readable (not root)
+ */
+int ksyms__module_var(const char *name, const char *module, const char *sysfs,
+		      const char *const *ko_dirs, unsigned long *addr, char *modbuf,
+		      size_t modlen, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Output helpers: see output.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "output.h"
+
+size_t json_str_buf(char *buf, size_t len, const char *s)
+{
+	size_t n = 0;
+	const unsigned char *p;
+
+#define EMIT(c) do { if (n + 1 < len) buf[n] = (c); n++; } while (0)
+	EMIT('"');
+	for (p = (const unsigned char *)s; *p; p++) {
+		const char *esc = NULL;
+		char tmp[8];
+
+		switch (*p) {
+		case '"': esc = "\\\""; break;
+		case '\\': esc = "\\\\"; break;
+		case '\n': esc = "\\n"; break;
+		case '\r': esc = "\\r"; break;
+		case '\t': esc = "\\t"; break;
+		case '\b': esc = "\\b"; break;
+		case '\f': esc = "\\f"; break;
+		default:
+			if (*p < 0x20 || *p >= 0x7f) {
+				snprintf(tmp, sizeof(tmp), "\\u%04x", *p);
+				esc = tmp;
+			}
+		}
+		if (esc) {
+			while (*esc)
+				EMIT(*esc++);
+		} else {
+			EMIT((char)*p);
+		}
+	}
+	EMIT('"');
+#undef EMIT
+	if (len)
+		buf[n < len ? n : len - 1] = '\0';
+	return n;
+}
+
+void json_str(FILE *f, const char *s)
+{
+	char small[256], *buf = small;
+	size_t n = json_str_buf(small, sizeof(small), s);
+
+	if (n >= sizeof(small)) {
+		buf = malloc(n + 1);
+		if (!buf) {
+			fputs("\"\"", f);
+			return;
+		}
+		json_str_buf(buf, n + 1, s);
+	}
+	fputs(buf, f);
+	if (buf != small)
+		free(buf);
+}
+
+void folded_append(char *line, size_t len, const char *frame, int first)
+{
+	size_t n = strlen(line);
+
+	if (!first && n + 1 < len)
+		line[n++] = ';';
+	for (; *frame && n + 1 < len; frame++)
+		line[n++] = (*frame == ';' || *frame == '\n' || *frame == '\r') ? '_' : *frame;
+	if (len)
+		line[n < len ? n : len - 1] = '\0';
+}
+
+/* Open addressing on the key's hash; entries stored densely for sorting. */
+struct counter {
+	struct counter_entry *e;
+	size_t n, cap;
+	size_t *slots;		/* index + 1, 0 = empty */
+	size_t nslots;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+struct counter *counter_new(void)
+{
+	return calloc(1, sizeof(struct counter));
+}
+
+void counter_free(struct counter *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->e[i].key);
+	free(c->e);
+	free(c->slots);
+	free(c);
+}
+
+static int rehash(struct counter *c)
+{
+	size_t ns = c->nslots ? c->nslots * 2 : 64, i;
+	size_t *s = calloc(ns, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < c->n; i++) {
+		size_t j = hash(c->e[i].key) & (ns - 1);
+
+		while (s[j])
+			j = (j + 1) & (ns - 1);
+		s[j] = i + 1;
+	}
+	free(c->slots);
+	c->slots = s;
+	c->nslots = ns;
+	return 0;
+}
+
+int counter_add(struct counter *c, const char *key, uint64_t n)
+{
+	size_t j;
+
+	if ((c->n + 1) * 2 > c->nslots && rehash(c))
+		return -ENOMEM;
+	j = hash(key) & (c->nslots - 1);
+	while (c->slots[j]) {
+		struct counter_entry *e = &c->e[c->slots[j] - 1];
+
+		if (!strcmp(e->key, key)) {
+			e->count += n;
+			return 0;
+		}
+		j = (j + 1) & (c->nslots - 1);
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct counter_entry *ne = realloc(c->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		c->e = ne;
+		c->cap = cap;
+	}
+	c->e[c->n].key = strdup(key);
+	if (!c->e[c->n].key)
+		return -ENOMEM;
+	c->e[c->n].count = n;
+	c->slots[j] = ++c->n;
+	return 0;
+}
+
+size_t counter_size(const struct counter *c)
+{
+	return c->n;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct counter_entry *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+const struct counter_entry *counter_sorted(struct counter *c)
+{
+	if (c->n)
+		qsort(c->e, c->n, sizeof(*c->e), cmp_entry);
+	/* The slots point at old positions: rebuild them. */
+	if (c->nslots) {
+		c->nslots /= 2;
+		if (rehash(c))
+			c->nslots = 0;
+	}
+	return c->e;
+}
