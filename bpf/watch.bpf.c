@@ -87,6 +87,48 @@ static __always_inline bool is_retrap(struct bpf_perf_event_data *ctx, __u32 tid
 }
 #endif
 
+/*
+ * Kernel stacks are THREAD_SIZE bytes on both arches in 6.1 (x86_64: 4 pages
+ * without KASAN; arm64: 16 KiB), interrupts run on per-CPU stacks: the
+ * trapping code ran in task context (a system call, a kernel thread) when its
+ * stack pointer lies in the current task's stack. Pid, comm and a user stack
+ * are the writer's only then; in an interrupt they are whoever was interrupted.
+ */
+#define WATCH_THREAD_SIZE (16UL << 10)
+
+#ifdef __TARGET_ARCH_x86
+/*
+ * x86 runs an interrupt from user mode on the task stack, so the stack test
+ * alone takes it for task context: look at the preempt count as well. The
+ * #DB handler itself entered NMI context (irqentry_nmi_enter()).
+ */
+extern const int __preempt_count __ksym __weak;
+#define WATCH_NMI_OFFSET	(1U << 20)
+#define WATCH_HARDIRQ_OFFSET	(1U << 16)
+#define WATCH_IRQ_BITS		(0x00f00000U | 0x000f0000U | 0x00000100U)	/* NMI, HARDIRQ, SOFTIRQ_OFFSET */
+#endif
+
+static __always_inline bool in_task_context(struct bpf_perf_event_data *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	unsigned long stack = (unsigned long)BPF_CORE_READ(task, stack);
+	unsigned long sp = PT_REGS_SP(&ctx->regs);
+
+	if (!stack || sp < stack || sp >= stack + WATCH_THREAD_SIZE)
+		return false;
+#ifdef __TARGET_ARCH_x86
+	if (&__preempt_count) {
+		const int *pcp = bpf_this_cpu_ptr(&__preempt_count);
+		__u32 pc = (__u32)*pcp & 0x7fffffffU;	/* without PREEMPT_NEED_RESCHED */
+
+		pc -= WATCH_NMI_OFFSET + WATCH_HARDIRQ_OFFSET;
+		if (pc & WATCH_IRQ_BITS)
+			return false;
+	}
+#endif
+	return true;
+}
+
 static __always_inline bool comm_matches(const char *comm)
 {
 	int i;
@@ -203,14 +245,16 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 
 	e->kstack_bytes = bpf_get_stack(ctx, e->kstack, sizeof(e->kstack), 0);
 	e->ustack_bytes = 0;
-	if (user_stacks) {
+	if (in_task_context(ctx)) {
 		struct task_struct *task = (void *)bpf_get_current_task();
 
+		e->flags |= WATCH_F_TASK;
 		/* A user context exists when the writer is a process in a system call. */
-		if (task && BPF_CORE_READ(task, mm)) {
+		if (BPF_CORE_READ(task, mm)) {
 			e->flags |= WATCH_F_USER;
-			e->ustack_bytes = bpf_get_stack(ctx, e->ustack, sizeof(e->ustack),
-							BPF_F_USER_STACK);
+			if (user_stacks)
+				e->ustack_bytes = bpf_get_stack(ctx, e->ustack, sizeof(e->ustack),
+								BPF_F_USER_STACK);
 		}
 	}
 	bpf_ringbuf_submit(e, 0);

@@ -13,6 +13,7 @@
 #define WATCH_F_BEFORE		(1U << 2)	/* the trap came before the store (arm64) */
 #define WATCH_F_INSN		(1U << 3)	/* insn and regs hold the trapping store */
 #define WATCH_F_USER		(1U << 4)	/* the writer has a user context (syscall) */
+#define WATCH_F_TASK		(1U << 5)	/* task context (not an interrupt) */
 
 /* One hardware slot: a watched chunk, from the attach cookie. */
 struct watch_slot {

@@ -43,6 +43,20 @@ summary() {	# summary FILE KEY: a number from the JSON summary line
 	sed -n 's/.*"type":"summary".*"'"$2"'":\([0-9]*\).*/\1/p' "$1"
 }
 
+# --- a stock kernel, none of our modules: jiffies, written by the timer tick ---
+if grep -q ' jiffies$' /proc/kallsyms; then
+	wpwatch watch -n 3 -f json jiffies >$W/jiffies.out 2>$W/jiffies.err
+	num_is $? 0 "no module loaded: wpwatch watch -n 3 jiffies"
+	is "$(wpw_jsoncheck $W/jiffies.out)" "writes=3 summaries=1 stack_has=0" "jiffies: 3 events"
+	wpw_jsoncheck --print context,comm,pid,sym $W/jiffies.out 2>/dev/null | sed 's/^/# /'
+	n_irq=$(wpw_jsoncheck --print context $W/jiffies.out 2>/dev/null | grep -c '^irq$')
+	ok "$([ "$n_irq" -ge 1 ]; echo $?)" "jiffies: written in interrupt context by the tick ($n_irq of 3)"
+	num_is "$(wpw_jsoncheck --print context,ustack $W/jiffies.out 2>/dev/null |
+		grep '^irq' | grep -vc '	-$')" 0 "no user stack for a write in an interrupt"
+else
+	skip "no module loaded: wpwatch watch jiffies" "$ARCH lists no variables in /proc/kallsyms"
+fi
+
 modprobe wpw_testwriter || bail "cannot load wpw_testwriter"
 addr=$(cat $TW/addr)
 diag "wpw_test_target is at $addr"
@@ -80,6 +94,8 @@ x86_64) is "$(wpw_jsoncheck --print trap $W/json.out 2>/dev/null | sort -u)" aft
 esac
 grep -q '"ustack":\["0x' $W/json.out
 ok $? "writes in a system call carry a user stack"
+is "$(wpw_jsoncheck --print context $W/json.out 2>/dev/null | sort -u)" task \
+	"a write in a system call is in task context"
 
 # --- text format ---------------------------------------------------------------
 start_watch text wpw_test_target

@@ -100,7 +100,9 @@ static const struct argp_option opts[] = {
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
 	{ "count", 'n', "COUNT", 0, "Stop after COUNT events", 0 },
 	{ "format", 'f', "FORMAT", 0, "text (default), json or folded", 0 },
-	{ "summary", 's', NULL, 0, "At the end: distinct stacks, most frequent first", 0 },
+	{ "summary", 's', NULL, 0,
+	  "At the end: distinct stacks with counts, most frequent first (text: instead of "
+	  "the events; json: on stderr)", 0 },
 	{ "pin", OPT_PIN, NULL, 0, "Pin programs and maps under " PIN_DIR " while running", 0 },
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
 	  "Ring buffer size (power of two, >= page size; default 1 MiB)", 0 },
@@ -529,9 +531,9 @@ static void print_text(const struct watch_event *e, const struct values *v)
 	const char *mod;
 	int i;
 
-	printf("%llu.%09llu %s %u/%u [%03u] %s 0x%llx: ", e->time_ns / 1000000000ULL,
+	printf("%llu.%09llu %s %u/%u [%03u]%s %s 0x%llx: ", e->time_ns / 1000000000ULL,
 	       e->time_ns % 1000000000ULL, e->comm, e->pid, e->tid, e->cpu,
-	       env.specs[slots[e->slot].spec].text, v->addr);
+	       e->flags & WATCH_F_TASK ? "" : " irq", env.specs[slots[e->slot].spec].text, v->addr);
 	if (v->has_old)
 		printf("0x%llx", v->old);
 	else
@@ -572,6 +574,7 @@ static void print_json(const struct watch_event *e, const struct values *v)
 		printf(",\"value\":null");
 	if (v->has_old)
 		printf(",\"old\":\"0x%llx\"", v->old);
+	printf(",\"context\":\"%s\"", e->flags & WATCH_F_TASK ? "task" : "irq");
 	printf(",\"trap\":\"%s\"", e->flags & WATCH_F_BEFORE ? "before" : "after");
 	printf(",\"stack\":[");
 	for (i = 0; i < nstack_of(e->kstack, e->kstack_bytes); i++) {
@@ -666,7 +669,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	event_values(e, &v);
 	if (env.format == FMT_FOLDED || env.summary)
 		count_stack(e);
-	if (env.format == FMT_TEXT)
+	if (env.format == FMT_TEXT && !env.summary)
 		print_text(e, &v);
 	else if (env.format == FMT_JSON)
 		print_json(e, &v);
