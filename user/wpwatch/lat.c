@@ -1109,6 +1109,7 @@ int cmd_lat(int argc, char **argv)
 	const struct ksym *core;
 	char btf_path[PATH_MAX];
 	int nsel = 0, ret = EXIT_FAIL, err, i, reports = 0;
+	bool auto_fentry = false;	/* fentry picked by --probe auto: may fall back */
 	double start, deadline, next;
 	bool pinned = false;
 
@@ -1166,8 +1167,11 @@ int cmd_lat(int argc, char **argv)
 		ret = EXIT_NO_PROBES;
 		goto cleanup;
 	}
-	if (env.probe == PROBE_AUTO)
+	if (env.probe == PROBE_AUTO) {
 		env.probe = access(btf_path, R_OK) ? PROBE_KPROBE : PROBE_FENTRY;
+		auto_fentry = env.probe == PROBE_FENTRY;
+	}
+retry:
 	probe_used = env.probe == PROBE_FENTRY ? "fentry" : "kprobe";
 
 	skel = lat_bpf__open();
@@ -1232,6 +1236,13 @@ int cmd_lat(int argc, char **argv)
 	}
 
 	err = lat_bpf__load(skel);
+	if (err && auto_fentry) {
+		/* BTF is there but fentry is not (arm64 6.1 has no BPF
+		 * trampolines): chosen automatically, so fall back to kprobes */
+		fprintf(stderr, "wpwatch lat: fentry unavailable (%s): using kprobes\n",
+			strerror(-err));
+		goto fall_back;
+	}
 	if (err) {
 		if (err == -EPERM) {
 			fprintf(stderr, "wpwatch lat: loading BPF: %s (needs CAP_BPF and "
@@ -1251,6 +1262,11 @@ int cmd_lat(int argc, char **argv)
 		sel[i].link = bpf_program__attach(sel[i].used);
 		if (!sel[i].link) {
 			err = -errno;
+			if (auto_fentry && sel[i].used == sel[i].fentry) {
+				fprintf(stderr, "wpwatch lat: attaching fentry to %s: %s: "
+					"using kprobes\n", sel[i].sym, strerror(-err));
+				goto fall_back;
+			}
 			fprintf(stderr, "wpwatch lat: attaching %s to %s: %s\n",
 				bpf_program__name(sel[i].used), sel[i].sym, strerror(-err));
 			if (err == -ENOENT && !kprobes_available())
@@ -1354,6 +1370,19 @@ int cmd_lat(int argc, char **argv)
 		}
 	}
 
+	if (0) {
+fall_back:
+		for (i = 0; i < nsel; i++) {
+			bpf_link__destroy(sel[i].link);
+			sel[i].link = NULL;
+		}
+		nsel = 0;
+		lat_bpf__destroy(skel);
+		skel = NULL;
+		env.probe = PROBE_KPROBE;
+		auto_fentry = false;
+		goto retry;
+	}
 cleanup:
 	for (i = 0; i < nsel; i++)
 		bpf_link__destroy(sel[i].link);
