@@ -5,7 +5,11 @@
 # between min and max, a 10 ms sleeper lands in its bucket, JSON carries the
 # documented keys, the SVG is well formed, pinned maps dump with BTF, and bad
 # input gets its documented message and exit status.
-# arches: x86_64 arm64
+# arches: arm64
+# Not on x86_64 for now: attaching/detaching the kprobes while calls and
+# passes run can crash the x86_64 guest (a call into a kprobed rerandom.ko
+# function jumps to 0); open bug, reproduced by tests/guest/repro-lat-attach.sh,
+# see docs/latency.md "Known bug". Re-add x86_64 when it is fixed.
 # timeout: 900
 # cpus: 2
 # mem: 512
