@@ -27,6 +27,7 @@
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "hwbp.h"
 #include "a64.h"
 #include "commands.h"
 #include "ksyms.h"
@@ -389,28 +390,13 @@ struct slot {
 static struct slot slots[WATCH_MAX_SLOTS];
 static int nslots;
 
-static int perf_bp_open(unsigned long addr, unsigned long len, int cpu)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_BREAKPOINT,
-		.size = sizeof(attr),
-		.bp_type = HW_BREAKPOINT_W,
-		.bp_addr = addr,
-		.bp_len = len,
-		.sample_period = 1,
-	};
-	int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
 static bool __attribute__((unused)) arm64_mask_supported(unsigned long addr, unsigned long len, int cpu)
 {
 	int fd;
 
 	if (len <= 8 || (len & (len - 1)) || (addr & (len - 1)))
 		return false;
-	fd = perf_bp_open(addr, len, cpu);
+	fd = hwbp_open_write(addr, len, cpu, false);
 	if (fd < 0)
 		return false;
 	close(fd);
@@ -812,7 +798,7 @@ static int open_events(struct watch_bpf *skel, bool *online, struct bpf_link ***
 
 			if (!online[cpu])
 				continue;
-			fd = perf_bp_open(sl->bp.addr, sl->bp.len, cpu);
+			fd = hwbp_open_write(sl->bp.addr, sl->bp.len, cpu, false);
 			if (fd < 0) {
 				err = fd;
 				switch (-err) {

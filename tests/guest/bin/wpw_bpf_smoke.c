@@ -14,22 +14,9 @@
 #include <linux/hw_breakpoint.h>
 #include <bpf/libbpf.h>
 #include "smoke.skel.h"
+#include "hwbp.h"
 
 #define WRITE_CTL "/sys/kernel/debug/wpw_testwriter/write"
-
-static int open_breakpoint(unsigned long addr, int cpu)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_BREAKPOINT,
-		.size = sizeof(attr),
-		.bp_type = HW_BREAKPOINT_W,
-		.bp_addr = addr,
-		.bp_len = HW_BREAKPOINT_LEN_8,
-		.sample_period = 1,
-	};
-
-	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
-}
 
 int main(int argc, char **argv)
 {
@@ -63,7 +50,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (cpu = 0; cpu < ncpu; cpu++) {
-		int fd = open_breakpoint(addr, cpu);
+		int fd = hwbp_open_write(addr, 8, cpu, false);
 
 		if (fd < 0) {
 			fprintf(stderr, "smoke: perf_event_open(breakpoint 0x%lx, cpu %ld): %s\n",

@@ -36,6 +36,7 @@
 #include <linux/hw_breakpoint.h>
 #include <bpf/libbpf.h>
 #include "wpw_mask.skel.h"
+#include "hwbp.h"
 
 #define DIR "/sys/kernel/debug/wpw_masktarget/"
 #define WRITER "wpw_mask_write_entry"
@@ -99,21 +100,6 @@ static int write_entry(unsigned long idx)
 	return 0;
 }
 
-static int open_bp(unsigned long addr, unsigned long long len, int cpu, int disabled)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_BREAKPOINT,
-		.size = sizeof(attr),
-		.bp_type = HW_BREAKPOINT_W,
-		.bp_addr = addr,
-		.bp_len = len,
-		.sample_period = 1,
-		.disabled = disabled,
-	};
-
-	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, 0);
-}
-
 static void explain_refusal(unsigned long addr, unsigned long long len, int err)
 {
 	fprintf(stderr, "wpw_mask: the kernel refused a %llu-byte write watchpoint at 0x%lx: %s\n",
@@ -134,7 +120,7 @@ static int open_all(unsigned long addr, unsigned long long len, int *fds, int di
 	if (ncpu > MAX_CPUS)
 		ncpu = MAX_CPUS;
 	for (cpu = 0; cpu < ncpu; cpu++) {
-		fds[cpu] = open_bp(addr, len, cpu, disabled);
+		fds[cpu] = hwbp_open_write(addr, len, cpu, disabled);
 		if (fds[cpu] < 0) {
 			int err = errno;
 

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Hardware write breakpoints on kernel memory, as perf events. */
+#ifndef WPWATCH_HWBP_H
+#define WPWATCH_HWBP_H
+
+#include <stdbool.h>
+
+/*
+ * Open a PERF_TYPE_BREAKPOINT write event on LEN bytes at kernel address ADDR,
+ * for every task on CPU, one sample per hit (for a BPF program to attach to).
+ * LEN above 8 is a masked range on kernels with the arm64 MASK patch
+ * (docs/watchpoint-mask.md). DISABLED opens it stopped. Returns the fd, or
+ * -errno with errno set.
+ */
+int hwbp_open_write(unsigned long addr, unsigned long long len, int cpu, bool disabled);
+
+#endif
