@@ -173,12 +173,12 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 	shadow = bpf_map_lookup_elem(&watch_shadow, &idx);
 	if (!cnt || !slot || !shadow)
 		return 0;
-	bpf_get_current_comm(comm, sizeof(comm));
-	if ((targ_tgid && (id >> 32) != targ_tgid) || !comm_matches(comm)) {
-		cnt->filtered++;
-		return 0;
-	}
 #ifdef __TARGET_ARCH_arm64
+	/*
+	 * Before the filters: a re-trap of a write some filter drops must not
+	 * count as a second filtered write, and the last-trap record must see
+	 * every trap, filtered or not.
+	 */
 	{
 		__u64 old_now = read_slot(slot, &ok);
 
@@ -188,6 +188,11 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 		}
 	}
 #endif
+	bpf_get_current_comm(comm, sizeof(comm));
+	if ((targ_tgid && (id >> 32) != targ_tgid) || !comm_matches(comm)) {
+		cnt->filtered++;
+		return 0;
+	}
 	cnt->hits++;
 
 	e = bpf_ringbuf_reserve(&watch_events, sizeof(*e), 0);

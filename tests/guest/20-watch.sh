@@ -159,6 +159,7 @@ echo "0 1 2" >$TW/write
 stop_watch
 is "$(wpw_jsoncheck --print comm $W/comm.out 2>/dev/null | sort | uniq -c | tr -s ' ')" " 3 dd" \
 	"--comm dd: only dd's 3 writes"
+grep '"type":"summary"' $W/comm.out | sed 's/^/# /'
 num_is "$(summary $W/comm.out filtered)" 2 "--comm dd: the shell's 2 writes are counted as filtered"
 start_watch pid -f json -p $$ wpw_test_target
 dd_write "0 1 3"
