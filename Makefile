@@ -20,7 +20,8 @@ export WPWATCH_CACHE ?= $(HOME)/.cache/wpwatch
 
 all: $(ARCHES:%=build-%)
 
-build-%:
+# a static pattern rule: make skips implicit rules for .PHONY targets
+$(ARCHES:%=build-%): build-%:
 	@$(MAKE) --no-print-directory -f build.mk ARCH=$* KERNEL=$(KERNEL)
 
 build:

@@ -19,13 +19,14 @@
  * (x86) or in the link register (arm64) with its own trampoline. Calls nest
  * (recursion, one function calling another), hence a stack per task.
  *
- * Each probe body is written once; thin wrappers attach it either as a
- * kprobe/kretprobe or as fentry/fexit. User space turns autoload off for the
- * flavour it does not use: fentry needs BTF for the module, which Debian's
- * modules do not have. add_pause_list and remove_pause_list are always
- * kprobes: the stack pointer pairs them and the return address names the
- * function, and only pt_regs carry those; fentry/fexit serve the pass and
- * its steps.
+ * Each probe body is written once; thin wrappers attach it as the core's
+ * own tracepoints (rr_trace.h: the default), as kprobe/kretprobe, or as
+ * fentry/fexit. User space turns autoload off for the flavours it does not
+ * use: fentry needs BTF for the module, which Debian's modules do not have.
+ * In the kprobe and fentry flavours, add_pause_list and remove_pause_list
+ * are always kprobes: the stack pointer pairs them and the return address
+ * names the function, and only pt_regs carry those (the tracepoints pass
+ * both as arguments); fentry/fexit serve the pass and its steps.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -429,7 +430,63 @@ int BPF_PROG(fx_pass, int ret)
 	return 0;
 }
 
-/* --- the steps of a pass, both flavours ----------------------------------- */
+/* --- the probes: tracepoint flavour (rerandom.ko's own, rr_trace.h) ------- */
+/*
+ * The same bodies again, on the core's tracepoints (raw: the arguments as
+ * the core passed them). add_pause_list hands over its return address and
+ * the caller's stack pointer (CFA), which the kprobes read from pt_regs.
+ */
+SEC("raw_tp/rerandom_call_enter")
+int BPF_PROG(tp_call_enter, unsigned long ip, unsigned long cfa)
+{
+	call_enter(cfa);
+	return 0;
+}
+
+SEC("raw_tp/rerandom_call_body")
+int BPF_PROG(tp_call_body, unsigned long ip, unsigned long cfa)
+{
+	call_body(ip);
+	return 0;
+}
+
+SEC("raw_tp/rerandom_call_exit")
+int BPF_PROG(tp_call_exit, unsigned long ip, unsigned long cfa)
+{
+	call_exit(cfa);
+	return 0;
+}
+
+SEC("raw_tp/rerandom_pass_begin")
+int BPF_PROG(tp_pass_begin, __u64 pass)
+{
+	pass_enter();
+	return 0;
+}
+
+SEC("raw_tp/rerandom_pass_end")
+int BPF_PROG(tp_pass_end, __u64 pass, int ret, unsigned int moved)
+{
+	pass_exit(ret);
+	return 0;
+}
+
+SEC("raw_tp/rerandom_step_begin")
+int BPF_PROG(tp_step_begin, int step)
+{
+	step_enter();
+	return 0;
+}
+
+/* step: enum rr_step in the core, the same values as enum lat_step */
+SEC("raw_tp/rerandom_step_end")
+int BPF_PROG(tp_step_end, int step)
+{
+	step_exit((__u32)step);
+	return 0;
+}
+
+/* --- the steps of a pass, kprobe and fentry flavours ---------------------- */
 
 #define STEP(name, idx)							\
 SEC("kprobe/rerandom_step_" #name)					\

@@ -32,6 +32,19 @@ struct module;
 int add_pause_list(void);
 void remove_pause_list(int token);
 
+/*
+ * The steps of a pass, in order (the "step" of the rerandom_step_begin/_end
+ * tracepoints; wpwatch lat's enum lat_step has the same values).
+ */
+enum rr_step {
+	RR_STEP_COPY,
+	RR_STEP_FIXUP,
+	RR_STEP_SWITCH,
+	RR_STEP_SYNC,
+	RR_STEP_GRACE,
+	RR_STEP_FREE,
+};
+
 /* --- the seed's driver hook --------------------------------------------- */
 struct Rerandom_Driver {
 	const char *name;

@@ -42,6 +42,8 @@
 #include <asm/cacheflush.h>
 #include "rerandom.h"
 #include "arena.h"
+#define CREATE_TRACE_POINTS
+#include "rr_trace.h"
 
 static unsigned int period_ms;
 static unsigned int selftest_period = 5000;
@@ -144,12 +146,18 @@ static struct srcu_struct rr_srcu;
 
 noinline int add_pause_list(void)
 {
-	return srcu_read_lock(&rr_srcu);
+	int token;
+
+	trace_rerandom_call_enter(_RET_IP_, (unsigned long)__builtin_dwarf_cfa());
+	token = srcu_read_lock(&rr_srcu);
+	trace_rerandom_call_body(_RET_IP_, (unsigned long)__builtin_dwarf_cfa());
+	return token;
 }
 EXPORT_SYMBOL_GPL(add_pause_list);
 
 noinline void remove_pause_list(int token)
 {
+	trace_rerandom_call_exit(_RET_IP_, (unsigned long)__builtin_dwarf_cfa());
 	srcu_read_unlock(&rr_srcu, token);
 }
 EXPORT_SYMBOL_GPL(remove_pause_list);
@@ -571,23 +579,36 @@ noinline int rerandom_step_free(void)
 	return 0;
 }
 
+/* one step, between its two tracepoints */
+#define RR_STEP(id, call) ({			\
+	int __ret;				\
+						\
+	trace_rerandom_step_begin(id);		\
+	__ret = call;				\
+	trace_rerandom_step_end(id);		\
+	__ret;					\
+})
+
 noinline int rerandom_pass(void)
 {
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_ns(), pass;
 	int moved;
 
 	mutex_lock(&rr_lock);
-	moved = rerandom_step_copy();
+	pass = rr_stats.passes + 1;	/* rr_stats.passes changes only under rr_lock */
+	trace_rerandom_pass_begin(pass);
+	moved = RR_STEP(RR_STEP_COPY, rerandom_step_copy());
 	if (moved)
-		moved = rerandom_step_fixup();
-	rerandom_step_switch();
-	rerandom_step_sync();
-	rerandom_step_grace();
-	rerandom_step_free();
+		moved = RR_STEP(RR_STEP_FIXUP, rerandom_step_fixup());
+	RR_STEP(RR_STEP_SWITCH, rerandom_step_switch());
+	RR_STEP(RR_STEP_SYNC, rerandom_step_sync());
+	RR_STEP(RR_STEP_GRACE, rerandom_step_grace());
+	RR_STEP(RR_STEP_FREE, rerandom_step_free());
 	spin_lock(&rr_stats_lock);
 	rr_stats.passes++;
 	rr_stats.last_pass_ns = ktime_get_ns() - t0;
 	spin_unlock(&rr_stats_lock);
+	trace_rerandom_pass_end(pass, 0, moved);
 	mutex_unlock(&rr_lock);
 	return 0;
 }

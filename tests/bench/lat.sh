@@ -4,7 +4,8 @@
 # clock is one instruction). wpw_latbench times COUNT direct calls of a body
 # and COUNT calls through its trampoline (add_pause_list, body,
 # remove_pause_list); we run it untraced, under `wpwatch lat` (in-kernel
-# histograms) and under `wpwatch lat --format json --events` (plus one ring
+# histograms; the core's tracepoints, then kprobes) and under
+# `wpwatch lat --format json --events` (plus one ring
 # buffer record per call, drained by user space), and print a markdown table.
 N=${LAT_BENCH_CALLS:-20000}
 B=/sys/kernel/debug/wpw_latbench/run
@@ -45,6 +46,16 @@ kill -INT $pid
 wait $pid
 calls=$(grep '^wpw_lb_add ' /tmp/lat.out | awk '{ print $2 }')
 
+# the kprobe flavour (one vCPU here: attaching it while other CPUs call the
+# core is what can crash x86_64, docs/latency.md)
+wpwatch lat --probe kprobe >/tmp/lat3.out 2>/tmp/lat3.err &
+pid=$!
+wait_ready /tmp/lat3.err || { cat /tmp/lat3.err; exit 1; }
+measure
+kprobed=$best_t
+kill -INT $pid
+wait $pid
+
 wpwatch lat --format json --events >/tmp/lat.json 2>/tmp/lat2.err &
 pid=$!
 wait_ready /tmp/lat2.err || { cat /tmp/lat2.err; exit 1; }
@@ -60,7 +71,8 @@ echo "| call | instructions per call | vs direct | vs untraced trampoline |"
 echo "|---|---:|---:|---:|"
 echo "| direct call of the body | $(per_call "$direct") | 1.00 | |"
 echo "| trampoline, untraced | $(per_call "$tramp") | $(ratio "$tramp" "$direct") | 1.00 |"
-echo "| trampoline, \`wpwatch lat\` | $(per_call "$traced") | $(ratio "$traced" "$direct") | $(ratio "$traced" "$tramp") |"
+echo "| trampoline, \`wpwatch lat\` (tracepoints) | $(per_call "$traced") | $(ratio "$traced" "$direct") | $(ratio "$traced" "$tramp") |"
+echo "| trampoline, \`wpwatch lat --probe kprobe\` | $(per_call "$kprobed") | $(ratio "$kprobed" "$direct") | $(ratio "$kprobed" "$tramp") |"
 echo "| trampoline, \`wpwatch lat --format json --events\` | $(per_call "$events") | $(ratio "$events" "$direct") | $(ratio "$events" "$tramp") |"
 echo
 echo "(calls counted by wpwatch lat over its 3 runs: ${calls:-?}, want $((3 * N)); events lost: ${lost:-?})"

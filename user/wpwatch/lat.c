@@ -43,7 +43,7 @@ enum {
 #define RR_STATS "/sys/kernel/debug/rerandom/stats"
 #define HIST_MEM_BUDGET (32L << 20)	/* bytes of per-CPU histograms */
 
-enum probe_mode { PROBE_AUTO, PROBE_KPROBE, PROBE_FENTRY };
+enum probe_mode { PROBE_AUTO, PROBE_KPROBE, PROBE_FENTRY, PROBE_TP };
 
 static struct env {
 	double interval;	/* seconds; 0: one report at the end */
@@ -108,7 +108,8 @@ static const struct argp_option opts[] = {
 	{ "svg", OPT_SVG, "FILE", 0, "Draw the whole run's histograms into FILE", 0 },
 	{ "pin", OPT_PIN, "DIR", OPTION_ARG_OPTIONAL,
 	  "Pin the maps under DIR (default " PIN_DEFAULT ") while running", 0 },
-	{ "probe", OPT_PROBE, "MODE", 0, "auto (default), kprobe or fentry", 0 },
+	{ "probe", OPT_PROBE, "MODE", 0,
+	  "auto (default: the core's tracepoints if it has them), tracepoint, kprobe or fentry", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -198,9 +199,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env.probe = PROBE_KPROBE;
 		else if (!strcmp(arg, "fentry"))
 			env.probe = PROBE_FENTRY;
+		else if (!strcmp(arg, "tracepoint"))
+			env.probe = PROBE_TP;
 		else
 			argp_failure(state, EXIT_USAGE, 0,
-				     "--probe takes auto, kprobe or fentry, not '%s'", arg);
+				     "--probe takes auto, tracepoint, kprobe or fentry, not '%s'", arg);
 		break;
 	case ARGP_KEY_ARG:
 		env.funcs = realloc(env.funcs, sizeof(*env.funcs) * (env.nfuncs + 1));
@@ -1021,7 +1024,8 @@ static int check_functions(void)
 }
 
 struct prog_sel {
-	struct bpf_program *kprobe, *fentry;	/* the two flavours */
+	struct bpf_program *kprobe, *fentry;	/* the two flavours of a function probe */
+	struct bpf_program *tp;			/* or one of the core's tracepoints */
 	const char *sym;			/* the function probed */
 	bool optional;				/* a step: may be missing */
 	struct bpf_link *link;
@@ -1110,6 +1114,8 @@ int cmd_lat(int argc, char **argv)
 	char btf_path[PATH_MAX];
 	int nsel = 0, ret = EXIT_FAIL, err, i, reports = 0;
 	bool auto_fentry = false;	/* fentry picked by --probe auto: may fall back */
+	bool have_tp;			/* the core has its tracepoints */
+	struct bpf_program *prog;
 	double start, deadline, next;
 	bool pinned = false;
 
@@ -1129,11 +1135,6 @@ int cmd_lat(int argc, char **argv)
 		fprintf(stderr, "wpwatch lat: needs root (CAP_BPF, CAP_PERFMON and "
 			"kallsyms addresses): run it with sudo\n");
 		return EXIT_NO_PRIV;
-	}
-	if (!kprobes_available()) {
-		fprintf(stderr, "wpwatch lat: this kernel has no kprobes (CONFIG_KPROBES, "
-			"CONFIG_KPROBE_EVENTS): nothing to attach to\n");
-		return EXIT_NO_PROBES;
 	}
 	ksyms = ksyms__load(NULL);
 	if (!ksyms) {
@@ -1167,12 +1168,37 @@ int cmd_lat(int argc, char **argv)
 		ret = EXIT_NO_PROBES;
 		goto cleanup;
 	}
+	/* the core's tracepoints (rr_trace.h): __traceiter_* are functions,
+	 * listed in /proc/kallsyms on both arches */
+	have_tp = have_sym("__traceiter_rerandom_call_enter", NULL);
+	if (env.probe == PROBE_TP && !have_tp) {
+		fprintf(stderr, "wpwatch lat: --probe tracepoint: this rerandom.ko has no "
+			"tracepoints (__traceiter_rerandom_call_enter is not in /proc/kallsyms): "
+			"rebuild the core, or use --probe kprobe\n");
+		ret = EXIT_NO_PROBES;
+		goto cleanup;
+	}
+	if (env.probe == PROBE_AUTO && have_tp)
+		env.probe = PROBE_TP;
 	if (env.probe == PROBE_AUTO) {
 		env.probe = access(btf_path, R_OK) ? PROBE_KPROBE : PROBE_FENTRY;
 		auto_fentry = env.probe == PROBE_FENTRY;
 	}
+	if (env.probe != PROBE_TP && !kprobes_available()) {
+		fprintf(stderr, "wpwatch lat: this kernel has no kprobes (CONFIG_KPROBES, "
+			"CONFIG_KPROBE_EVENTS): nothing to attach to\n");
+		ret = EXIT_NO_PROBES;
+		goto cleanup;
+	}
+#ifdef __x86_64__
+	if (env.probe == PROBE_KPROBE && have_tp)
+		fprintf(stderr, "wpwatch lat: warning: on x86_64, attaching or detaching "
+			"kprobes on add_pause_list/remove_pause_list while they are called can "
+			"crash the kernel (docs/latency.md); --probe tracepoint does not\n");
+#endif
 retry:
-	probe_used = env.probe == PROBE_FENTRY ? "fentry" : "kprobe";
+	probe_used = env.probe == PROBE_TP ? "tracepoint" :
+		     env.probe == PROBE_FENTRY ? "fentry" : "kprobe";
 
 	skel = lat_bpf__open();
 	if (!skel) {
@@ -1205,34 +1231,54 @@ retry:
 		sel[nsel].optional = opt;					\
 		nsel++;								\
 	} while (0)
-	/* the pause list: kprobes in both modes (pt_regs: sp and return address) */
-	SEL(kp_add_pause_list, NULL, "add_pause_list", false);
-	SEL(krp_add_pause_list, NULL, "add_pause_list", false);
-	SEL(kp_remove_pause_list, NULL, "remove_pause_list", false);
-	SEL(kp_pass, skel->progs.fe_pass, "rerandom_pass", true);
-	SEL(krp_pass, skel->progs.fx_pass, "rerandom_pass", true);
+	/* a tracepoint of the core: present when its __traceiter_ function is */
+#define TP_SEL(prog, name) do {							\
+		sel[nsel].tp = skel->progs.prog;				\
+		sel[nsel].sym = "__traceiter_" name;				\
+		nsel++;								\
+	} while (0)
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	if (env.probe == PROBE_TP) {
+		TP_SEL(tp_call_enter, "rerandom_call_enter");
+		TP_SEL(tp_call_body, "rerandom_call_body");
+		TP_SEL(tp_call_exit, "rerandom_call_exit");
+		TP_SEL(tp_pass_begin, "rerandom_pass_begin");
+		TP_SEL(tp_pass_end, "rerandom_pass_end");
+		TP_SEL(tp_step_begin, "rerandom_step_begin");
+		TP_SEL(tp_step_end, "rerandom_step_end");
+	} else {
+		/* the pause list: kprobes in both modes (pt_regs: sp and return address) */
+		SEL(kp_add_pause_list, NULL, "add_pause_list", false);
+		SEL(krp_add_pause_list, NULL, "add_pause_list", false);
+		SEL(kp_remove_pause_list, NULL, "remove_pause_list", false);
+		SEL(kp_pass, skel->progs.fe_pass, "rerandom_pass", true);
+		SEL(krp_pass, skel->progs.fx_pass, "rerandom_pass", true);
 #define STEP_SEL(n)								\
-	SEL(kp_step_##n, skel->progs.fe_step_##n, "rerandom_step_" #n, true);	\
-	SEL(krp_step_##n, skel->progs.fx_step_##n, "rerandom_step_" #n, true)
-	STEP_SEL(copy);
-	STEP_SEL(fixup);
-	STEP_SEL(switch);
-	STEP_SEL(sync);
-	STEP_SEL(grace);
-	STEP_SEL(free);
+		SEL(kp_step_##n, skel->progs.fe_step_##n, "rerandom_step_" #n, true);	\
+		SEL(krp_step_##n, skel->progs.fx_step_##n, "rerandom_step_" #n, true)
+		STEP_SEL(copy);
+		STEP_SEL(fixup);
+		STEP_SEL(switch);
+		STEP_SEL(sync);
+		STEP_SEL(grace);
+		STEP_SEL(free);
+	}
 	for (i = 0; i < nsel; i++) {
 		bool present = have_sym(sel[i].sym, NULL);
 
-		sel[i].used = env.probe == PROBE_FENTRY && sel[i].fentry ?
-			      sel[i].fentry : sel[i].kprobe;
+		if (sel[i].tp)
+			sel[i].used = sel[i].tp;
+		else
+			sel[i].used = env.probe == PROBE_FENTRY && sel[i].fentry ?
+				      sel[i].fentry : sel[i].kprobe;
 		if (!present) {
 			fprintf(stderr, "wpwatch lat: %s not found in the core: not timed\n",
 				sel[i].sym);
 			sel[i].used = NULL;
 		}
-		bpf_program__set_autoload(sel[i].kprobe, sel[i].used == sel[i].kprobe);
-		if (sel[i].fentry)
-			bpf_program__set_autoload(sel[i].fentry, sel[i].used == sel[i].fentry);
+		if (sel[i].used)
+			bpf_program__set_autoload(sel[i].used, true);
 	}
 
 	err = lat_bpf__load(skel);
