@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #ifndef R_AARCH64_ABS64
@@ -148,6 +149,31 @@ static void add_site(struct body *b, unsigned long off, int kind,
 		s->op[1] = code[off - 1];
 		s->oplen = 2;
 	}
+}
+
+/*
+ * User-memory access, refused by policy even when out of line: a body that
+ * calls _copy_from_user() has no __ex_table entry of its own in Debian's 6.1
+ * (the fixups are in the kernel's copy), but the same source compiles to
+ * inline accesses with fixups in the body on kernels with
+ * INLINE_COPY_{FROM,TO}_USER, and get_user()/put_user() are inline on arm64.
+ * One rule for every kernel config: bodies never touch user memory.
+ */
+static bool is_user_access(const char *sym)
+{
+	static const char *const prefixes[] = {
+		"_copy_from_user", "_copy_to_user", "copy_from_user", "copy_to_user",
+		"__copy_from_user", "__copy_to_user", "raw_copy_from_user", "raw_copy_to_user",
+		"__arch_copy_from_user", "__arch_copy_to_user", "copy_user_",
+		"__get_user_", "__put_user_", "strncpy_from_user", "strnlen_user",
+		"clear_user", "__clear_user", "__arch_clear_user", "copy_in_user",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(sym, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
 }
 
 /* kind of site for a relocation out of a body; 0: none needed; -1: refused */
@@ -345,6 +371,11 @@ static void scan(const char *obj)
 				if (strstr(sname, ".cold") ||
 				    !strncmp(sname, ".text.unlikely.", 15)) {
 					refuse(obj, from->name, "split into hot and cold parts (%s): build with -fno-reorder-blocks-and-partition",
+					       sname);
+					continue;
+				}
+				if (is_user_access(sname)) {
+					refuse(obj, from->name, "it accesses user memory (calls %s): the kernel fixes up its faults by address, which a body must not depend on (copy the data before calling the re-randomizable function)",
 					       sname);
 					continue;
 				}
