@@ -88,13 +88,26 @@ static __always_inline bool is_retrap(struct bpf_perf_event_data *ctx, __u32 tid
 #endif
 
 /*
- * Kernel stacks are THREAD_SIZE bytes on both arches in 6.1 (x86_64: 4 pages
- * without KASAN; arm64: 16 KiB), interrupts run on per-CPU stacks: the
- * trapping code ran in task context (a system call, a kernel thread) when its
- * stack pointer lies in the current task's stack. Pid, comm and a user stack
- * are the writer's only then; in an interrupt they are whoever was interrupted.
+ * Interrupts run on per-CPU stacks: the trapping code ran in task context (a
+ * system call, a kernel thread) when its stack pointer lies in the current
+ * task's stack. Pid, comm and a user stack are the writer's only then; in an
+ * interrupt they are whoever was interrupted. The stack is THREAD_SIZE bytes,
+ * which is not in BTF and depends on the config (16 KiB on both arches in
+ * Debian's 6.1; 32 KiB on x86_64 with KASAN): with vmapped stacks
+ * (CONFIG_VMAP_STACK, both arches) the stack's vm_struct has it, plus the
+ * guard page.
  */
-#define WATCH_THREAD_SIZE (16UL << 10)
+#define WATCH_THREAD_SIZE	(16UL << 10)
+#define WATCH_GUARD_SIZE	4096UL
+
+static __always_inline unsigned long task_stack_size(struct task_struct *task)
+{
+	unsigned long size = 0;
+
+	if (bpf_core_field_exists(task->stack_vm_area))
+		size = BPF_CORE_READ(task, stack_vm_area, size);
+	return size > WATCH_GUARD_SIZE ? size - WATCH_GUARD_SIZE : WATCH_THREAD_SIZE;
+}
 
 #ifdef __TARGET_ARCH_x86
 /*
@@ -114,7 +127,7 @@ static __always_inline bool in_task_context(struct bpf_perf_event_data *ctx)
 	unsigned long stack = (unsigned long)BPF_CORE_READ(task, stack);
 	unsigned long sp = PT_REGS_SP(&ctx->regs);
 
-	if (!stack || sp < stack || sp >= stack + WATCH_THREAD_SIZE)
+	if (!stack || sp < stack || sp >= stack + task_stack_size(task))
 		return false;
 #ifdef __TARGET_ARCH_x86
 	if (&__preempt_count) {

@@ -144,20 +144,39 @@ static int rr_arena_init(void)
  */
 static struct srcu_struct rr_srcu;
 
+/*
+ * The tracepoints (rr_trace.h) sit behind their static branches with the
+ * argument computation out of line, so that untraced the pause list pays
+ * only the patched-out jumps (docs/performance.md).
+ */
+static noinline void __cold rr_trace_call(int what, unsigned long ip,
+					  unsigned long cfa)
+{
+	if (what == 0)
+		trace_rerandom_call_enter(ip, cfa);
+	else if (what == 1)
+		trace_rerandom_call_body(ip, cfa);
+	else
+		trace_rerandom_call_exit(ip, cfa);
+}
+
 noinline int add_pause_list(void)
 {
 	int token;
 
-	trace_rerandom_call_enter(_RET_IP_, (unsigned long)__builtin_dwarf_cfa());
+	if (trace_rerandom_call_enter_enabled())
+		rr_trace_call(0, _RET_IP_, (unsigned long)__builtin_dwarf_cfa());
 	token = srcu_read_lock(&rr_srcu);
-	trace_rerandom_call_body(_RET_IP_, (unsigned long)__builtin_dwarf_cfa());
+	if (trace_rerandom_call_body_enabled())
+		rr_trace_call(1, _RET_IP_, (unsigned long)__builtin_dwarf_cfa());
 	return token;
 }
 EXPORT_SYMBOL_GPL(add_pause_list);
 
 noinline void remove_pause_list(int token)
 {
-	trace_rerandom_call_exit(_RET_IP_, (unsigned long)__builtin_dwarf_cfa());
+	if (trace_rerandom_call_exit_enabled())
+		rr_trace_call(2, _RET_IP_, (unsigned long)__builtin_dwarf_cfa());
 	srcu_read_unlock(&rr_srcu, token);
 }
 EXPORT_SYMBOL_GPL(remove_pause_list);

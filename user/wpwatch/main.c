@@ -4,6 +4,9 @@
 #include <string.h>
 #include "commands.h"
 
+/* argp's --version for every command (one global: argp has no per-parser one) */
+const char *argp_program_version = "wpwatch 0.1";
+
 static const struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
@@ -30,6 +33,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("%s\n", argp_program_version);
+		return 0;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);

@@ -73,7 +73,6 @@ static struct env {
 
 static volatile sig_atomic_t exiting;
 
-const char *argp_program_version = "wpwatch watch 0.1";
 static const char doc[] =
 "Stream the symbolized stack of every writer of kernel memory, through BPF on\n"
 "hardware watchpoints (perf breakpoint events) on every online CPU.\n"
