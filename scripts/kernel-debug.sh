@@ -26,5 +26,8 @@ CONFIG_DEBUG_ATOMIC_SLEEP=y
 CONFIG_DEBUG_KMEMLEAK=y
 # CONFIG_DEBUG_KMEMLEAK_AUTO_SCAN is not set
 # CONFIG_DEBUG_KMEMLEAK_DEFAULT_OFF is not set
-CONFIG_DEBUG_LIST=y"
+CONFIG_DEBUG_LIST=y
+# wpw_runas (20-watch) makes perf_event_open fail with a seccomp filter
+CONFIG_SECCOMP=y
+CONFIG_SECCOMP_FILTER=y"
 . "$here/custom-kernel.sh"
