@@ -213,4 +213,13 @@ cpu=$(tail -n1 "$dir/times" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i,
 echo "$name $arch linux-source-6.1 $ver: built in $((took / 60)) min $((took % 60)) s with -j$jobs ($((cpu / 60)) min $((cpu % 60)) s of CPU)" >"$dir/build-time"
 touch "$dir/.complete"
 echo "$me: $(cat "$dir/build-time")" >&2
+# Older builds of this kernel (another source version, config or patch) are
+# dead weight of about 2 GB each: drop them, unless one is being built now.
+for old in "$cache/kernels/$name-$arch-"*; do
+	[ -d "$old" ] && [ "$old" != "$dir" ] || continue
+	(
+		exec 8>"$old.lock"
+		flock -n 8 && rm -rf "$old" "$old.lock"
+	) || true
+done
 echo "$dir"
