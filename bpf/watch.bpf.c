@@ -22,6 +22,7 @@ const volatile __u32 targ_tgid;			/* 0: every process */
 const volatile char targ_comm[WATCH_COMM_LEN];	/* "": every comm */
 const volatile __u32 nr_slots;
 const volatile bool user_stacks = true;
+const volatile __u32 thread_size = 16384;	/* THREAD_SIZE, set by user space */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -93,11 +94,10 @@ static __always_inline bool is_retrap(struct bpf_perf_event_data *ctx, __u32 tid
  * task's stack. Pid, comm and a user stack are the writer's only then; in an
  * interrupt they are whoever was interrupted. The stack is THREAD_SIZE bytes,
  * which is not in BTF and depends on the config (16 KiB on both arches in
- * Debian's 6.1; 32 KiB on x86_64 with KASAN): with vmapped stacks
- * (CONFIG_VMAP_STACK, both arches) the stack's vm_struct has it, plus the
- * guard page.
+ * Debian's 6.1; 32 KiB with KASAN): with vmapped stacks (CONFIG_VMAP_STACK,
+ * Debian's kernels) the stack's vm_struct has it, plus the guard page;
+ * without, user space's thread_size.
  */
-#define WATCH_THREAD_SIZE	(16UL << 10)
 #define WATCH_GUARD_SIZE	4096UL
 
 static __always_inline unsigned long task_stack_size(struct task_struct *task)
@@ -106,7 +106,7 @@ static __always_inline unsigned long task_stack_size(struct task_struct *task)
 
 	if (bpf_core_field_exists(task->stack_vm_area))
 		size = BPF_CORE_READ(task, stack_vm_area, size);
-	return size > WATCH_GUARD_SIZE ? size - WATCH_GUARD_SIZE : WATCH_THREAD_SIZE;
+	return size > WATCH_GUARD_SIZE ? size - WATCH_GUARD_SIZE : thread_size;
 }
 
 #ifdef __TARGET_ARCH_x86

@@ -451,6 +451,20 @@ static int plan_slots(int first_cpu)
 /* ---- events --------------------------------------------------------------- */
 
 static struct ksyms *ksyms;
+
+/*
+ * THREAD_SIZE, for telling a task's stack from an interrupt stack when the
+ * kernel has no vmapped stacks (watch.bpf.c reads the size from the stack's
+ * vm_struct otherwise): 16 KiB on x86_64 and arm64, twice that with generic
+ * or software-tag KASAN (KASAN_STACK_ORDER, KASAN_THREAD_SHIFT), whose
+ * kasan_report() is then in /proc/kallsyms.
+ */
+static unsigned int kernel_thread_size(const struct ksyms *ks)
+{
+	const struct ksym *cand[1];
+
+	return ksyms__find(ks, "kasan_report", NULL, cand, 1) ? 32768 : 16384;
+}
 static struct counter *stacks;
 static unsigned long long delivered, printed;
 
@@ -931,6 +945,7 @@ int cmd_watch(int argc, char **argv)
 	memcpy((char *)skel->rodata->targ_comm, env.comm, sizeof(env.comm));
 	skel->rodata->nr_slots = nslots;
 	skel->rodata->user_stacks = !env.no_ustack;
+	skel->rodata->thread_size = kernel_thread_size(ksyms);
 	bpf_map__set_max_entries(skel->maps.watch_events, env.ringbuf_size);
 	err = watch_bpf__load(skel);
 	if (err) {
