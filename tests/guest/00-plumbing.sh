@@ -3,6 +3,7 @@
 # the guest has what every suite relies on, BPF attaches to a perf
 # breakpoint and to a kprobe on a module function, and both fire.
 # arches: x86_64 arm64
+# weight: 1
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 

@@ -5,6 +5,7 @@
 # with the writer running (no debug register leaks). See docs/watchpoint.md.
 # arches: x86_64 arm64
 # kernel: stock
+# weight: 3
 # timeout: 300
 # cpus: 2
 . "$(dirname "$0")/lib.sh"

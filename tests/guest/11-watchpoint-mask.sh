@@ -4,6 +4,7 @@
 # every write inside it gives exactly one callback. docs/watchpoint.md.
 # arches: arm64
 # kernel: mask
+# weight: 1
 # timeout: 300
 # cpus: 2
 . "$(dirname "$0")/lib.sh"

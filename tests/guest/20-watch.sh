@@ -5,6 +5,7 @@
 # filters; a tiny ring buffer under a flood keeps hits = delivered + lost;
 # --pin; each bad input gets its message and exit status.
 # arches: x86_64 arm64
+# weight: 3
 # timeout: 600
 # cpus: 2
 . "$(dirname "$0")/lib.sh"

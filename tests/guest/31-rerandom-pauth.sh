@@ -5,6 +5,7 @@
 # their return addresses (pac-ret) and entering through landing pads.
 # arches: arm64
 # cpu: max,pauth-impdef=on
+# weight: 3
 # timeout: 900
 # cpus: 2
 # mem: 512

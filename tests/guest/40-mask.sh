@@ -6,6 +6,7 @@
 # message and the ordinary 8-byte path still works. docs/watchpoint-mask.md.
 # arches: arm64 x86_64
 # kernel: mask stock
+# weight: 1
 # timeout: 900
 . "$(dirname "$0")/lib.sh"
 

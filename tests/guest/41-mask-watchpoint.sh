@@ -7,6 +7,7 @@
 # docs/watchpoint-mask.md, docs/watchpoint.md.
 # arches: arm64
 # kernel: mask
+# weight: 1
 # timeout: 600
 . "$(dirname "$0")/lib.sh"
 

@@ -6,6 +6,7 @@
 # documented keys, the SVG is well formed, pinned maps dump with BTF, and bad
 # input gets its documented message and exit status.
 # arches: x86_64 arm64
+# weight: 2
 # timeout: 900
 # cpus: 2
 # mem: 512
