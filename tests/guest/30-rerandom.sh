@@ -117,7 +117,8 @@ num_is "$(wc -l <$D/retired)" 0 "no retired copy pending"
 
 # --- a sleeping thread keeps its old copy alive ---------------------------
 old=$(awk '$3 == "rr_sleep_ms" { print $1 }' $D/bodies)
-echo "3000 1" >$T/sleep &
+# 8 s: long enough for 5 passes and the checks below on the debug kernel too
+echo "8000 1" >$T/sleep &
 sleeper=$!
 sleep 1
 for i in 1 2 3 4 5; do echo 1 >$D/trigger; done
@@ -125,6 +126,8 @@ sleep 0.5
 grep -q "^$old .* rr_sleep_ms\$" $D/retired
 ok $? "the copy the sleeper is in ($old) stays retired, not freed, across 5 passes"
 ok "$([ "$(st freed)" -lt "$(st retired)" ]; echo $?)" "freed < retired while it sleeps"
+kill -0 $sleeper 2>/dev/null
+ok $? "the sleeper is still inside rr_sleep_ms (else the next test proves nothing)"
 run "rmmod rr_test_driver is refused while a thread is inside" -- sh -c '! rmmod rr_test_driver'
 wait $sleeper
 ok $? "the sleeper returned the right value"
