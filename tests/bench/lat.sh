@@ -37,32 +37,27 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 measure
 direct=$best_d tramp=$best_t
 
-wpwatch lat >/tmp/lat.out 2>/tmp/lat.err &
-pid=$!
-wait_ready /tmp/lat.err || { cat /tmp/lat.err; exit 1; }
-measure
-traced=$best_t
-kill -INT $pid
-wait $pid
-calls=$(grep '^wpw_lb_add ' /tmp/lat.out | awk '{ print $2 }')
+# traced OUT ARGS...: measure with `wpwatch lat ARGS` attached (stdout in OUT)
+traced() {
+	_out=$1
+	shift
+	wpwatch lat "$@" >"$_out" 2>"$_out.err" &
+	_pid=$!
+	wait_ready "$_out.err" || { cat "$_out.err"; exit 1; }
+	measure
+	kill -INT $_pid
+	wait $_pid
+}
 
+traced /tmp/lat.out
+traced=$best_t
+calls=$(grep '^wpw_lb_add ' /tmp/lat.out | awk '{ print $2 }')
 # the kprobe flavour (one vCPU here: attaching it while other CPUs call the
 # core is what can crash x86_64, docs/latency.md)
-wpwatch lat --probe kprobe >/tmp/lat3.out 2>/tmp/lat3.err &
-pid=$!
-wait_ready /tmp/lat3.err || { cat /tmp/lat3.err; exit 1; }
-measure
+traced /tmp/lat3.out --probe kprobe
 kprobed=$best_t
-kill -INT $pid
-wait $pid
-
-wpwatch lat --format json --events >/tmp/lat.json 2>/tmp/lat2.err &
-pid=$!
-wait_ready /tmp/lat2.err || { cat /tmp/lat2.err; exit 1; }
-measure
+traced /tmp/lat.json --format json --events
 events=$best_t
-kill -INT $pid
-wait $pid
 lost=$(tail -n1 /tmp/lat.json | sed 's/.*"lost":\([0-9]*\).*/\1/')
 
 echo "### wpwatch lat: cost of tracing a trampolined call ($(uname -m), $N calls, best of 3)"
