@@ -33,19 +33,12 @@ int add_pause_list(void);
 void remove_pause_list(int token);
 
 /*
- * The steps of a pass, in order (the "step" of the rerandom_step_begin/_end
- * tracepoints; wpwatch lat's enum lat_step has the same values).
+ * The steps of a pass (the "step" of the rerandom_step_begin/_end
+ * tracepoints) are enum rr_step of include/rr_steps.h: a module that only
+ * makes functions re-randomizable never needs them.
  */
-enum rr_step {
-	RR_STEP_COPY,
-	RR_STEP_FIXUP,
-	RR_STEP_SWITCH,
-	RR_STEP_SYNC,
-	RR_STEP_GRACE,
-	RR_STEP_FREE,
-};
 
-/* --- the seed's driver hook --------------------------------------------- */
+/* --- the original research's driver API (rr_selftest calls it) ---------- */
 struct Rerandom_Driver {
 	const char *name;
 	void (*init_entry)(void);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rr_test_driver.ko: the seed's test_driver, made of SPECIAL_FUNCTIONs that
+ * rr_test_driver.ko: the original research's test_driver, made of SPECIAL_FUNCTIONs that
  * exercise every kind of site a moved body must keep right: calls into the
  * kernel, calls between re-randomizable functions, static data and string
  * literals, 0 to 8 arguments, a two-register result, recursion, and a body
@@ -498,4 +498,4 @@ static void __exit random_test_driver_exit(void)
 module_init(random_test_driver_init);
 module_exit(random_test_driver_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("The seed's test driver, re-randomizable");
+MODULE_DESCRIPTION("The original research's test driver, re-randomizable");

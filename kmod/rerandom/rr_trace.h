@@ -16,7 +16,7 @@
  *      carry a pointer-authentication code; readers strip it).
  * cfa: the caller's stack pointer at the call, the same for the add and the
  *      remove of one call: it pairs them, also across nesting.
- * step: enum rr_step (rerandom.h), the order of the steps in a pass.
+ * step: enum rr_step (include/rr_steps.h), the order of the steps in a pass.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM rerandom

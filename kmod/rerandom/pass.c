@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A re-randomization pass, and the thread rr_passd that runs one every
+ * period_ms. A pass (rerandom_pass) is the steps of include/rr_steps.h,
+ * each its own noinline function (what kprobes and fentry attach to):
+ *   copy   place every body at a random free spot of the arena and copy it
+ *          there from the snapshot taken when its module registered;
+ *   fixup  re-target its PC-relative sites (decoded from the snapshot, which
+ *          holds the instructions as the kernel left them after load), then
+ *          make the new bytes visible to instruction fetch on every CPU;
+ *   switch store each new address in the body's slot (a data word the
+ *          trampoline loads: no text is patched);
+ *   sync   full barrier: the slot stores are ordered before the grace period;
+ *   grace  hand each old copy to SRCU (the pause list): it is freed once
+ *          every trampoline call that began before the switch has returned;
+ *   free   poison and release the copies whose grace period has ended.
+ * See docs/rerandom.md.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/smp.h>
+#include <linux/kthread.h>
+#include <linux/delay.h>
+#include <linux/wait.h>
+#include <linux/timekeeping.h>
+#include "rr_internal.h"
+#include "rr_trace.h"
+
+unsigned int rr_period_ms;
+module_param_cb(period_ms, &rr_wake_uint_ops, &rr_period_ms, 0644);
+MODULE_PARM_DESC(period_ms, "milliseconds between passes (0: only on demand)");
+
+static unsigned int max_moves;
+module_param(max_moves, uint, 0644);
+MODULE_PARM_DESC(max_moves,
+		 "move at most this many bodies per pass, the first registered (0: all; for benchmarks)");
+
+/* --- the steps (rr_lock held) -------------------------------------------- */
+/* a body this pass does not move after all */
+static void rr_drop_move(struct rr_body *b)
+{
+	kfree(b->rec);
+	b->rec = NULL;
+	rr_count(&rr_stats.failures, 1);
+}
+
+noinline int rerandom_step_copy(void)
+{
+	struct rr_body *b;
+	unsigned int i, try;
+	int moved = 0;
+
+	rr_for_each_body(b, i) {
+		unsigned long addr = 0;
+
+		b->next = 0;
+		b->old = 0;
+		if (max_moves && i >= max_moves)
+			continue;
+		b->rec = kmalloc(sizeof(*b->rec), GFP_KERNEL);
+		if (!b->rec) {
+			rr_drop_move(b);
+			continue;
+		}
+		for (try = 0; try < 8; try++) {
+			addr = rr_arena_alloc(b->bytes);
+			if (!addr || rr_place_ok(b, addr))
+				break;
+			rr_arena_free(addr, b->bytes);
+			addr = 0;
+		}
+		if (!addr) {
+			rr_drop_move(b);
+			continue;
+		}
+		b->next = addr;
+		memcpy(rr_arena_rw(b->next), b->snap, b->d->size);
+		moved++;
+	}
+	return moved;
+}
+
+noinline int rerandom_step_fixup(void)
+{
+	const struct rr_site *s;
+	struct rr_body *b;
+	unsigned int i, k;
+	int fixed = 0, err;
+
+	for_each_moving_body(b, i) {
+		u8 *dst = rr_arena_rw(b->next);
+		unsigned int veneer = ALIGN(b->d->size, 8);
+
+		err = 0;
+		rr_for_each_site(b, s, k) {
+			if (b->act[k] != RR_ACT_FIX)
+				continue;
+			err = rr_fix_site(b, s, dst, b->next, &veneer);
+			if (err)
+				break;
+		}
+		if (err) {
+			pr_warn_ratelimited("%s: site %u not movable to %lx: %d\n",
+					    b->d->name, k, b->next, err);
+			rr_arena_free(b->next, b->bytes);
+			b->next = 0;
+			rr_drop_move(b);
+			continue;
+		}
+		rr_sync_icache(b->next, b->next + b->bytes);
+		fixed++;
+	}
+	/*
+	 * Every CPU takes an interrupt, a context-synchronizing event (x86:
+	 * IRET serializes; arm64: exception return), so none can run stale
+	 * instructions of a reused arena spot once the slots point there.
+	 */
+	if (fixed)
+		kick_all_cpus_sync();
+	return fixed;
+}
+
+noinline int rerandom_step_switch(void)
+{
+	struct rr_body *b;
+	unsigned int i;
+	int n = 0;
+
+	for_each_moving_body(b, i) {
+		b->old = b->cur;
+		/* the copy's bytes (written by fixup) before its address */
+		smp_store_release(b->d->slot, (void *)b->next);
+		b->cur = b->next;
+		b->moves++;
+		n++;
+	}
+	rr_count(&rr_stats.moves, n);
+	return n;
+}
+
+noinline int rerandom_step_sync(void)
+{
+	/* slot stores before call_srcu(); SRCU orders the rest */
+	smp_mb();
+	return 0;
+}
+
+noinline int rerandom_step_grace(void)
+{
+	struct rr_body *b;
+	unsigned int i;
+	int n = 0;
+
+	for_each_moving_body(b, i) {
+		if (rr_in_arena(b->old)) {
+			rr_retire(b, b->old, b->rec);
+			n++;
+		} else {
+			kfree(b->rec);	/* the loaded body is never freed */
+		}
+		b->rec = NULL;
+		b->next = 0;
+	}
+	return n;
+}
+
+noinline int rerandom_step_free(void)
+{
+	rr_reap();
+	return 0;
+}
+
+/*
+ * One step of RR_STEPS (ID, name): rerandom_step_<name>() between the
+ * step tracepoints, whose argument is RR_STEP_<ID>.
+ */
+#define RR_STEP(id, name) ({			\
+	int __ret;				\
+						\
+	trace_rerandom_step_begin(RR_STEP_##id);	\
+	__ret = rerandom_step_##name();		\
+	trace_rerandom_step_end(RR_STEP_##id);	\
+	__ret;					\
+})
+
+/* the steps in the order of RR_STEPS; fixup only when copy placed a body */
+noinline int rerandom_pass(void)
+{
+	u64 t0 = ktime_get_ns(), pass;
+	int moved;
+
+	/* a step added to RR_STEPS needs its RR_STEP() here */
+	BUILD_BUG_ON(RR_NR_STEPS != 6);
+	mutex_lock(&rr_lock);
+	pass = rr_stats.passes + 1;	/* rr_stats.passes changes only under rr_lock */
+	trace_rerandom_pass_begin(pass);
+	moved = RR_STEP(COPY, copy);
+	if (moved)
+		moved = RR_STEP(FIXUP, fixup);
+	RR_STEP(SWITCH, switch);
+	RR_STEP(SYNC, sync);
+	RR_STEP(GRACE, grace);
+	RR_STEP(FREE, free);
+	spin_lock(&rr_stats_lock);
+	rr_stats.passes++;
+	rr_stats.last_pass_ns = ktime_get_ns() - t0;
+	spin_unlock(&rr_stats_lock);
+	trace_rerandom_pass_end(pass, 0, moved);
+	mutex_unlock(&rr_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(rerandom_pass);
+
+/* --- rr_passd -------------------------------------------------------------- */
+static struct task_struct *rr_pass_task;
+
+/* A pass every period_ms, at a fixed rate: the sleep is what the pass left. */
+static int rr_pass_fn(void *unused)
+{
+	u64 next = ktime_get_ns();
+
+	while (!kthread_should_stop()) {
+		unsigned int p = READ_ONCE(rr_period_ms);
+		u64 now;
+
+		if (!p) {
+			wait_event_interruptible(rr_wq, kthread_should_stop() ||
+						 READ_ONCE(rr_period_ms));
+			next = ktime_get_ns();
+			continue;
+		}
+		rerandom_pass();
+		next += p * NSEC_PER_MSEC;
+		now = ktime_get_ns();
+		if (now < next) {
+			u64 us = div_u64(next - now, NSEC_PER_USEC);
+
+			usleep_range(us, us + 50);
+		} else {
+			/* behind: catch up no further than one period */
+			next = now;
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+int rr_pass_thread_start(void)
+{
+	rr_pass_task = kthread_run(rr_pass_fn, NULL, "rr_passd");
+	if (IS_ERR(rr_pass_task)) {
+		int err = PTR_ERR(rr_pass_task);
+
+		pr_err("cannot start the pass thread rr_passd: %d\n", err);
+		return err;
+	}
+	return 0;
+}
+
+void rr_pass_thread_stop(void)
+{
+	kthread_stop(rr_pass_task);
+}

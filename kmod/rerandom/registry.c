@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The registry: rerandom_register_module() checks a module's table of
+ * bodies (rrmeta's, see rerandom.h) against its code as loaded and adds it
+ * to the bodies that passes move; rerandom_unregister_module() puts every
+ * body back where it was loaded and frees its copies.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/delay.h>
+#include "rr_internal.h"
+
+DEFINE_MUTEX(rr_lock);
+LIST_HEAD(rr_mods);
+struct rr_body **rr_all;
+unsigned int rr_nall;
+
+/* rr_all from rr_mods again (rr_lock held) */
+static int rr_all_rebuild(void)
+{
+	struct rr_body **all = NULL, *b;
+	struct rr_mod *m;
+	unsigned int n = 0, i;
+
+	rr_for_each_mod(m)
+		n += m->nbodies;
+	if (n) {
+		all = kcalloc(n, sizeof(*all), GFP_KERNEL);
+		if (!all)
+			return -ENOMEM;
+	}
+	n = 0;
+	rr_for_each_mod(m)
+		rr_mod_for_each_body(m, b, i)
+			all[n++] = b;
+	kfree(rr_all);
+	rr_all = all;
+	rr_nall = n;
+	return 0;
+}
+
+static void rr_mod_free(struct rr_mod *m)
+{
+	struct rr_body *b;
+	unsigned int i;
+
+	rr_mod_for_each_body(m, b, i) {
+		kfree(b->snap);
+		kfree(b->act);
+	}
+	kfree(m);
+}
+
+/*
+ * b from its descriptor: the snapshot copies are made from, and what a
+ * move does to each site. What it allocates, rr_mod_free() frees.
+ */
+static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d)
+{
+	const struct rr_site *s;
+	unsigned int k;
+	int err;
+
+	b->d = d;
+	b->orig = b->cur = (unsigned long)d->body;
+	if (!d->size || READ_ONCE(*d->slot) != d->body) {
+		pr_err("%s: bad descriptor (size %u, slot %lx)\n",
+		       d->name, d->size, (unsigned long)*d->slot);
+		return -EINVAL;
+	}
+	b->snap = kmemdup(d->body, d->size, GFP_KERNEL);
+	b->act = kcalloc(max(d->nsites, 1U), 1, GFP_KERNEL);
+	if (!b->snap || !b->act)
+		return -ENOMEM;
+	rr_for_each_site(b, s, k) {
+		err = rr_check_site(b, s, &b->act[k]);
+		if (err) {
+			pr_err("%s: site %u at +%#x is not an instruction this module can relocate (%*ph): refused\n",
+			       d->name, k, s->offset, 8,
+			       b->snap + (s->offset & ~3U));
+			return err;
+		}
+	}
+	b->bytes = ALIGN(d->size, 8) + rr_veneer_room(b);
+	return 0;
+}
+
+int rerandom_register_module(struct rr_module_desc *desc)
+{
+	struct rr_mod *m;
+	struct rr_body *b;
+	unsigned int i;
+	int err;
+
+	if (!desc || !desc->nbodies || desc->core)
+		return -EINVAL;
+	m = kzalloc(struct_size(m, bodies, desc->nbodies), GFP_KERNEL);
+	if (!m)
+		return -ENOMEM;
+	m->desc = desc;
+	m->nbodies = desc->nbodies;
+	rr_mod_for_each_body(m, b, i) {
+		err = rr_body_init(b, &desc->bodies[i]);
+		if (err)
+			goto err_free_mod;
+	}
+	mutex_lock(&rr_lock);
+	list_add_tail(&m->list, &rr_mods);
+	err = rr_all_rebuild();
+	if (err)
+		goto err_unlist;
+	desc->core = m;
+	rr_stats.bodies += m->nbodies;
+	mutex_unlock(&rr_lock);
+	pr_info("registered %u bodies of %s\n", m->nbodies,
+		desc->owner ? module_name(desc->owner) : "?");
+	return 0;
+
+err_unlist:
+	list_del(&m->list);
+	mutex_unlock(&rr_lock);
+err_free_mod:
+	rr_mod_free(m);
+	return err;
+}
+EXPORT_SYMBOL_GPL(rerandom_register_module);
+
+/*
+ * Put every slot back on the loaded body, retire the copies, wait for their
+ * grace periods. The module's callers are gone (it is being unloaded), but a
+ * copy may still be running a caller that entered before that.
+ */
+void rerandom_unregister_module(struct rr_module_desc *desc)
+{
+	struct rr_mod *m = desc ? desc->core : NULL;
+	struct rr_body *b;
+	unsigned int i;
+
+	if (!m)
+		return;
+	mutex_lock(&rr_lock);
+	rr_mod_for_each_body(m, b, i) {
+		struct rr_retire *r;
+
+		/* the loaded body never left: no ordering needed but the store's */
+		smp_store_release(b->d->slot, (void *)b->orig);
+		if (!rr_in_arena(b->cur))
+			continue;
+		r = kmalloc(sizeof(*r), GFP_KERNEL | __GFP_NOFAIL);
+		/* the slot store before the grace period that frees the copy */
+		smp_mb();
+		rr_retire(b, b->cur, r);
+		b->cur = b->orig;
+	}
+	list_del(&m->list);
+	/* shrinking cannot fail for long: retry rather than keep stale pointers */
+	while (rr_all_rebuild())
+		msleep(20);
+	rr_stats.bodies -= m->nbodies;
+	desc->core = NULL;
+	mutex_unlock(&rr_lock);
+	rr_retire_drain();
+	rr_mod_free(m);
+}
+EXPORT_SYMBOL_GPL(rerandom_unregister_module);

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Relocation on arm64: checks each recorded site against the body as
+ * loaded, re-targets the b/bl, adrp and adr instructions of a copy (with a
+ * veneer at the copy's end for a branch beyond +-128 MiB), keeps adrp off
+ * the addresses erratum 843419 forbids, and cleans the copy to the point
+ * of unification.
+ */
+#include <linux/kernel.h>
+#include <asm/unaligned.h>
+#include <asm/cacheflush.h>
+#include "rr_internal.h"
+
+/* ldr x16, #8; br x16; .quad target */
+#define RR_VENEER_BYTES	16
+
+#define A64_IS_B(i)	(((i) & 0x7c000000) == 0x14000000)
+#define A64_IS_ADRP(i)	(((i) & 0x9f000000) == 0x90000000)
+#define A64_IS_ADR(i)	(((i) & 0x9f000000) == 0x10000000)
+
+static inline s64 rr_sext(u64 v, int bits)
+{
+	return (s64)(v << (64 - bits)) >> (64 - bits);
+}
+
+int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
+{
+	u32 insn;
+
+	if (s->offset + 4 > b->d->size || (s->offset & 3))
+		return -EINVAL;
+	insn = get_unaligned_le32(b->snap + s->offset);
+	*act = RR_ACT_FIX;
+	switch (s->kind) {
+	case RR_SITE_A64_BRANCH26:
+		return A64_IS_B(insn) ? 0 : -EINVAL;
+	case RR_SITE_A64_ADRP:
+	case RR_SITE_A64_ADR:
+		/* the loader may turn adrp into adr, or into b to a veneer */
+		return A64_IS_ADRP(insn) || A64_IS_ADR(insn) || A64_IS_B(insn) ?
+			0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Re-target the site for a copy at newaddr, written at dst; a b/bl out of
+ * range goes through a veneer at dst + *veneer. -ERANGE when an adrp or
+ * adr cannot reach its target from the copy.
+ */
+int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
+		unsigned long newaddr, unsigned int *veneer)
+{
+	unsigned long p = b->orig + s->offset, np = newaddr + s->offset;
+	u32 insn = get_unaligned_le32(b->snap + s->offset);
+	unsigned long target;
+	s64 d;
+
+	if (A64_IS_B(insn)) {
+		target = p + (rr_sext(insn & 0x3ffffff, 26) << 2);
+		d = (s64)(target - np);
+		if (d < -(1LL << 27) || d >= (1LL << 27)) {
+			u8 *v = dst + *veneer;
+
+			put_unaligned_le32(0x58000050, v);
+			put_unaligned_le32(0xd61f0200, v + 4);
+			put_unaligned_le64(target, v + 8);
+			d = (s64)(newaddr + *veneer - np);
+			*veneer += RR_VENEER_BYTES;
+			rr_count(&rr_stats.veneers, 1);
+		}
+		insn = (insn & 0xfc000000) | ((d >> 2) & 0x3ffffff);
+	} else if (A64_IS_ADRP(insn)) {
+		s64 imm = rr_sext(((insn >> 5) & 0x7ffff) << 2 |
+				  ((insn >> 29) & 3), 21);
+
+		target = (p & ~0xfffUL) + (imm << 12);
+		d = ((s64)target - (s64)(np & ~0xfffUL)) >> 12;
+		if (d < -(1LL << 20) || d >= (1LL << 20))
+			return -ERANGE;
+		insn = (insn & 0x9f00001f) | ((d & 3) << 29) |
+		       (((d >> 2) & 0x7ffff) << 5);
+	} else if (A64_IS_ADR(insn)) {
+		s64 imm = rr_sext(((insn >> 5) & 0x7ffff) << 2 |
+				  ((insn >> 29) & 3), 21);
+
+		target = p + imm;
+		d = (s64)(target - np);
+		if (d < -(1LL << 20) || d >= (1LL << 20))
+			return -ERANGE;
+		insn = (insn & 0x9f00001f) | ((d & 3) << 29) |
+		       (((d >> 2) & 0x7ffff) << 5);
+	} else {
+		return -EINVAL;
+	}
+	put_unaligned_le32(insn, dst + s->offset);
+	return 0;
+}
+
+/*
+ * Room for one veneer per site that may become a branch (the loader turns
+ * adrp/adr into b to its own veneer when it must).
+ */
+unsigned int rr_veneer_room(const struct rr_body *b)
+{
+	const struct rr_site *s;
+	unsigned int k, n = 0;
+
+	rr_for_each_site(b, s, k)
+		if (s->kind == RR_SITE_A64_BRANCH26 ||
+		    s->kind == RR_SITE_A64_ADRP ||
+		    s->kind == RR_SITE_A64_ADR)
+			n++;
+	return RR_VENEER_BYTES * n;
+}
+
+/*
+ * Erratum 843419 (Cortex-A53): an adrp in the last two words of a page is
+ * unsafe; the module loader avoids it, so do we.
+ */
+bool rr_place_ok(const struct rr_body *b, unsigned long addr)
+{
+	const struct rr_site *s;
+	unsigned int k;
+
+	rr_for_each_site(b, s, k)
+		if (s->kind == RR_SITE_A64_ADRP &&
+		    ((addr + s->offset) & 0xfff) >= 0xff8)
+			return false;
+	return true;
+}
+
+void rr_sync_icache(unsigned long start, unsigned long end)
+{
+	caches_clean_inval_pou(start, end);
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rr_internal.h: what the parts of rerandom.ko share and nothing else
+ * includes: the registered bodies, the counters, the iterators, and each
+ * part's entry points (the part that defines one is named above it).
+ */
+#ifndef _RR_INTERNAL_H
+#define _RR_INTERNAL_H
+
+#include <linux/types.h>
+#include <linux/list.h>
+#include <linux/llist.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/rcupdate.h>
+#include <linux/wait.h>
+#include <linux/moduleparam.h>
+#include "rerandom.h"
+#include "rr_steps.h"
+
+/* --- registry.c: registered modules and their bodies -------------------- */
+enum { RR_ACT_FIX, RR_ACT_SKIP };	/* per site: what a move does to it */
+
+/* an old copy, waiting for its grace period (pause.c) */
+struct rr_retire {
+	struct rcu_head rh;
+	struct llist_node ln;
+	struct list_head pending;
+	unsigned long addr;
+	unsigned int bytes;
+	char name[32];
+};
+
+struct rr_body {
+	const struct rr_body_desc *d;
+	u8 *snap;		/* the body as loaded */
+	u8 *act;		/* per site: RR_ACT_* */
+	unsigned int bytes;	/* arena bytes per copy (veneers included) */
+	unsigned long orig;	/* the loaded body */
+	unsigned long cur;	/* current copy (orig until the first move) */
+	unsigned long next;	/* this pass's new copy, 0 if none */
+	unsigned long old;	/* copy replaced by this pass, to retire */
+	struct rr_retire *rec;	/* preallocated by copy */
+	u64 moves;
+};
+
+struct rr_mod {
+	struct list_head list;
+	struct rr_module_desc *desc;
+	unsigned int nbodies;
+	struct rr_body bodies[];
+};
+
+extern struct mutex rr_lock;		/* modules, passes */
+extern struct list_head rr_mods;
+/* every registered body, in registration order (rebuilt under rr_lock) */
+extern struct rr_body **rr_all;
+extern unsigned int rr_nall;
+
+/* every registered module (rr_lock held) */
+#define rr_for_each_mod(m) list_for_each_entry(m, &rr_mods, list)
+
+/* every body of module m */
+#define rr_mod_for_each_body(m, b, i) \
+	for ((i) = 0; (i) < (m)->nbodies && ((b) = &(m)->bodies[i], 1); (i)++)
+
+/* every registered body, in registration order (rr_lock held) */
+#define rr_for_each_body(b, i) \
+	for ((i) = 0; (i) < rr_nall && ((b) = rr_all[i], 1); (i)++)
+
+/* the index of the first body from i on that this pass moves (rr_nall: none) */
+static inline unsigned int rr_next_moving(unsigned int i)
+{
+	while (i < rr_nall && !rr_all[i]->next)
+		i++;
+	return i;
+}
+
+/* the bodies this pass moves: those the copy step placed (b->next set) */
+#define for_each_moving_body(b, i)					\
+	for ((i) = rr_next_moving(0); (i) < rr_nall && ((b) = rr_all[i], 1); \
+	     (i) = rr_next_moving((i) + 1))
+
+/* every site of body b */
+#define rr_for_each_site(b, s, k) \
+	for ((k) = 0; (k) < (b)->d->nsites && ((s) = &(b)->d->sites[k], 1); \
+	     (k)++)
+
+/* --- main.c: counters, the threads' wake-up ----------------------------- */
+struct rr_stats {
+	u64 passes, moves, failures, retired, freed, veneers;
+	u64 last_pass_ns;
+	unsigned int bodies;
+};
+
+extern struct rr_stats rr_stats;	/* under rr_stats_lock */
+extern spinlock_t rr_stats_lock;
+void rr_count(u64 *what, u64 n);
+
+/* the pass and selftest threads wait here for their period to become > 0 */
+extern wait_queue_head_t rr_wq;
+/* a uint parameter whose store wakes rr_wq */
+extern const struct kernel_param_ops rr_wake_uint_ops;
+
+/* --- alloc.c: the arena allocator --------------------------------------- */
+int rr_arena_init(void);
+void rr_arena_exit(void);
+unsigned long rr_arena_alloc(unsigned int bytes);
+void rr_arena_free(unsigned long addr, unsigned int bytes);
+u8 *rr_arena_rw(unsigned long addr);
+bool rr_in_arena(unsigned long addr);
+unsigned int rr_arena_bytes(void);
+unsigned int rr_arena_used_bytes(void);
+
+/* --- pause.c: the pause list and retiring old copies -------------------- */
+int rr_pause_init(void);
+void rr_pause_exit(void);
+void rr_retire(struct rr_body *b, unsigned long addr, struct rr_retire *r);
+void rr_reap(void);
+void rr_retire_drain(void);
+/* retired copies not freed yet, for debugfs */
+extern struct list_head rr_pending;
+extern spinlock_t rr_pending_lock;
+
+/* --- reloc_x86.c / reloc_arm64.c: relocating a copy --------------------- */
+int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act);
+int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
+		unsigned long newaddr, unsigned int *veneer);
+unsigned int rr_veneer_room(const struct rr_body *b);
+bool rr_place_ok(const struct rr_body *b, unsigned long addr);
+void rr_sync_icache(unsigned long start, unsigned long end);
+
+/* --- pass.c: a pass and the thread that runs one every period_ms -------- */
+extern unsigned int rr_period_ms;	/* the parameter period_ms */
+/*
+ * One noinline function per step of RR_STEPS, named rerandom_step_<name>
+ * (RR_STEP() in pass.c pastes the name), and rerandom_pass(), which calls
+ * them in that order.
+ */
+int rerandom_step_copy(void);
+int rerandom_step_fixup(void);
+int rerandom_step_switch(void);
+int rerandom_step_sync(void);
+int rerandom_step_grace(void);
+int rerandom_step_free(void);
+int rerandom_pass(void);
+int rr_pass_thread_start(void);
+void rr_pass_thread_stop(void);
+
+/* --- rerandom_driver.c: struct Rerandom_Driver and its thread ----------- */
+int rr_driver_thread_start(void);
+void rr_driver_thread_stop(void);
+
+/* --- debugfs.c ---------------------------------------------------------- */
+void rr_debugfs_init(void);
+void rr_debugfs_exit(void);
+
+#endif /* _RR_INTERNAL_H */
