@@ -178,13 +178,13 @@ noinline int rerandom_step_free(void)
  * One step of RR_STEPS (ID, name): rerandom_step_<name>() between the
  * step tracepoints, whose argument is RR_STEP_<ID>.
  */
-#define RR_STEP(id, name) ({			\
-	int __ret;				\
-						\
+#define RR_STEP(id, name) ({				\
+	int __ret;					\
+							\
 	trace_rerandom_step_begin(RR_STEP_##id);	\
-	__ret = rerandom_step_##name();		\
-	trace_rerandom_step_end(RR_STEP_##id);	\
-	__ret;					\
+	__ret = rerandom_step_##name();			\
+	trace_rerandom_step_end(RR_STEP_##id);		\
+	__ret;						\
 })
 
 /* the steps in the order of RR_STEPS; fixup only when copy placed a body */
