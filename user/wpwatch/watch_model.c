@@ -106,7 +106,7 @@ void watch_count_stack(struct watch_run *r, const struct watch_event *e)
 		}
 	}
 	if (counter_add(r->stacks, key, 1))
-		fprintf(stderr, "wpwatch watch: out of memory counting r->stacks\n");
+		fprintf(stderr, "wpwatch watch: out of memory counting stacks\n");
 }
 
 /*

@@ -131,15 +131,15 @@ void watch_print_end(struct watch_run *r, const struct watch_counters *c)
 				(unsigned long long)ent[i].count);
 	}
 	if (r->env->format == FMT_JSON) {
-		printf("{\"type\":\"summary\",\"hits\":%llu,\"r->delivered\":%llu,\"lost\":%llu,"
+		printf("{\"type\":\"summary\",\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu,"
 		       "\"filtered\":%llu,\"retraps\":%llu,\"printed\":%llu}\n", c->hits, r->delivered,
 		       c->lost, c->filtered, c->retraps, r->printed);
 	} else if (r->env->summary) {
-		printf("hits %llu, r->delivered %llu, lost %llu, filtered %llu, retraps %llu\n",
+		printf("hits %llu, delivered %llu, lost %llu, filtered %llu, retraps %llu\n",
 		       c->hits, r->delivered, c->lost, c->filtered, c->retraps);
 	}
 	fflush(stdout);
-	fprintf(stderr, "wpwatch watch: %llu hits, %llu r->delivered, %llu lost, %llu retraps%s\n",
+	fprintf(stderr, "wpwatch watch: %llu hits, %llu delivered, %llu lost, %llu retraps%s\n",
 		c->hits, r->delivered, c->lost, c->retraps,
-		c->hits == r->delivered + c->lost ? "" : " (MISMATCH: hits != r->delivered + lost)");
+		c->hits == r->delivered + c->lost ? "" : " (MISMATCH: hits != delivered + lost)");
 }
