@@ -87,6 +87,36 @@ int cli_check_privilege(const char *name)
 	return WPW_EXIT_NO_PRIV;
 }
 
+static const struct argp_option common_opts[] = {
+	{ "pid", 'p', "PID", 0, "Only the tasks of process PID", 0 },
+	{ "tid", 't', "TID", 0, "Only thread TID", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf's messages at every level (the verifier's log on a "
+	  "load failure); without it, its warnings and errors only", 0 },
+	{},
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	struct cli_common *c = state->input;
+
+	switch (key) {
+	case 'p':
+		c->pid = cli_num(state, "--pid", arg, 1, INT_MAX);
+		break;
+	case 't':
+		c->tid = cli_num(state, "--tid", arg, 1, INT_MAX);
+		break;
+	case 'v':
+		c->verbose = true;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp cli_common_argp = { common_opts, common_parse, NULL, NULL, NULL, NULL, NULL };
+
 static bool libbpf_verbose;
 
 static int print_fn(enum libbpf_print_level level, const char *format, va_list args)

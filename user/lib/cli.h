@@ -13,6 +13,7 @@
 #include <argp.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* Exit statuses of every subcommand: documented once, in docs/wpwatch.md. */
 enum wpw_exit {
@@ -54,6 +55,20 @@ void cli_libbpf_print(bool verbose);
 /* Set by SIGINT/SIGTERM once cli_catch_signals() ran. */
 extern volatile sig_atomic_t cli_exiting;
 void cli_catch_signals(void);
+
+/*
+ * The options every command takes, one argp child (cli_common_argp) so that
+ * they are written and mean the same once: -p PID, -t TID (filtered in the
+ * kernel), -v (libbpf's messages at every level). A command lists it in its
+ * argp's children and, at ARGP_KEY_INIT, sets state->child_inputs[0] to its
+ * struct cli_common.
+ */
+struct cli_common {
+	pid_t pid;
+	pid_t tid;
+	bool verbose;
+};
+extern const struct argp cli_common_argp;
 
 struct bpf_object;
 struct bpf_program;

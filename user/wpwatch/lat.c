@@ -91,8 +91,8 @@ static int load(const struct ksyms *ks, struct lat_bpf **skelp, struct lat_links
 		fprintf(stderr, "wpwatch lat: cannot open the BPF object: %s\n", strerror(errno));
 		return WPW_EXIT_FAIL;
 	}
-	skel->rodata->targ_tgid = env.pid;
-	skel->rodata->targ_tid = env.tid;
+	skel->rodata->targ_tgid = env.common.pid;
+	skel->rodata->targ_tid = env.common.tid;
 	skel->rodata->per_task = env.per_task;
 	skel->rodata->unit_div = lat_unit_divs[env.unit];
 	skel->rodata->emit_events = env.events;
@@ -216,7 +216,7 @@ int cmd_lat(int argc, char **argv)
 	ret = lat_parse_args(argc, argv);
 	if (ret)
 		return ret;
-	cli_libbpf_print(env.verbose);
+	cli_libbpf_print(env.common.verbose);
 	ret = cli_check_privilege("lat");
 	if (ret)
 		return ret;

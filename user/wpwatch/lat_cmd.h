@@ -28,12 +28,11 @@ struct lat_env {
 	double interval;	/* seconds; 0: one report at the end */
 	long count;		/* reports then exit; 0: no limit */
 	double duration;	/* seconds; 0: until Ctrl-C */
-	pid_t pid, tid;
+	struct cli_common common;	/* -p, -t, -v */
 	bool per_task;
 	bool per_func;
 	bool json;
 	bool events;
-	bool verbose;
 	int unit;		/* 0 ns, 1 us, 2 ms */
 	const char *svg;
 	const char *pin;
@@ -109,6 +108,8 @@ bool lat_selected(const char *name);
 void lat_figures(const struct hist *h, struct figs *f);
 /* Merge the rows of one KIND (and NAME, when not NULL) into OUT. */
 void lat_merged(const struct report *r, int kind, const char *name, struct hist *out);
+/* Is row I the first of its function's (rows sorted by kind, name, thread)? */
+bool lat_first_of_function(const struct report *r, size_t i);
 /* V in the chosen unit, as printed. */
 const char *lat_fmtv(char *buf, size_t len, double v);
 

@@ -45,8 +45,6 @@ static const struct argp_option opts[] = {
 	{ "interval", 'i', "SECS", 0, "Print a report every SECS seconds", 0 },
 	{ "count", 'n', "N", 0, "Stop after N reports", 0 },
 	{ "duration", 'd', "SECS", 0, "Trace for SECS seconds, then report", 0 },
-	{ "pid", 'p', "PID", 0, "Only calls made by process PID", 0 },
-	{ "tid", 't', "TID", 0, "Only calls made by thread TID", 0 },
 	{ "tids", 'L', NULL, 0, "Split the per-function table per thread", 0 },
 	{ "per-function", 'F', NULL, 0, "A histogram per function", 0 },
 	{ "milliseconds", 'm', NULL, 0, "Millisecond histograms", 0 },
@@ -58,7 +56,6 @@ static const struct argp_option opts[] = {
 	  "Pin the maps under DIR (default " LAT_PIN_DEFAULT ") while running", 0 },
 	{ "probe", OPT_PROBE, "MODE", 0,
 	  "auto (default: the core's tracepoints if it has them), tracepoint, kprobe or fentry", 0 },
-	{ "verbose", 'v', NULL, 0, "libbpf debug output (the verifier's log on a load failure)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -79,12 +76,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 'n':
 		env.count = cli_num(state, "--count", arg, 1, LONG_MAX);
 		break;
-	case 'p':
-		env.pid = cli_num(state, "--pid", arg, 1, INT_MAX);
-		break;
-	case 't':
-		env.tid = cli_num(state, "--tid", arg, 1, INT_MAX);
-		break;
 	case 'L':
 		env.per_task = true;
 		break;
@@ -99,9 +90,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'e':
 		env.events = true;
-		break;
-	case 'v':
-		env.verbose = true;
 		break;
 	case OPT_FORMAT:
 		if (!strcmp(arg, "json"))
@@ -129,6 +117,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_failure(state, WPW_EXIT_USAGE, 0,
 				     "--probe takes auto, tracepoint, kprobe or fentry, not '%s'", arg);
 		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env.common;
+		break;
 	case ARGP_KEY_ARG:
 		env.funcs = realloc(env.funcs, sizeof(*env.funcs) * (env.nfuncs + 1));
 		if (!env.funcs)
@@ -143,7 +134,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 int lat_parse_args(int argc, char **argv)
 {
-	static const struct argp argp = { opts, parse_arg, "[FUNCTION...]", doc, NULL, NULL, NULL };
+	static const struct argp_child children[] = { { &cli_common_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { opts, parse_arg, "[FUNCTION...]", doc, children, NULL, NULL };
 	int err;
 
 	free(env.funcs);

@@ -360,3 +360,10 @@ void lat_collector_free(struct collector *c)
 	c->vals = NULL;
 	c->total.rows = NULL;
 }
+
+bool lat_first_of_function(const struct report *r, size_t i)
+{
+	return r->rows[i].kind == LAT_KIND_BODY &&
+	       !(i > 0 && r->rows[i - 1].kind == LAT_KIND_BODY &&
+		 !strcmp(r->rows[i - 1].name, r->rows[i].name));
+}

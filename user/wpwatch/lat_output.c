@@ -204,10 +204,7 @@ void lat_print_json(const struct collector *c, const struct report *r)
 	json_figs(&all, true);
 	printf("},\"functions\":[");
 	for (i = 0; i < r->n; i++) {
-		if (r->rows[i].kind != LAT_KIND_BODY)
-			continue;
-		if (i > 0 && r->rows[i - 1].kind == LAT_KIND_BODY &&
-		    !strcmp(r->rows[i - 1].name, r->rows[i].name))
+		if (!lat_first_of_function(r, i))
 			continue;
 		lat_merged(r, LAT_KIND_BODY, r->rows[i].name, &h);
 		printf("%s{\"name\":", first ? "" : ",");

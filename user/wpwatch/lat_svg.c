@@ -22,10 +22,7 @@ int lat_write_svg(const char *path, const struct report *r)
 	snprintf(p[np].title, sizeof(p[0].title), "All re-randomizable calls (body)");
 	p[np++].h = all;
 	for (k = 0; k < r->n; k++) {
-		if (r->rows[k].kind != LAT_KIND_BODY)
-			continue;
-		if (k > 0 && r->rows[k - 1].kind == LAT_KIND_BODY &&
-		    !strcmp(r->rows[k - 1].name, r->rows[k].name))
+		if (!lat_first_of_function(r, k))
 			continue;
 		snprintf(p[np].title, sizeof(p[0].title), "%s", r->rows[k].name);
 		lat_merged(r, LAT_KIND_BODY, r->rows[k].name, &p[np++].h);

@@ -75,8 +75,8 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 		fprintf(stderr, "wpwatch watch: cannot open the BPF object: %s\n", strerror(-err));
 		return watch_errno_status(err);
 	}
-	skel->rodata->targ_tgid = env->pid;
-	skel->rodata->targ_tid = env->tid;
+	skel->rodata->targ_tgid = env->common.pid;
+	skel->rodata->targ_tid = env->common.tid;
 	memcpy((char *)skel->rodata->targ_comm, env->comm, sizeof(env->comm));
 	skel->rodata->nr_slots = r->nslots;
 	skel->rodata->user_stacks = !env->no_ustack;
@@ -100,7 +100,7 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 		}
 	}
 	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.watch_seed_old), &topts);
-	if (err && env->verbose)
+	if (err && env->common.verbose)
 		fprintf(stderr, "wpwatch watch: no first old value (seed program: %s)\n",
 			strerror(errno));
 	return 0;
@@ -124,7 +124,7 @@ int cmd_watch(int argc, char **argv)
 		return status;
 	memset(&run, 0, sizeof(run));
 	run.env = &env;
-	cli_libbpf_print(env.verbose);
+	cli_libbpf_print(env.common.verbose);
 
 	status = cli_check_privilege("watch");
 	if (status)

@@ -111,7 +111,7 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 	err = ksyms__module_var(sp->symbol, sp->module[0] ? sp->module : NULL, NULL, NULL,
 				&sp->addr, mod, sizeof(mod), why, sizeof(why));
 	if (!err) {
-		if (r->env->verbose)
+		if (r->env->common.verbose)
 			fprintf(stderr, "wpwatch watch: %s is not in /proc/kallsyms; placed at 0x%lx "
 				"from %s.ko's symbol table and /sys/module/%s/sections\n",
 				sp->symbol, sp->addr, mod, mod);
@@ -175,7 +175,7 @@ int watch_plan_slots(struct watch_run *r, int first_cpu)
 			r->slots[r->nslots + k].bp.spec = i;
 			r->slots[r->nslots + k].spec = i;
 		}
-		if (r->env->verbose)
+		if (r->env->common.verbose)
 			fprintf(stderr, "wpwatch watch: %s = 0x%lx, %lu bytes: %zu slot(s)\n",
 				sp->text, sp->addr, sp->len, n);
 		need += n;

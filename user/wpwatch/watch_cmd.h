@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include "cli.h"
 #include "spec.h"
 #include "watch.h"
 
@@ -22,7 +23,7 @@ enum watch_format { FMT_TEXT, FMT_JSON, FMT_FOLDED };
 
 /* The command line. */
 struct watch_env {
-	pid_t pid, tid;
+	struct cli_common common;	/* -p, -t, -v */
 	char comm[WATCH_COMM_LEN];
 	int cpu;
 	double duration;
@@ -30,7 +31,6 @@ struct watch_env {
 	enum watch_format format;
 	bool summary;
 	bool pin;
-	bool verbose;
 	bool no_ustack;
 	unsigned long ringbuf_size;
 	struct watch_spec specs[WATCH_MAX_SLOTS];

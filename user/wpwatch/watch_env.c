@@ -30,8 +30,6 @@ static const char doc[] =
 enum { OPT_PIN = 1000, OPT_RINGBUF, OPT_NO_USTACK };
 
 static const struct argp_option opts[] = {
-	{ "pid", 'p', "PID", 0, "Only writes by process PID", 0 },
-	{ "tid", 't', "TID", 0, "Only writes by thread TID", 0 },
 	{ "comm", 'c', "COMM", 0, "Only writes by tasks named COMM", 0 },
 	{ "cpu", 'C', "CPU", 0, "Watch on CPU only", 0 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
@@ -44,7 +42,6 @@ static const struct argp_option opts[] = {
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
 	  "Ring buffer size (power of two, >= page size; default 1 MiB)", 0 },
 	{ "no-ustack", OPT_NO_USTACK, NULL, 0, "Do not record user stacks", 0 },
-	{ "verbose", 'v', NULL, 0, "libbpf debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -56,12 +53,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	char err[256];
 
 	switch (key) {
-	case 'p':
-		env->pid = cli_num(state, "-p", arg, 1, 0x7fffffff);
-		break;
-	case 't':
-		env->tid = cli_num(state, "-t", arg, 1, 0x7fffffff);
-		break;
 	case 'c':
 		if (strlen(arg) >= WATCH_COMM_LEN)
 			argp_failure(state, WPW_EXIT_USAGE, 0, "--comm '%s' is longer than a task name (%d characters)",
@@ -105,11 +96,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_USTACK:
 		env->no_ustack = true;
 		break;
-	case 'v':
-		env->verbose = true;
-		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env->common;
 		break;
 	case ARGP_KEY_ARG:
 		if (env->nspecs == WATCH_MAX_SLOTS)
@@ -131,7 +122,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 int watch_parse_args(int argc, char **argv, struct watch_env *env)
 {
-	static const struct argp argp = { opts, parse_arg, "SPEC...", doc, NULL, NULL, NULL };
+	static const struct argp_child children[] = { { &cli_common_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { opts, parse_arg, "SPEC...", doc, children, NULL, NULL };
 
 	memset(env, 0, sizeof(*env));
 	env->cpu = -1;
