@@ -46,15 +46,15 @@ KMOD_OUT := $(OUTPUT)/kmod-$(KERNEL)
 .PHONY: all kmod bpf user
 all: kmod user
 
-# --- rerandom: the host tool rrmeta, built before the modules -----------------
-# (owned by the rerandom feature; kmod/rerandom/Kbuild runs it on the objects
-# of re-randomizable modules)
+# --- host tools (tools/, like the kernel's scripts/mod) ------------------------
+# rrmeta: kmod/rerandom/Kbuild runs it on the objects of re-randomizable
+# modules (it only receives RRMETA=)
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
-$(RRMETA): user/rrmeta/rrmeta.c
+$(RRMETA): tools/rrmeta/rrmeta.c
 	$(call msg,HOSTCC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $< -lelf
-# --- end rerandom -------------------------------------------------------------
+	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -o $@ $< -lelf
+-include $(RRMETA).d
 
 kmod: $(RRMETA)
 	$(call msg,KMOD,$(ARCH) $(KERNEL))
@@ -72,48 +72,70 @@ BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
 
 bpf: $(BPF_SKELS)
 
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/*.h) vmlinux/$(ARCH)/vmlinux.h
+# the headers each one includes: from its dependency file (-MMD -MP)
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux/$(ARCH)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $@.d -MT $@ -c $< -o $@.tmp
 	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
 $(OUTPUT)/bpf/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
+-include $(BPF_OBJS:=.d)
+
 # --- user space: static programs for the guest ------------------------------
-# user/lib/*.c: shared code (also unit-tested on the host)
+# user/lib/*.c: shared code (also unit-tested on the host), as libwpw.a: a
+#   program takes only the objects it uses
 # user/wpwatch/*.c: the wpwatch collector, one binary
 # tests/guest/bin/*.c: one small test program per file
-USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE \
+USER_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -D_GNU_SOURCE -MMD -MP \
 	-I user/lib -I include -I $(OUTPUT)/bpf
-USER_LDLIBS := -static -lbpf -lelf -lz -lpthread
+USER_LDLIBS := -static -lbpf -lelf -lz -lpthread -lm
 
 LIB_SRCS := $(wildcard user/lib/*.c)
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(LIB_SRCS))
+LIBWPW := $(OUTPUT)/lib/libwpw.a
 WPWATCH_SRCS := $(wildcard user/wpwatch/*.c)
 WPWATCH_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(WPWATCH_SRCS))
 TESTBIN_SRCS := $(wildcard tests/guest/bin/*.c)
 TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
 PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
+USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
 
 user: $(PROGS)
 
-$(OUTPUT)/obj/%.o: %.c $(BPF_SKELS) $(wildcard user/lib/*.h user/wpwatch/*.h include/*.h bpf/*.h)
+# Each object depends on the skeletons its source includes (#include
+# "NAME.skel.h"), which must exist before its first compile; every other
+# header comes from its dependency file.
+skels_of = $(patsubst %,$(OUTPUT)/bpf/%.skel.h,$(shell sed -n 's/^\#include "\(.*\)\.skel\.h".*/\1/p' $(1)))
+$(foreach src,$(WPWATCH_SRCS) $(TESTBIN_SRCS) $(LIB_SRCS),\
+	$(eval $(patsubst %.c,$(OUTPUT)/obj/%.o,$(src)): $(call skels_of,$(src))))
+
+$(OUTPUT)/obj/%.o: %.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(USER_CFLAGS) -c $< -o $@
 
-$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIB_OBJS)
+$(LIBWPW): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $^
+
+$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $^ $(USER_LDLIBS)
+	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(USER_LDLIBS)
 
-$(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIB_OBJS)
+$(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $^ $(USER_LDLIBS)
+	$(Q)$(CC) -o $@ $< $(LIBWPW) $(USER_LDLIBS)
 
+-include $(USER_OBJS:.o=.d)
+
+# a half-written target of a failed recipe is removed, never taken as built
+.DELETE_ON_ERROR:
 # keep objects and skeletons between runs
 .SECONDARY:

@@ -2,12 +2,12 @@
 /*
  * wpwatch lat, kernel side: the latency of every call of a re-randomizable
  * function and of every re-randomization pass, aggregated here in per-CPU
- * histograms (struct lat_hist in bpf/lat.h) so that a report costs user space
+ * histograms (struct lat_hist in include/lat.h) so that a report costs user space
  * nothing per event.
  *
  * A re-randomizable function <name> is a trampoline that calls
  * add_pause_list(), then the movable body <name>_real, then
- * remove_pause_list() (CONTRACT-rerandom.md):
+ * remove_pause_list() (docs/rerandom.md):
  *   add_pause_list entry   push {now} on the task's stack of calls
  *   add_pause_list return  the body begins: WAIT = now - entry; the return
  *                          address (in the trampoline, whose symbol is
@@ -34,6 +34,7 @@
 #include "lat.h"
 
 const volatile __u32 targ_tgid = 0;	/* only this process's calls (0: all) */
+const volatile __u32 targ_tid = 0;	/* only this thread's calls (0: all) */
 const volatile bool per_task = false;	/* split function histograms by task */
 const volatile __u64 unit_div = 1;	/* slots[] hold ns / unit_div */
 const volatile bool emit_events = false;	/* stream struct lat_event */
@@ -57,7 +58,7 @@ struct task_calls {
 struct pass_state {
 	__u64 t_pass;
 	__u64 t_step;
-	__u64 step_ns[LAT_NR_STEPS];	/* recorded with the pass, at its end */
+	__u64 step_ns[RR_NR_STEPS];	/* recorded with the pass, at its end */
 	__u32 steps_done;		/* bit per step */
 };
 
@@ -204,7 +205,8 @@ static __always_inline void record(__u32 kind, __u64 ip, __u32 pid, __u64 ns,
 
 static __always_inline bool traced(__u64 id)
 {
-	return !targ_tgid || (id >> 32) == targ_tgid;
+	return (!targ_tgid || (id >> 32) == targ_tgid) &&
+	       (!targ_tid || (__u32)id == targ_tid);
 }
 
 /*
@@ -345,7 +347,7 @@ static __always_inline void pass_exit(long ret)
 		return;
 	if (armed) {
 		record(LAT_KIND_PASS, 0, 0, now - ps->t_pass, 0);
-		for (i = 0; i < LAT_NR_STEPS; i++)
+		for (i = 0; i < RR_NR_STEPS; i++)
 			if (ps->steps_done & (1u << i))
 				record(LAT_KIND_STEP, i, 0, ps->step_ns[i], 0);
 		if (ret)
@@ -369,7 +371,7 @@ static __always_inline void step_exit(__u32 step)
 	struct pass_state *ps = bpf_map_lookup_elem(&passes, &tid);
 	__u64 now = bpf_ktime_get_ns();
 
-	if (!ps || !ps->t_step || step >= LAT_NR_STEPS)
+	if (!ps || !ps->t_step || step >= RR_NR_STEPS)
 		return;
 	ps->step_ns[step] = now - ps->t_step;
 	ps->steps_done |= 1u << step;
@@ -478,7 +480,7 @@ int BPF_PROG(tp_step_begin, int step)
 	return 0;
 }
 
-/* step: enum rr_step in the core, the same values as enum lat_step */
+/* step: enum rr_step (include/rr_steps.h), the core's own numbering */
 SEC("raw_tp/rerandom_step_end")
 int BPF_PROG(tp_step_end, int step)
 {
@@ -488,7 +490,8 @@ int BPF_PROG(tp_step_end, int step)
 
 /* --- the steps of a pass, kprobe and fentry flavours ---------------------- */
 
-#define STEP(name, idx)							\
+/* one set of four per step of RR_STEPS(), in include/rr_steps.h */
+#define STEP(id, name)							\
 SEC("kprobe/rerandom_step_" #name)					\
 int BPF_KPROBE(kp_step_##name)						\
 {									\
@@ -498,7 +501,7 @@ int BPF_KPROBE(kp_step_##name)						\
 SEC("kretprobe/rerandom_step_" #name)					\
 int BPF_KRETPROBE(krp_step_##name)					\
 {									\
-	step_exit(idx);							\
+	step_exit(RR_STEP_##id);							\
 	return 0;							\
 }									\
 SEC("fentry/rerandom_step_" #name)					\
@@ -510,15 +513,10 @@ int BPF_PROG(fe_step_##name)						\
 SEC("fexit/rerandom_step_" #name)					\
 int BPF_PROG(fx_step_##name)						\
 {									\
-	step_exit(idx);							\
+	step_exit(RR_STEP_##id);							\
 	return 0;							\
 }
 
-STEP(copy, LAT_STEP_COPY)
-STEP(fixup, LAT_STEP_FIXUP)
-STEP(switch, LAT_STEP_SWITCH)
-STEP(sync, LAT_STEP_SYNC)
-STEP(grace, LAT_STEP_GRACE)
-STEP(free, LAT_STEP_FREE)
+RR_STEPS(STEP)
 
 char LICENSE[] SEC("license") = "GPL";

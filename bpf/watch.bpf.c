@@ -19,6 +19,7 @@
 #include "watch.h"
 
 const volatile __u32 targ_tgid;			/* 0: every process */
+const volatile __u32 targ_tid;			/* 0: every thread */
 const volatile char targ_comm[WATCH_COMM_LEN];	/* "": every comm */
 const volatile __u32 nr_slots;
 const volatile bool user_stacks = true;
@@ -202,7 +203,8 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 	}
 #endif
 	bpf_get_current_comm(comm, sizeof(comm));
-	if ((targ_tgid && (id >> 32) != targ_tgid) || !comm_matches(comm)) {
+	if ((targ_tgid && (id >> 32) != targ_tgid) || (targ_tid && (__u32)id != targ_tid) ||
+	    !comm_matches(comm)) {
 		cnt->filtered++;
 		return 0;
 	}

@@ -36,7 +36,7 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }'; }
 
 # --- bad input, before the core is loaded -----------------------------------
 wpwatch lat -d 1 >/dev/null 2>$W/err
-num_is $? 3 "core not loaded: exit status 3"
+num_is $? 6 "core not loaded: exit status 6"
 run "... and the message says so" -- grep -q "re-randomization core is not loaded (add_pause_list is not in /proc/kallsyms)" $W/err
 wpwatch lat --format xml >/dev/null 2>$W/err
 num_is $? 2 "--format xml: exit status 2"
@@ -45,7 +45,7 @@ wpwatch lat --events >/dev/null 2>$W/err
 num_is $? 2 "--events without --format json: exit status 2"
 grep -q '^nobody:' /etc/passwd 2>/dev/null || echo 'nobody:x:65534:65534:nobody:/:/bin/sh' >>/etc/passwd
 su -s /bin/sh nobody -c "$WPWATCH/bin/wpwatch lat -d 1" >/dev/null 2>$W/err
-num_is $? 4 "not root: exit status 4"
+num_is $? 3 "not root: exit status 3"
 run "... and the message says what is needed" -- grep -q "needs root" $W/err
 
 if [ ! -e "$WPWATCH/kmod/rerandom.ko" ] || [ ! -e "$WPWATCH/kmod/rr_test_driver.ko" ]; then
@@ -272,8 +272,8 @@ run "--svg: groups balanced, the function drawn" -- sh -c \
 	 grep -q '>rr_sleep_ms</text>' $W/lat.svg"
 
 # --- intervals -----------------------------------------------------------------
-wpwatch lat -i 1 -c 2 --format json >$W/iv.json 2>/dev/null
-num_is $? 0 "-i 1 -c 2 stops by itself"
+wpwatch lat -i 1 -n 2 --format json >$W/iv.json 2>/dev/null
+num_is $? 0 "-i 1 -n 2 stops by itself"
 num_is "$(wpw_jsonq -n $W/iv.json)" 2 "... after exactly 2 reports"
 
 run "rmmod rr_test_driver rerandom" -- rmmod rr_test_driver rerandom

@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 
 rrmeta=$work/rrmeta
 gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$rrmeta" \
-	"$top/user/rrmeta/rrmeta.c" -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
+	"$top/tools/rrmeta/rrmeta.c" -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
 
 n=0 fail=0
 tap() {	# STATUS DESC

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <linux/types.h>
 #include "hist.h"
-#include "../../bpf/lat.h"
+#include "lat.h"
 
 /* deterministic generator (xorshift64*) so every run sees the same data */
 static uint64_t rng_state = 88172645463325252ULL;

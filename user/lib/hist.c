@@ -1,32 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Latency histograms and percentiles: see hist.h. */
+#include <math.h>
 #include <string.h>
 #include "hist.h"
-
-/* no libm in the static link: the two functions needed, by hand */
-static long double sqrt_ld(long double x)
-{
-	long double r = x > 1 ? x : 1;
-	int i;
-
-	if (x <= 0)
-		return 0;
-	for (i = 0; i < 200; i++) {
-		long double n = (r + x / r) / 2;
-
-		if (n >= r)
-			break;
-		r = n;
-	}
-	return r;
-}
-
-static double ceil_pos(double x)
-{
-	double t = (double)(uint64_t)x;
-
-	return t < x ? t + 1 : t;
-}
 
 static unsigned int ilog2_u64(uint64_t v)
 {
@@ -116,7 +92,7 @@ double hist_stddev(const struct hist *h)
 	n = (long double)h->count;
 	mean = (long double)h->sum / n;
 	var = (long double)h->sumsq / n - mean * mean;
-	return var > 0 ? (double)sqrt_ld(var) : 0.0;
+	return var > 0 ? (double)sqrtl(var) : 0.0;
 }
 
 /* the bucket holding rank r (1-based) and the count below it */
@@ -147,7 +123,7 @@ static uint64_t rank_of(const struct hist *h, double p)
 		p = 0;
 	if (p > 100)
 		p = 100;
-	r = ceil_pos(p / 100.0 * (double)total - 1e-9);
+	r = ceil(p / 100.0 * (double)total - 1e-9);
 	if (r < 1)
 		r = 1;
 	if (r > (double)total)

@@ -8,7 +8,7 @@
  * Bucket i covers [hist_slot_low(i), hist_slot_low(i) + hist_slot_width(i)).
  * For i >= 16 the width is at most 1/16 of the low bound, so a percentile
  * estimate is within 6.25 % of the true order statistic (relative), and exact
- * below 16. bpf/lat.h's lat_slot() is the same scheme for the kernel side.
+ * below 16. include/lat.h's lat_slot() is the same scheme for the kernel side.
  */
 #ifndef WPWATCH_HIST_H
 #define WPWATCH_HIST_H
@@ -29,7 +29,7 @@ struct hist {
 	uint64_t max;
 	unsigned __int128 sumsq;
 	/* bucket counts; their values are the raw values divided by a unit
-	 * (1 unless the producer scaled them, see bpf/lat.h) */
+	 * (1 unless the producer scaled them, see include/lat.h) */
 	uint64_t slots[HIST_SLOTS];
 };
 

@@ -369,7 +369,7 @@ int ksyms__format(const struct ksyms *ks, unsigned long addr, char *buf, size_t 
 
 /* ---- module variables through the .ko's symbol table ------------------- */
 
-/* Look for DIR/.../MOD.ko (depth <= 3); '-' and '_' are the same in module names. */
+/* Is FILE MOD.ko? '-' and '_' are the same in module names. */
 static bool ko_name_matches(const char *file, const char *mod)
 {
 	size_t i, lm = strlen(mod);
@@ -386,33 +386,52 @@ static bool ko_name_matches(const char *file, const char *mod)
 	return true;
 }
 
-static bool find_ko(const char *dir, const char *mod, int depth, char *out, size_t outlen)
+/*
+ * MOD.ko in module tree DIR, by its modules.dep (depmod's list of every
+ * module, however deep: "kernel/drivers/.../mod.ko: deps"), as modprobe
+ * finds it; a folder without modules.dep is looked into itself only.
+ * Compressed modules (.ko.xz, .ko.zst) are not read.
+ */
+static bool find_ko(const char *dir, const char *mod, char *out, size_t outlen)
 {
-	struct dirent *de;
+	char path[4096], *line = NULL;
 	bool found = false;
+	size_t cap = 0;
+	struct dirent *de;
+	FILE *f;
 	DIR *d;
 
-	if (depth > 3)
-		return false;
+	snprintf(path, sizeof(path), "%s/modules.dep", dir);
+	f = fopen(path, "re");
+	if (f) {
+		while (!found && getline(&line, &cap, f) > 0) {
+			char *colon = strchr(line, ':'), *base;
+
+			if (!colon)
+				continue;
+			*colon = '\0';
+			base = strrchr(line, '/');
+			base = base ? base + 1 : line;
+			if (!ko_name_matches(base, mod))
+				continue;
+			if (line[0] == '/')
+				snprintf(out, outlen, "%s", line);
+			else
+				snprintf(out, outlen, "%s/%s", dir, line);
+			found = !access(out, R_OK);
+		}
+		free(line);
+		fclose(f);
+		return found;
+	}
 	d = opendir(dir);
 	if (!d)
 		return false;
 	while (!found && (de = readdir(d))) {
-		char path[4096];
-		struct stat st;
-
-		if (de->d_name[0] == '.')
+		if (!ko_name_matches(de->d_name, mod))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= (int)sizeof(path))
-			continue;
-		if (stat(path, &st))
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			found = find_ko(path, mod, depth + 1, out, outlen);
-		} else if (ko_name_matches(de->d_name, mod)) {
-			snprintf(out, outlen, "%s", path);
-			found = true;
-		}
+		snprintf(out, outlen, "%s/%s", dir, de->d_name);
+		found = true;
 	}
 	closedir(d);
 	return found;
@@ -530,7 +549,7 @@ int ksyms__module_var(const char *name, const char *module, const char *sysfs,
 		if (access(path, F_OK))
 			continue;
 		for (i = 0; dirs[i] && !have_ko; i++)
-			have_ko = find_ko(dirs[i], de->d_name, 0, ko, sizeof(ko));
+			have_ko = find_ko(dirs[i], de->d_name, ko, sizeof(ko));
 		if (!have_ko || ko_symbol(ko, name, sec, sizeof(sec), &off))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/sections/%s", sysfs, de->d_name, sec);

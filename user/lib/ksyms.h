@@ -68,8 +68,9 @@ size_t ksyms__edit_distance(const char *a, const char *b, size_t limit);
  * Module variable fallback: the address of NAME in loaded module MODULE (or
  * in any loaded module when MODULE is NULL) from the .ko's ELF symbol table
  * and /sys/module/<mod>/sections/<section>. SYSFS is the /sys/module folder
- * (NULL: "/sys/module"); KO_DIRS a NULL-terminated list of folders searched
- * (recursively, two levels) for <mod>.ko (NULL: /lib/modules/$(uname -r) and
+ * (NULL: "/sys/module"); KO_DIRS a NULL-terminated list of module trees
+ * searched for <mod>.ko through their modules.dep, as modprobe does, or,
+ * without one, directly inside (NULL: /lib/modules/$(uname -r) and
  * /opt/wpwatch/kmod). Returns 0 and sets *ADDR (and *MODOUT, static storage
  * inside MODBUF), or a negative errno with a reason in WHY:
  *   -ENOENT  no loaded module defines NAME

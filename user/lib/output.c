@@ -1,66 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Output helpers: see output.h. */
+/* Folded stack lines and the stack counter: see output.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
-
-size_t json_str_buf(char *buf, size_t len, const char *s)
-{
-	size_t n = 0;
-	const unsigned char *p;
-
-#define EMIT(c) do { if (n + 1 < len) buf[n] = (c); n++; } while (0)
-	EMIT('"');
-	for (p = (const unsigned char *)s; *p; p++) {
-		const char *esc = NULL;
-		char tmp[8];
-
-		switch (*p) {
-		case '"': esc = "\\\""; break;
-		case '\\': esc = "\\\\"; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\b': esc = "\\b"; break;
-		case '\f': esc = "\\f"; break;
-		default:
-			if (*p < 0x20 || *p >= 0x7f) {
-				snprintf(tmp, sizeof(tmp), "\\u%04x", *p);
-				esc = tmp;
-			}
-		}
-		if (esc) {
-			while (*esc)
-				EMIT(*esc++);
-		} else {
-			EMIT((char)*p);
-		}
-	}
-	EMIT('"');
-#undef EMIT
-	if (len)
-		buf[n < len ? n : len - 1] = '\0';
-	return n;
-}
-
-void json_str(FILE *f, const char *s)
-{
-	char small[256], *buf = small;
-	size_t n = json_str_buf(small, sizeof(small), s);
-
-	if (n >= sizeof(small)) {
-		buf = malloc(n + 1);
-		if (!buf) {
-			fputs("\"\"", f);
-			return;
-		}
-		json_str_buf(buf, n + 1, s);
-	}
-	fputs(buf, f);
-	if (buf != small)
-		free(buf);
-}
 
 void folded_append(char *line, size_t len, const char *frame, int first)
 {

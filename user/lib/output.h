@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Output helpers shared by wpwatch commands: JSON string escaping, folded
- * stack lines for flamegraph.pl, and counting of distinct keys (stacks)
- * reported most frequent first.
+ * Output helpers shared by wpwatch commands: folded stack lines for
+ * flamegraph.pl, and counting of distinct keys (stacks) reported most
+ * frequent first. JSON strings: json.h.
  */
 #ifndef WPWATCH_OUTPUT_H
 #define WPWATCH_OUTPUT_H
@@ -10,14 +10,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-
-/*
- * S as a JSON string literal, quotes included. Bytes >= 0x80 are written as
- * \u00XX (Latin-1), so the output is valid JSON whatever S holds.
- */
-void json_str(FILE *f, const char *s);
-/* The same into BUF; returns the length it needs (like snprintf). */
-size_t json_str_buf(char *buf, size_t len, const char *s);
 
 /*
  * Append one frame to a folded stack line: ';' separates frames, so ';' and

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * wpwatch lat: what bpf/lat.bpf.c and user/wpwatch/lat.c share.
+ * wpwatch lat: what bpf/lat.bpf.c and user/wpwatch/lat*.c share.
  * Plain C types only: this file is read by clang -target bpf (with vmlinux.h)
  * and by the host/guest C compilers (with <stdint.h>-style __u64 from
  * <linux/types.h>).
@@ -15,6 +15,8 @@
 #ifndef WPWATCH_LAT_H
 #define WPWATCH_LAT_H
 
+#include "rr_steps.h"	/* enum rr_step: the steps of a pass, named once */
+
 #define LAT_SUB_BITS	4
 #define LAT_SUB		(1 << LAT_SUB_BITS)
 #define LAT_MAX_LOG2	40	/* values >= 2^41 land in the last bucket */
@@ -25,17 +27,7 @@ enum lat_kind {
 	LAT_KIND_BODY = 1,	/* add_pause_list return -> remove_pause_list */
 	LAT_KIND_WAIT = 2,	/* time spent inside add_pause_list */
 	LAT_KIND_PASS = 3,	/* one rerandom_pass() call */
-	LAT_KIND_STEP = 4,	/* one step of a pass; ip = enum lat_step */
-};
-
-enum lat_step {
-	LAT_STEP_COPY,
-	LAT_STEP_FIXUP,
-	LAT_STEP_SWITCH,
-	LAT_STEP_SYNC,
-	LAT_STEP_GRACE,
-	LAT_STEP_FREE,
-	LAT_NR_STEPS,
+	LAT_KIND_STEP = 4,	/* one step of a pass; ip = enum rr_step */
 };
 
 /* per-CPU counters (map "counters", an array indexed by these) */
@@ -56,9 +48,9 @@ enum lat_counter {
 
 struct lat_key {
 	__u64 ip;	/* BODY/WAIT: return address of the add_pause_list call
-			 * (inside the function's trampoline); STEP: enum lat_step;
+			 * (inside the function's trampoline); STEP: enum rr_step;
 			 * PASS: 0 */
-	__u32 pid;	/* task id when split per task (-T), else 0 */
+	__u32 pid;	/* task id when split per task (-L), else 0 */
 	__u32 kind;	/* enum lat_kind */
 };
 

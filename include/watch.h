@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Shared by bpf/watch.bpf.c and user/wpwatch/watch.c: plain C types only. */
+/* wpwatch watch: what bpf/watch.bpf.c and user/wpwatch/watch*.c share; plain C types only. */
 #ifndef WPWATCH_WATCH_H
 #define WPWATCH_WATCH_H
 

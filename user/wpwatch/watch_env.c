@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/* wpwatch watch, options: the argp table, its help text and parser, into struct watch_env. */
+#include <argp.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "watch_cmd.h"
+
+static const char doc[] =
+"Stream the symbolized stack of every writer of kernel memory, through BPF on\n"
+"hardware watchpoints (perf breakpoint events) on every online CPU.\n"
+"\n"
+"USAGE: wpwatch watch [OPTIONS] SPEC...\n"
+"  SPEC is [MODULE:]SYMBOL[+OFFSET][:LEN] or 0xADDRESS[:LEN] (LEN in bytes,\n"
+"  default 8; longer ranges use several aligned hardware slots).\n"
+"\n"
+"EXAMPLES:\n"
+"  wpwatch watch wpw_test_target             # every write to the first 8 bytes\n"
+"  wpwatch watch -n 10 -f json jiffies       # 10 writes, JSON lines\n"
+"  wpwatch watch -c dd -t 1234 wpw_test_target  # only thread 1234 named dd\n"
+"  wpwatch watch wpw_test_target+8:16 -d 5   # 16 bytes (2 slots), 5 seconds\n"
+"  wpwatch watch -s -f folded trampolines:32 > out.folded  # for flamegraph.pl\n"
+"\n"
+"EXIT STATUS (the same for every wpwatch command, docs/wpwatch.md): 0 ok,\n"
+"1 run-time failure, 2 bad option or SPEC, 3 no privilege (root or\n"
+"CAP_BPF+CAP_PERFMON), 4 no free hardware watchpoint, 5 the kernel lacks\n"
+"hardware breakpoint or BPF support.";
+
+
+enum { OPT_PIN = 1000, OPT_RINGBUF, OPT_NO_USTACK };
+
+static const struct argp_option opts[] = {
+	{ "comm", 'c', "COMM", 0, "Only writes by tasks named COMM", 0 },
+	{ "cpu", 'C', "CPU", 0, "Watch on CPU only", 0 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 0 },
+	{ "count", 'n', "COUNT", 0, "Stop after COUNT events", 0 },
+	{ "format", 'f', "FORMAT", 0, "text (default), json or folded", 0 },
+	{ "summary", 's', NULL, 0,
+	  "At the end: distinct stacks with counts, most frequent first (text: instead of "
+	  "the events; json: on stderr)", 0 },
+	{ "pin", OPT_PIN, NULL, 0, "Pin programs and maps under " WATCH_PIN_DIR " while running", 0 },
+	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
+	  "Ring buffer size (power of two, >= page size; default 1 MiB)", 0 },
+	{ "no-ustack", OPT_NO_USTACK, NULL, 0, "Do not record user stacks", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
+
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct watch_env *env = state->input;
+	char err[256];
+
+	switch (key) {
+	case 'c':
+		if (strlen(arg) >= WATCH_COMM_LEN)
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--comm '%s' is longer than a task name (%d characters)",
+				  arg, WATCH_COMM_LEN - 1);
+		strcpy(env->comm, arg);
+		break;
+	case 'C':
+		env->cpu = cli_num(state, "-C", arg, 0, WATCH_MAX_CPUS - 1);
+		break;
+	case 'd':
+		env->duration = cli_secs(state, "-d", arg);
+		break;
+	case 'n':
+		env->count = cli_num(state, "-n", arg, 1, ~0ULL);
+		break;
+	case 'f':
+		if (!strcmp(arg, "text"))
+			env->format = FMT_TEXT;
+		else if (!strcmp(arg, "json"))
+			env->format = FMT_JSON;
+		else if (!strcmp(arg, "folded"))
+			env->format = FMT_FOLDED;
+		else
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--format takes text, json or folded, not '%s'", arg);
+		break;
+	case 's':
+		env->summary = true;
+		break;
+	case OPT_PIN:
+		env->pin = true;
+		break;
+	case OPT_RINGBUF: {
+		long page = sysconf(_SC_PAGESIZE);
+
+		env->ringbuf_size = cli_num(state, "--ringbuf-size", arg, page, 1UL << 30);
+		if (env->ringbuf_size & (env->ringbuf_size - 1))
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--ringbuf-size must be a power of two (and >= %ld), not %s",
+				  page, arg);
+		break;
+	}
+	case OPT_NO_USTACK:
+		env->no_ustack = true;
+		break;
+	case 'h':
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_INIT:
+		state->child_inputs[0] = &env->common;
+		break;
+	case ARGP_KEY_ARG:
+		if (env->nspecs == WATCH_MAX_SLOTS)
+			argp_failure(state, WPW_EXIT_USAGE, 0, "at most %d SPECs", WATCH_MAX_SLOTS);
+		if (spec_parse(arg, &env->specs[env->nspecs], err, sizeof(err)))
+			argp_failure(state, WPW_EXIT_USAGE, 0, "%s", err);
+		env->nspecs++;
+		break;
+	case ARGP_KEY_END:
+		if (!env->nspecs)
+			argp_failure(state, WPW_EXIT_USAGE, 0, "no SPEC: say what to watch, e.g. 'wpwatch watch jiffies' "
+				  "(--help for more)");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int watch_parse_args(int argc, char **argv, struct watch_env *env)
+{
+	static const struct argp_child children[] = { { &cli_common_argp, 0, NULL, 0 }, {} };
+	static const struct argp argp = { opts, parse_arg, "SPEC...", doc, children, NULL, NULL };
+
+	memset(env, 0, sizeof(*env));
+	env->cpu = -1;
+	env->ringbuf_size = 1UL << 20;
+	return cli_parse(&argp, "watch", argc, argv, env);
+}
