@@ -52,3 +52,6 @@ vmlinux: deps-ok
 
 clean:
 	rm -rf .output
+
+# make install / uninstall / install-dkms / uninstall-dkms
+include install.mk

@@ -1,50 +1,75 @@
 #!/bin/sh
-# Demo piece for `make demo`: wpwatch watch shows, live and readable, who
-# writes a piece of kernel memory. It watches `trampolines` when the
-# watchpoint module and its demo writer exist (modprobe watchpoint
-# writer=random), else wpw_test_target written by wpw_testwriter.
-#   tests/vm/run --arch x86_64 -- sh tests/demo-watch.sh
-TW=/sys/kernel/debug/wpw_testwriter
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+# Demo step watch: wpwatch watch on trampolines while tl_writer writes it.
+# Nothing else holds those bytes; text, JSON, --summary and folded form.
+# How: watchpoint.ko is loaded again with its watch on another symbol
+# (ksym=wpw_test_target, which nobody writes); its writer then writes any of
+# the 1024 entries of trampolines[] (period_ms=1: every jiffy). That module
+# keeps one of the 4 hardware slots of each CPU, so wpwatch watches the first
+# 24 bytes (3 entries, 3 slots): about 3 writes in 1024 land there.
+. "$(dirname "$0")/demo-lib.sh"
+O=$DEMO_OUT/watch
+mkdir -p "$O"
+SPEC=trampolines:24
 
-target=
-if modprobe watchpoint writer=random 2>/dev/null; then
-	say "watchpoint.ko is loaded with its demo writer: watching trampolines"
-	target=trampolines
-	# Does anything write it? (a probe of 3 seconds)
-	if ! wpwatch watch -n 1 -d 3 -f json trampolines 2>/dev/null | grep -q '"type":"write"'; then
-		say "no write to trampolines within 3 s: using wpw_test_target instead"
-		target=
-	fi
-fi
-if [ -z "$target" ]; then
-	modprobe wpw_testwriter || { echo "demo-watch: cannot load wpw_testwriter" >&2; exit 1; }
-	target=wpw_test_target
-	# A writer: a few processes writing the array in system calls.
-	(
-		i=0
-		while [ $i -lt 60 ]; do
-			echo "$((i % 4)) $i 1" >$TW/write
-			[ $((i % 5)) -eq 0 ] && echo "1 $i 2" | dd of=$TW/write 2>/dev/null
-			sleep 0.1
-			i=$((i + 1))
-		done
-	) &
-	writer=$!
-fi
+say "tl_writer writes all of trampolines[]; watchpoint.ko watches elsewhere"
+cmd "modprobe wpw_testwriter"
+modprobe wpw_testwriter || fail "modprobe wpw_testwriter failed"
+cmd "modprobe watchpoint ksym=wpw_test_target writer=random period_ms=1 dump_stack=0"
+modprobe watchpoint ksym=wpw_test_target writer=random period_ms=1 dump_stack=0 ||
+	fail "modprobe watchpoint ksym=wpw_test_target failed"
+trap 'rmmod watchpoint wpw_testwriter 2>/dev/null' EXIT
+dmesg_excerpt 'watchpoint: Kernel thread start' 1
 
-say "wpwatch watch -n 3 $target:32   (text: header per write, then the stack)"
-wpwatch watch -n 3 $target:32
+# ww NAME OPTIONS...: run wpwatch watch, show it, keep its output
+ww() {
+	_n=$1
+	shift
+	cmd "wpwatch watch -c tl_writer $* $SPEC"
+	wpwatch watch -c tl_writer -d 120 "$@" $SPEC >"$O/$_n.out" 2>"$O/$_n.err"
+	_rc=$?
+	# the "tracing" line, the events, then the counts
+	{ head -n 1 "$O/$_n.err"; cat "$O/$_n.out"; tail -n +2 "$O/$_n.err"; } |
+		show >"$O/$_n.shown"
+	[ $_rc -eq 0 ] || { cat "$O/$_n.shown"; fail "wpwatch watch ($_n) exited with status $_rc"; }
+}
 
-say "wpwatch watch -n 1 -f json $target   (one JSON object per write)"
-wpwatch watch -n 1 -f json $target
+say "text: a header per write (time comm pid/tid [cpu] spec addr: old -> new),"
+echo "   then the writer's stack, innermost first"
+ww text -n 3
+cat "$O/text.shown"
+n=$(grep -c ' tl_writer .* trampolines:24 ' "$O/text.out")
+[ "$n" -eq 3 ] || fail "text: $n write events by tl_writer, expected 3"
+grep -q 'tl_writer_store' "$O/text.out" || fail "text: no stack names tl_writer_store"
 
-say "wpwatch watch -d 3 -s $target:32   (distinct stacks, most frequent first)"
-wpwatch watch -d 3 -s $target:32 >/tmp/summary.txt
-cat /tmp/summary.txt
+say "JSON: one object per write (shown one key per line), then a summary"
+ww json -n 1 -f json
+head -n 1 "$O/json.err" | show
+grep '"type":"write"' "$O/json.out" | head -n 1 | awk '{
+	i = index($0, ",\"stack\":[")
+	top = substr($0, 1, i)
+	st = substr($0, i + 1)
+	gsub(/,"/, ",\n  \"", top)
+	sub(/\[\{/, "[\n    {", st)
+	gsub(/\},\{/, "},\n    {", st)
+	gsub(/,"/, ", \"", st)
+	print top
+	print "  " st
+}' | show
+grep -v '"type":"write"' "$O/json.out" | show
+tail -n +2 "$O/json.err" | show
+grep '"type":"write"' "$O/json.out" | grep '"comm":"tl_writer"' |
+	grep -q '"sym":"tl_writer_store' || fail "json: no write event with tl_writer_store in its stack"
 
-say "wpwatch watch -d 2 -f folded $target:32   (for flamegraph.pl)"
-wpwatch watch -d 2 -f folded $target:32
+say "--summary: the distinct stacks with their counts, most frequent first"
+ww summary -n 5 -s
+cat "$O/summary.shown"
+grep -q 'tl_writer_store' "$O/summary.out" || fail "--summary: no stack names tl_writer_store"
 
-[ -n "${writer:-}" ] && wait $writer
-exit 0
+say "folded: comm;outermost;...;innermost COUNT, for flamegraph.pl"
+ww folded -n 5 -f folded
+cat "$O/folded.shown"
+grep -Eq '^tl_writer;.*tl_writer_store [0-9]+$' "$O/folded.out" ||
+	fail "folded: no 'tl_writer;...;tl_writer_store N' line"
+
+rmmod watchpoint wpw_testwriter || fail "rmmod watchpoint wpw_testwriter failed"
+trap - EXIT
