@@ -94,17 +94,29 @@ esac
 
 # --- stress: 4 callers, a pass every millisecond, 30 s --------------------
 stress=${RR_STRESS_S:-30}
+# guest clock in ms, from /proc/uptime (centiseconds)
+now_ms() { awk '{ split($1, t, "."); print t[1] * 1000 + t[2] * 10 }' /proc/uptime; }
 passes0=$(st passes)
 echo 4 >$T/callers
+t0=$(now_ms)
 echo 1 >$D/period_ms
 sleep "$stress"
 echo 0 >$D/period_ms
+t1=$(now_ms)
 echo 0 >$T/callers
 read -r _ threads _ calls _ errors <$T/callers
-diag "callers: $(cat $T/callers); passes: $(($(st passes) - passes0))"
+npass=$(($(st passes) - passes0))
+nominal=$((t1 - t0))	# one pass per ms of guest time
+diag "callers: $(cat $T/callers); passes: $npass of $nominal nominal ($((npass * 100 / nominal)) %)"
 num_is "$errors" 0 "4 callers, 1 ms passes, $stress s: zero wrong results"
 ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
-ok "$([ $(($(st passes) - passes0)) -gt 100 ]; echo $?)" "passes ran during the load ($(($(st passes) - passes0)))"
+# The bound: 10 % of nominal. Under TCG with 2 vCPUs and 4 busy callers this
+# suite measured 22 to 27 % (x86_64 and arm64, stock; ... on the debug kernel),
+# the pass thread competing with the callers for the vCPUs (docs/performance.md:
+# 97-98 % with icount on one vCPU, guest time); 10 % keeps a margin for a loaded
+# host and still fails a pass thread that loses 90 % of its passes.
+ok "$([ "$npass" -ge $((nominal / 10)) ]; echo $?)" \
+	"passes kept up under load: $npass >= 10 % of $nominal nominal"
 bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
 is "$bad" "" "every function was called (counted inside its body)"
 i=0
@@ -128,7 +140,15 @@ ok $? "the copy the sleeper is in ($old) stays retired, not freed, across 5 pass
 ok "$([ "$(st freed)" -lt "$(st retired)" ]; echo $?)" "freed < retired while it sleeps"
 kill -0 $sleeper 2>/dev/null
 ok $? "the sleeper is still inside rr_sleep_ms (else the next test proves nothing)"
+# The refusal itself is the kernel's module refcount (the sleeper is inside
+# rr_test_driver's debugfs write); what rerandom must do is keep everything
+# registered and moving through it.
 run "rmmod rr_test_driver is refused while a thread is inside" -- sh -c '! rmmod rr_test_driver'
+num_is "$(st bodies)" "$nfun" "... and every body is still registered"
+before=$(awk '{ print $1 }' $D/bodies | sort)
+echo 1 >$D/trigger
+num_is "$(printf '%s\n%s\n' "$before" "$(awk '{ print $1 }' $D/bodies | sort)" | sort | uniq -d | wc -l)" 0 \
+	"... and a pass after the refusal still moves every body"
 wait $sleeper
 ok $? "the sleeper returned the right value"
 echo 1 >$D/trigger
@@ -150,9 +170,17 @@ num_is "$(st freed)" "$(st retired)" "retired == freed again"
 echo 2 >$T/callers
 echo 1 >$D/period_ms
 sleep 2
+# refused by the kernel's refcount again (rr_test_driver uses rerandom's
+# symbols); checked here: the core goes on serving the driver after it
+p=$(st passes)
 run "rmmod rerandom is refused while the test driver uses it" -- sh -c '! rmmod rerandom'
+sleep 1
+ok "$([ "$(st passes)" -gt "$p" ] && [ "$(st bodies)" -eq "$nfun" ]; echo $?)" \
+	"... and its passes go on over all $nfun bodies ($(($(st passes) - p)) more)"
 run "rmmod rr_test_driver during passes and calls" -- rmmod rr_test_driver
 num_is "$(st bodies)" 0 "no body registered"
+num_is "$(st freed)" "$(st retired)" "every retired copy freed when the driver is gone (rerandom_unregister_module waited)"
+num_is "$(wc -l <$D/retired)" 0 "... none pending"
 sleep 1
 run "rmmod rerandom while its pass thread runs" -- rmmod rerandom
 run "both reload" -- sh -c 'modprobe rr_test_driver && echo 1 >/sys/kernel/debug/rerandom/trigger'
