@@ -94,29 +94,30 @@ esac
 
 # --- stress: 4 callers, a pass every millisecond, 30 s --------------------
 stress=${RR_STRESS_S:-30}
-# guest clock in ms, from /proc/uptime (centiseconds)
-now_ms() { awk '{ split($1, t, "."); print t[1] * 1000 + t[2] * 10 }' /proc/uptime; }
 passes0=$(st passes)
 echo 4 >$T/callers
-t0=$(now_ms)
 echo 1 >$D/period_ms
-sleep "$stress"
+# the reference: the pass thread's fixed-rate loop without the pass, on the
+# same vCPUs during the same seconds (tests/guest/bin/wpw_ticker.c)
+wpw_ticker "$stress" 1000 >/tmp/ticks
 echo 0 >$D/period_ms
-t1=$(now_ms)
 echo 0 >$T/callers
 read -r _ threads _ calls _ errors <$T/callers
 npass=$(($(st passes) - passes0))
-nominal=$((t1 - t0))	# one pass per ms of guest time
-diag "callers: $(cat $T/callers); passes: $npass of $nominal nominal ($((npass * 100 / nominal)) %)"
+ticks=$(cat /tmp/ticks)
+diag "callers: $(cat $T/callers); passes: $npass; the reference loop: ${ticks:-?} periods of 1 ms in $stress s (nominal $((stress * 1000)))"
 num_is "$errors" 0 "4 callers, 1 ms passes, $stress s: zero wrong results"
 ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
-# The bound: 10 % of nominal. Under TCG with 2 vCPUs and 4 busy callers this
-# suite measured 22 to 27 % (x86_64 and arm64, stock; ... on the debug kernel),
-# the pass thread competing with the callers for the vCPUs (docs/performance.md:
-# 97-98 % with icount on one vCPU, guest time); 10 % keeps a margin for a loaded
-# host and still fails a pass thread that loses 90 % of its passes.
-ok "$([ "$npass" -ge $((nominal / 10)) ]; echo $?)" \
-	"passes kept up under load: $npass >= 10 % of $nominal nominal"
+# The bound. With the CPU it needs the pass thread keeps 97-98 % of a 1 ms
+# period (docs/performance.md: icount, one vCPU, guest time). Under TCG on a
+# shared host the guest cannot keep 1 ms for any thread (this suite has seen
+# 10 % of nominal passes when the host was busy), so the nominal rate is no
+# yardstick; the same loop without the pass, run beside it, is. A pass costs
+# about 2 % of a period, so the pass thread must reach at least half of the
+# reference's periods: a pass thread that loses most of its periods (a sleep
+# that is too long, a pass that blocks) fails, a slow host does not.
+ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((ticks / 2)) ]; echo $?)" \
+	"passes kept up under load: $npass >= half the reference's ${ticks:-?} periods"
 bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
 is "$bad" "" "every function was called (counted inside its body)"
 i=0
