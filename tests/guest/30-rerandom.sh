@@ -111,13 +111,14 @@ ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
 # The bound. With the CPU it needs the pass thread keeps 97-98 % of a 1 ms
 # period (docs/performance.md: icount, one vCPU, guest time). Under TCG on a
 # shared host the guest cannot keep 1 ms for any thread (this suite has seen
-# 10 % of nominal passes when the host was busy), so the nominal rate is no
-# yardstick; the same loop without the pass, run beside it, is. A pass costs
-# about 2 % of a period, so the pass thread must reach at least half of the
-# reference's periods: a pass thread that loses most of its periods (a sleep
-# that is too long, a pass that blocks) fails, a slow host does not.
-ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((ticks / 2)) ]; echo $?)" \
-	"passes kept up under load: $npass >= half the reference's ${ticks:-?} periods"
+# 10-13 % of nominal passes when the host was busy), so the nominal rate is no
+# yardstick; the same loop without the pass, run beside it, is. The pass
+# thread reached 57 % (x86_64) and 53 % (arm64) of the reference's periods on
+# the stock kernels (a pass rewrites code, which TCG pays for), so the bound is
+# a quarter: a pass thread that loses 3 of 4 of its periods beyond what the
+# guest itself loses (a sleep too long, a pass that blocks) fails.
+ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((ticks / 4)) ]; echo $?)" \
+	"passes kept up under load: $npass >= a quarter of the reference's ${ticks:-?} periods"
 bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
 is "$bad" "" "every function was called (counted inside its body)"
 i=0
