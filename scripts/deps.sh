@@ -8,7 +8,7 @@ set -eu
 HOST_PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcmocka-dev
 pkg-config linux-headers-amd64 kmod cpio xz-utils busybox-static
 qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-flex bison bc libssl-dev dwarves python3 libjansson-dev
+flex bison bc libssl-dev dwarves python3 libjansson-dev gojq
 mmdebstrap e2fsprogs qemu-user-static binfmt-support arch-test help2man"
 # arm64 libraries that co-install beside the amd64 ones (multiarch) for static
 # cross-linking and for the arm64 guest's bpftool.

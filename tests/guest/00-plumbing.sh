@@ -7,12 +7,16 @@
 # timeout: 300
 . "$(dirname "$0")/lib.sh"
 
-is "$(cat /etc/wpwatch/arch)" "$ARCH" "guest knows its arch"
-case "$ARCH" in
-x86_64) want=x86_64 ;;
-arm64) want=aarch64 ;;
+# /etc/wpwatch/arch (the lane, where lib.sh's $ARCH comes from) against two
+# independent witnesses: the running kernel and the ELF machine of our programs.
+case "$(cat /etc/wpwatch/arch)" in
+x86_64) want=x86_64 elf="3e 00" ;;
+arm64) want=aarch64 elf="b7 00" ;;
+*) want="an arch in /etc/wpwatch/arch" elf=none ;;
 esac
-is "$(uname -m)" "$want" "the kernel is the $ARCH one"
+is "$(uname -m)" "$want" "the kernel is the lane's ($(cat /etc/wpwatch/arch))"
+is "$(od -An -tx1 -j18 -N2 "$WPWATCH/bin/wpwatch" | tr -s ' ' | sed 's/^ //;s/ $//')" "$elf" \
+	"wpwatch is built for the lane's arch (ELF e_machine)"
 run "debugfs, tracefs and bpffs are mounted" -- sh -c \
 	'grep -q " /sys/kernel/debug debugfs" /proc/mounts &&
 	 grep -q " /sys/kernel/tracing tracefs" /proc/mounts &&

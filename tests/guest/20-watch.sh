@@ -3,7 +3,9 @@
 # exactly one event with the writer's stack, pid, comm and old/new values;
 # JSON lines carry the documented keys; several SPECs and multi-slot ranges;
 # filters; a tiny ring buffer under a flood keeps hits = delivered + lost;
-# --pin; each bad input gets its message and exit status.
+# --pin; each bad input gets its message and exit status. Every JSON output is
+# parsed and queried by gojq (Debian's), not by code of ours; every run's
+# exit status is checked.
 # arches: x86_64 arm64
 # weight: 3
 # timeout: 600
@@ -31,31 +33,76 @@ start_watch() {
 		sleep 0.1
 	done
 }
+# stop_watch NAME: SIGINT, and wpwatch must exit 0 (1 would mean hits !=
+# delivered + lost, or another failure it noticed)
 stop_watch() {
 	kill -INT $WPID 2>/dev/null
 	wait $WPID
 	WRC=$?
+	num_is "$WRC" 0 "$1: wpwatch exits 0 after SIGINT" || sed 's/^/#   /' "$W/$1.err"
 }
 # dd_write "IDX VALUE COUNT": the writes done by a process named dd; its pid in $W/ddpid
 dd_write() {
 	echo "$1" | sh -c "echo \$\$ >$W/ddpid; exec dd of=$TW/write 2>/dev/null"
 }
-summary() {	# summary FILE KEY: a number from the JSON summary line
-	sed -n 's/.*"type":"summary".*"'"$2"'":\([0-9]*\).*/\1/p' "$1"
+summary() {	# summary FILE KEY: a member of the JSON summary object
+	jqf "$1" "select(.type == \"summary\") | .$2"
 }
+# The documented shape of watch's JSON (docs/watch.md): a write has these
+# members with these types, a summary has hits = delivered + lost.
+SHAPE='def hex: type == "string" and test("^0x[0-9a-f]+$");
+def num: type == "number";
+def write_ok: (.time_ns | num) and (.cpu | num) and (.pid | num) and (.tid | num) and
+	(.comm | type == "string") and (.spec | type == "string") and (.sym | type == "string") and
+	(.addr | hex) and (.ip | hex) and ((.value | hex) or .value == null) and
+	((has("old") | not) or (.old | hex)) and (.stack | type == "array" and length > 0) and
+	all(.stack[]; type == "object" and (.addr | hex) and (.sym | type == "string") and
+		((.module | type == "string") or .module == null));
+def summary_ok: (.hits | num) and (.delivered | num) and (.lost | num) and
+	.hits == .delivered + .lost;'
+# check_json NAME WRITES: three tests on $W/NAME.out: every line is one JSON
+# object (gojq); every object has the documented shape (the first bad one is
+# shown); exactly WRITES writes and one summary.
+check_json() {
+	if ! json_ok $W/$1.out "$1: every line is one JSON object (gojq)"; then
+		ok 1 "$1: every write and the summary have the documented members"
+		ok 1 "$1: $2 writes and 1 summary"
+		return 1
+	fi
+	_bad=$(jqf $W/$1.out "$SHAPE"' select(if .type == "write" then write_ok | not
+		elif .type == "summary" then summary_ok | not else true end) | tojson' | head -n 1)
+	ok "$([ -z "$_bad" ]; echo $?)" "$1: every write and the summary have the documented members" ||
+		diag "  first bad: $_bad"
+	is "$(jqf $W/$1.out '[.[] | .type] | "writes=\(map(select(. == "write")) | length) summaries=\(map(select(. == "summary")) | length)"' -s)" \
+		"writes=$2 summaries=1" "$1: $2 writes and 1 summary"
+}
+# field NAME FILTER: FILTER on every write of $W/NAME.out, one line each
+field() { jqf $W/$1.out "select(.type == \"write\") | $2"; }
+
+# The guest's facts, found here and not by wpwatch's own rules: online CPUs,
+# and the hardware watchpoint slots per CPU (wpw_wphog takes every free one).
+ncpu=$(nproc)
+modprobe wpw_wphog || bail "cannot load wpw_wphog (the slot probe)"
+nslots=$(cat /sys/module/wpw_wphog/parameters/hogged)
+rmmod wpw_wphog
+diag "$ncpu CPUs, $nslots watchpoint slots per CPU (wpw_wphog)"
 
 # --- a stock kernel, none of our modules: jiffies, written by the timer tick ---
 if grep -q ' jiffies$' /proc/kallsyms; then
 	wpwatch watch -n 3 -f json jiffies >$W/jiffies.out 2>$W/jiffies.err
 	num_is $? 0 "no module loaded: wpwatch watch -n 3 jiffies"
-	is "$(wpw_jsoncheck $W/jiffies.out)" "writes=3 summaries=1 stack_has=0" "jiffies: 3 events"
-	wpw_jsoncheck --print context,comm,pid,sym $W/jiffies.out 2>/dev/null | sed 's/^/# /'
-	n_irq=$(wpw_jsoncheck --print context $W/jiffies.out 2>/dev/null | grep -c '^irq$')
+	check_json jiffies 3
+	field jiffies '"\(.context) \(.comm) \(.pid) \(.sym)"' | sed 's/^/# /'
+	n_irq=$(field jiffies 'select(.context == "irq") | 1' | wc -l)
 	ok "$([ "$n_irq" -ge 1 ]; echo $?)" "jiffies: written in interrupt context by the tick ($n_irq of 3)"
-	num_is "$(wpw_jsoncheck --print context,ustack $W/jiffies.out 2>/dev/null |
-		grep '^irq' | grep -vc '	-$')" 0 "no user stack for a write in an interrupt"
+	num_is "$(field jiffies 'select(.context == "irq" and has("ustack")) | 1' | wc -l)" 0 \
+		"no user stack for a write in an interrupt"
 else
-	skip "no module loaded: wpwatch watch jiffies" "$ARCH lists no variables in /proc/kallsyms"
+	for t in "no module loaded: wpwatch watch jiffies" "jiffies: JSON lines" \
+		"jiffies: JSON shape" "jiffies: 3 writes" "jiffies: interrupt context" \
+		"jiffies: no user stack in an interrupt"; do
+		skip "$t" "$ARCH lists no variables in /proc/kallsyms"
+	done
 fi
 
 modprobe wpw_testwriter || bail "cannot load wpw_testwriter"
@@ -72,44 +119,44 @@ start_watch json -f json wpw_test_target
 ok $? "attached to wpw_test_target (json)"
 dd_write "0 100 5"
 ddpid=$(cat $W/ddpid)
-stop_watch
-num_is "$WRC" 0 "exit status 0 after SIGINT"
-run "JSON lines parse and carry the documented keys" -- wpw_jsoncheck $W/json.out
-is "$(wpw_jsoncheck --stack-has wpw_test_write_one $W/json.out)" \
-	"writes=5 summaries=1 stack_has=5" "5 writes -> 5 events, each with wpw_test_write_one in the stack"
-is "$(wpw_jsoncheck --print watched $W/json.out 2>/dev/null | sort -u)" "$addr" \
+stop_watch json
+check_json json 5
+num_is "$(field json 'select(any(.stack[]; .sym | startswith("wpw_test_write_one+"))) | 1' | wc -l)" 5 \
+	"5 writes -> 5 events, each with wpw_test_write_one in the stack"
+is "$(field json .watched | sort -u)" "$addr" \
 	"the watched address is the module's wpw_test_target ($addr)"
-is "$(wpw_jsoncheck --print old,value $W/json.out 2>/dev/null | tr '\t\n' ' ,')" \
+is "$(field json '"\(.old) \(.value)"' | tr '\n' ,)" \
 	"0x0 0x64,0x64 0x65,0x65 0x66,0x66 0x67,0x67 0x68," "old -> new values are exact"
-is "$(wpw_jsoncheck --print pid,tid,comm $W/json.out 2>/dev/null | sort -u | tr '\t' ' ')" \
+is "$(field json '"\(.pid) \(.tid) \(.comm)"' | sort -u)" \
 	"$ddpid $ddpid dd" "the writing process's pid, tid and comm (a write in its system call)"
-is "$(wpw_jsoncheck --print sym $W/json.out 2>/dev/null | sed 's/+.*//' | sort -u)" \
+is "$(field json .sym | sed 's/+.*//' | sort -u)" \
 	"wpw_test_write_one" "the instruction address symbolizes to the writer"
 num_is "$(summary $W/json.out hits)" 5 "summary: hits 5"
 num_is "$(summary $W/json.out lost)" 0 "summary: lost 0"
 case "$ARCH" in
-arm64) is "$(wpw_jsoncheck --print trap $W/json.out 2>/dev/null | sort -u)" before \
+arm64) is "$(field json .trap | sort -u)" before \
 	"arm64 traps before the store (new value decoded from the instruction)" ;;
-x86_64) is "$(wpw_jsoncheck --print trap $W/json.out 2>/dev/null | sort -u)" after \
+x86_64) is "$(field json .trap | sort -u)" after \
 	"x86 traps after the store" ;;
 esac
-grep -q '"ustack":\["0x' $W/json.out
-ok $? "writes in a system call carry a user stack"
-is "$(wpw_jsoncheck --print context $W/json.out 2>/dev/null | sort -u)" task \
+num_is "$(field json 'select(.ustack | type == "array" and length > 0 and
+	all(.[]; type == "string" and test("^0x[0-9a-f]+$"))) | 1' | wc -l)" 5 \
+	"writes in a system call carry a user stack (an array of addresses, all 5)"
+is "$(field json .context | sort -u)" task \
 	"a write in a system call is in task context"
 
 # --- text format ---------------------------------------------------------------
 start_watch text wpw_test_target
 dd_write "0 7 3"
 ddpid=$(cat $W/ddpid)
-stop_watch
+stop_watch text
 num_is "$(grep -c "^[0-9]*\.[0-9]* dd $ddpid/$ddpid \[[0-9]*\] wpw_test_target 0x[0-9a-f]*: 0x[0-9a-f]* -> 0x[0-9a-f]*$" $W/text.out)" 3 \
 	"text: one header line per write (time comm pid/tid [cpu] spec addr: old -> new)"
 grep -q "^	 *[0-9a-f]* wpw_test_write_one+0x[0-9a-f]* \[wpw_testwriter\]$" $W/text.out
 ok $? "text: frames as 'sym+0xoff [module]', one a line"
 grep -q ": 0x68 -> 0x7$" $W/text.out
 ok $? "text: the first write shows the previous value (0x68) -> 0x7"
-grep -q 'tracing writes to wpw_test_target (0x[0-9a-f]*, 8 bytes) with 1 hardware watchpoint on 2 CPUs' $W/text.err
+grep -q "tracing writes to wpw_test_target (0x[0-9a-f]*, 8 bytes) with 1 hardware watchpoint on $ncpu CPUs" $W/text.err
 ok $? "one line on stderr says what is traced"
 
 # --- -n COUNT stops by itself --------------------------------------------------
@@ -119,7 +166,7 @@ _i=0
 while kill -0 $WPID 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
 wait $WPID
 num_is $? 0 "-n 3 ends by itself with status 0"
-is "$(wpw_jsoncheck $W/count.out)" "writes=3 summaries=1 stack_has=0" "-n 3 prints 3 events and the summary"
+check_json count 3
 
 # --- -d SECONDS --------------------------------------------------------------------
 wpwatch watch -d 2 wpw_test_target >$W/dur.out 2>$W/dur.err
@@ -130,8 +177,9 @@ start_watch two -f json wpw_test_target wpw_test_target+16:8
 echo "0 1 3" >$TW/write
 echo "2 1 4" >$TW/write
 echo "1 1 2" >$TW/write
-stop_watch
-is "$(wpw_jsoncheck --print spec $W/two.out 2>/dev/null | sort | uniq -c | tr -s ' ' | tr '\n' ,)" \
+stop_watch two
+check_json two 7
+is "$(field two .spec | sort | uniq -c | tr -s ' ' | tr '\n' ,)" \
 	" 3 wpw_test_target, 4 wpw_test_target+16:8," "two SPECs: 3 + 4 events, each tagged; the unwatched word not seen"
 
 # --- a 32-byte range over 4 slots, a 16-byte one over 2 ------------------------------
@@ -143,11 +191,10 @@ for len in 32 16; do
 		echo "$i $((i * 16)) 1" >$TW/write
 		i=$((i + 1))
 	done
-	stop_watch
+	stop_watch range$len
 	n=$((len / 8))
-	is "$(wpw_jsoncheck $W/range$len.out)" "writes=$n summaries=1 stack_has=0" \
-		"$len bytes: the $n words inside are seen, the ones around are not"
-	is "$(wpw_jsoncheck --print addr $W/range$len.out 2>/dev/null | sort -u | wc -l)" "$n" \
+	check_json range$len $n
+	is "$(field range$len .addr | sort -u | wc -l)" "$n" \
 		"$len bytes: each event names the word written ($n different addresses)"
 	grep -q "with $n hardware watchpoints" $W/range$len.err
 	ok $? "$len bytes use $n hardware watchpoints"
@@ -157,29 +204,32 @@ done
 start_watch comm -f json --comm dd wpw_test_target
 dd_write "0 1 3"
 echo "0 1 2" >$TW/write
-stop_watch
-is "$(wpw_jsoncheck --print comm $W/comm.out 2>/dev/null | sort | uniq -c | tr -s ' ')" " 3 dd" \
+stop_watch comm
+check_json comm 3
+is "$(field comm .comm | sort | uniq -c | tr -s ' ')" " 3 dd" \
 	"--comm dd: only dd's 3 writes"
-grep '"type":"summary"' $W/comm.out | sed 's/^/# /'
+jqf $W/comm.out 'select(.type == "summary") | tojson' | sed 's/^/# /'
 num_is "$(summary $W/comm.out filtered)" 2 "--comm dd: the shell's 2 writes are counted as filtered"
 start_watch pid -f json -p $$ wpw_test_target
 dd_write "0 1 3"
 echo "0 1 2" >$TW/write
-stop_watch
-is "$(wpw_jsoncheck --print pid $W/pid.out 2>/dev/null | sort | uniq -c | tr -s ' ')" " 2 $$" \
+stop_watch pid
+check_json pid 2
+is "$(field pid .pid | sort | uniq -c | tr -s ' ')" " 2 $$" \
 	"-p \$\$: only this shell's 2 writes"
 start_watch cpu -f json -C 1 wpw_test_target
 taskset 1 sh -c "echo '0 1 2' >$TW/write"
 taskset 2 sh -c "echo '0 1 3' >$TW/write"
-stop_watch
-is "$(wpw_jsoncheck --print cpu $W/cpu.out 2>/dev/null | sort | uniq -c | tr -s ' ')" " 3 1" \
+stop_watch cpu
+check_json cpu 3
+is "$(field cpu .cpu | sort | uniq -c | tr -s ' ')" " 3 1" \
 	"-C 1: only the 3 writes on CPU 1"
 
 # --- a tiny ring buffer under a flood: hits = delivered + lost, lost > 0 --------------
 before=$(cat $TW/writes)
 start_watch flood -f json --no-ustack --ringbuf-size 4096 wpw_test_target
 echo "0 1 2000" >$TW/write
-stop_watch
+stop_watch flood
 after=$(cat $TW/writes)
 num_is "$((after - before))" 2000 "the writer finished its 2000 watched writes (never hangs)"
 hits=$(summary $W/flood.out hits)
@@ -189,20 +239,19 @@ diag "flood: hits $hits, delivered $delivered, lost $lost; $(summary $W/flood.ou
 num_is "$hits" 2000 "one hit per write (2000)"
 num_is "$((delivered + lost))" "$hits" "hits = delivered + lost"
 ok "$([ "${lost:-0}" -gt 0 ]; echo $?)" "a 4 KiB ring buffer loses events under the flood (lost $lost > 0)"
-num_is "$(wpw_jsoncheck $W/flood.out | sed 's/writes=\([0-9]*\).*/\1/')" "$delivered" \
-	"every delivered event is printed"
+check_json flood "$delivered"
 
 # --- --summary and folded --------------------------------------------------------------
 start_watch folded -f folded wpw_test_target
 dd_write "0 1 4"
 echo "0 1 3" >$TW/write
-stop_watch
+stop_watch folded
 num_is "$(wc -l <$W/folded.out)" 2 "folded: one line per distinct stack (dd, sh)"
 grep -q '^dd;.*;wpw_test_write_one 4$' $W/folded.out
 ok $? "folded: comm;outer;...;wpw_test_write_one COUNT"
 start_watch summ -s wpw_test_target
 echo "0 1 6" >$TW/write
-stop_watch
+stop_watch summ
 grep -q '^]: 6$' $W/summ.out
 ok $? "--summary: the stack with its count (6)"
 grep -q '^hits 6, delivered 6, lost 0' $W/summ.out
@@ -215,7 +264,7 @@ bpftool map dump pinned /sys/fs/bpf/wpwatch/watch_counters >$W/pin.map 2>&1
 bpftool prog show pinned /sys/fs/bpf/wpwatch/watch_write_hit >$W/pin.prog 2>&1
 bpftool link show >$W/pin.link 2>&1
 ls /sys/fs/bpf/wpwatch >$W/pin.ls
-stop_watch
+stop_watch pin
 num_is "$(grep -o '"hits": [0-9]*' $W/pin.map | awk '{s += $2} END {print s}')" 3 \
 	"--pin: bpftool map dump pinned .../watch_counters shows hits (BTF-typed), 3"
 grep -q 'name watch_write_hit' $W/pin.prog
@@ -223,7 +272,7 @@ ok $? "--pin: bpftool prog show names the program watch_write_hit"
 is "$(sort $W/pin.ls | tr '\n' ' ')" \
 	"watch_counters watch_events watch_last_trap watch_shadow watch_slots watch_write_hit " \
 	"--pin: every map and the program pinned under /sys/fs/bpf/wpwatch"
-num_is "$(grep -c 'perf_event' $W/pin.link)" 2 "bpftool link show: one perf_event link per CPU"
+num_is "$(grep -c 'perf_event' $W/pin.link)" "$ncpu" "bpftool link show: one perf_event link per CPU ($ncpu)"
 ok "$([ ! -e /sys/fs/bpf/wpwatch ]; echo $?)" "--pin: the pins are removed at exit"
 cat $W/pin.map | head -20 | sed 's/^/#   /'
 
@@ -248,12 +297,13 @@ expect 2 "out of range" "length beyond 4096" -- wpwatch watch wpw_test_target:81
 expect 2 "must start with 0x" "an address without 0x" -- wpwatch watch 12345
 expect 2 "format takes" "bad --format" -- wpwatch watch -f xml wpw_test_target
 expect 2 "no SPEC" "no SPEC" -- wpwatch watch
-expect 4 "need 8 hardware watchpoints.*this CPU has 4" "a range needing 8 slots" -- \
-	wpwatch watch wpw_test_target:64
-start_watch hold wpw_test_target+256:32
-expect 4 "no free hardware watchpoint on CPU 0: this CPU has 4" "all 4 slots taken by another run" -- \
-	wpwatch watch wpw_test_target
-stop_watch
+# one slot more than the CPU has (8-byte words, each its own aligned slot)
+expect 4 "need $((nslots + 1)) hardware watchpoints.*this CPU has $nslots" \
+	"a range needing $((nslots + 1)) slots" -- wpwatch watch wpw_test_target:$(((nslots + 1) * 8))
+start_watch hold wpw_test_target+256:$((nslots * 8))
+expect 4 "no free hardware watchpoint on CPU 0: this CPU has $nslots" \
+	"all $nslots slots taken by another run" -- wpwatch watch wpw_test_target
+stop_watch hold
 expect 3 "needs root, or CAP_BPF and CAP_PERFMON" "no capabilities" -- \
 	wpw_runas --drop-caps -- wpwatch watch wpw_test_target
 expect 3 "CAP_BPF: yes, CAP_PERFMON: no" "CAP_BPF without CAP_PERFMON" -- \

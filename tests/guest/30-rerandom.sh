@@ -97,14 +97,28 @@ stress=${RR_STRESS_S:-30}
 passes0=$(st passes)
 echo 4 >$T/callers
 echo 1 >$D/period_ms
-sleep "$stress"
+# the reference: the pass thread's fixed-rate loop without the pass, on the
+# same vCPUs during the same seconds (tests/guest/bin/wpw_ticker.c)
+wpw_ticker "$stress" 1000 >/tmp/ticks
 echo 0 >$D/period_ms
 echo 0 >$T/callers
 read -r _ threads _ calls _ errors <$T/callers
-diag "callers: $(cat $T/callers); passes: $(($(st passes) - passes0))"
+npass=$(($(st passes) - passes0))
+ticks=$(cat /tmp/ticks)
+diag "callers: $(cat $T/callers); passes: $npass; the reference loop: ${ticks:-?} periods of 1 ms in $stress s (nominal $((stress * 1000)))"
 num_is "$errors" 0 "4 callers, 1 ms passes, $stress s: zero wrong results"
 ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
-ok "$([ $(($(st passes) - passes0)) -gt 100 ]; echo $?)" "passes ran during the load ($(($(st passes) - passes0)))"
+# The bound. With the CPU it needs the pass thread keeps 97-98 % of a 1 ms
+# period (docs/performance.md: icount, one vCPU, guest time). Under TCG on a
+# shared host the guest cannot keep 1 ms for any thread (this suite has seen
+# 10-13 % of nominal passes when the host was busy), so the nominal rate is no
+# yardstick; the same loop without the pass, run beside it, is. The pass
+# thread reached 57 % (x86_64) and 53 % (arm64) of the reference's periods on
+# the stock kernels (a pass rewrites code, which TCG pays for), so the bound is
+# a quarter: a pass thread that loses 3 of 4 of its periods beyond what the
+# guest itself loses (a sleep too long, a pass that blocks) fails.
+ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((ticks / 4)) ]; echo $?)" \
+	"passes kept up under load: $npass >= a quarter of the reference's ${ticks:-?} periods"
 bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
 is "$bad" "" "every function was called (counted inside its body)"
 i=0
@@ -128,7 +142,15 @@ ok $? "the copy the sleeper is in ($old) stays retired, not freed, across 5 pass
 ok "$([ "$(st freed)" -lt "$(st retired)" ]; echo $?)" "freed < retired while it sleeps"
 kill -0 $sleeper 2>/dev/null
 ok $? "the sleeper is still inside rr_sleep_ms (else the next test proves nothing)"
+# The refusal itself is the kernel's module refcount (the sleeper is inside
+# rr_test_driver's debugfs write); what rerandom must do is keep everything
+# registered and moving through it.
 run "rmmod rr_test_driver is refused while a thread is inside" -- sh -c '! rmmod rr_test_driver'
+num_is "$(st bodies)" "$nfun" "... and every body is still registered"
+before=$(awk '{ print $1 }' $D/bodies | sort)
+echo 1 >$D/trigger
+num_is "$(printf '%s\n%s\n' "$before" "$(awk '{ print $1 }' $D/bodies | sort)" | sort | uniq -d | wc -l)" 0 \
+	"... and a pass after the refusal still moves every body"
 wait $sleeper
 ok $? "the sleeper returned the right value"
 echo 1 >$D/trigger
@@ -150,9 +172,17 @@ num_is "$(st freed)" "$(st retired)" "retired == freed again"
 echo 2 >$T/callers
 echo 1 >$D/period_ms
 sleep 2
+# refused by the kernel's refcount again (rr_test_driver uses rerandom's
+# symbols); checked here: the core goes on serving the driver after it
+p=$(st passes)
 run "rmmod rerandom is refused while the test driver uses it" -- sh -c '! rmmod rerandom'
+sleep 1
+ok "$([ "$(st passes)" -gt "$p" ] && [ "$(st bodies)" -eq "$nfun" ]; echo $?)" \
+	"... and its passes go on over all $nfun bodies ($(($(st passes) - p)) more)"
 run "rmmod rr_test_driver during passes and calls" -- rmmod rr_test_driver
 num_is "$(st bodies)" 0 "no body registered"
+num_is "$(st freed)" "$(st retired)" "every retired copy freed when the driver is gone (rerandom_unregister_module waited)"
+num_is "$(wc -l <$D/retired)" 0 "... none pending"
 sleep 1
 run "rmmod rerandom while its pass thread runs" -- rmmod rerandom
 run "both reload" -- sh -c 'modprobe rr_test_driver && echo 1 >/sys/kernel/debug/rerandom/trigger'

@@ -70,12 +70,14 @@ else
 	out=$(wpw_mask open 16 2>&1)
 	rc=$?
 	num_is $rc 1 "a 16-byte (masked) watchpoint is refused on the $kernel kernel"
-	# arm64 refuses a length it cannot program with EINVAL, x86 with EOPNOTSUPP.
+	# arm64 refuses a length it cannot program with EINVAL, x86 with EOPNOTSUPP:
+	# the errno is the kernel's (wpw_mask prints strerror of perf_event_open's;
+	# the hint naming the patch after it is wpw_mask's own, so not checked here)
 	want="Invalid argument"
 	[ "$ARCH" = x86_64 ] && want="Operation not supported"
 	case "$out" in
-	*"$want"*"DBGWCR.MASK patch"*) ok 0 "  ... with '$want' and a message naming the fix" ;;
-	*) ok 1 "  ... with '$want' and a message naming the fix"; diag "$out" ;;
+	*"refused a 16-byte write watchpoint at 0x"*": $want"*) ok 0 "  ... with the kernel's '$want'" ;;
+	*) ok 1 "  ... with the kernel's '$want'"; diag "$out" ;;
 	esac
 	out=$(wpw_mask sweep 9 2>&1)
 	num_is $? 1 "the mask 9 sweep is refused on the $kernel kernel"

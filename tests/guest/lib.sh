@@ -9,6 +9,11 @@
 #   skip DESC REASON         a test that cannot run here, with the reason
 #   diag TEXT...             a '# ' comment line
 #   bail REASON              stop the suite ("Bail out!"), status 2
+#   json_ok FILE DESC...     pass when FILE is not empty and every line is exactly
+#                            one JSON object in valid UTF-8, parsed by gojq (Debian's
+#                            package, not our code); else the first bad line is shown
+#   jqf FILE FILTER [ARG...] gojq -r FILTER on each object of FILE (ARGs: more gojq
+#                            options, e.g. -s, --arg K V); its status is gojq's
 #
 # Header lines at the top of a suite file are read by tests/check:
 #   # arches: x86_64 arm64      (default both)
@@ -81,6 +86,32 @@ skip() {
 bail() {
 	echo "Bail out! $*"
 	exit 2
+}
+
+json_ok() {
+	_f=$1
+	shift
+	if [ ! -s "$_f" ]; then
+		ok 1 "$@"
+		diag "  $_f is empty or missing"
+		return 1
+	fi
+	# -R: each line is a string, parsed on its own (two objects on one line, or an
+	# object split over two, fail); explode|implode maps invalid UTF-8 to U+FFFD,
+	# so a line that changes is not valid UTF-8 (fromjson alone would accept it).
+	_out=$(gojq -n -R -r '[inputs] | to_entries[] | (.key + 1) as $n | .value as $l |
+		(try ($l | fromjson) catch ("line \($n): not JSON (\(.)): \($l[:160])\n" | halt_error(1))) |
+		if type != "object" then "line \($n): a JSON \(type), not an object\n" | halt_error(1)
+		elif ($l | explode | implode) != $l then "line \($n): not valid UTF-8\n" | halt_error(1)
+		else empty end' "$_f" 2>&1)
+	_c=$?
+	ok "$_c" "$@" || diag "  $_f: $_out"
+}
+
+jqf() {
+	_f=$1 _q=$2
+	shift 2
+	gojq -r "$@" -- "$_q" "$_f"
 }
 
 done_testing() {

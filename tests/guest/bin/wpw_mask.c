@@ -20,9 +20,11 @@
  *       watch 2^MASK bytes (MASK 3: the ordinary 8-byte watchpoint) from
  *       the area's first byte with bpf/wpw_mask.bpf.c attached, write entry
  *       IDX once, and print what the program saw: hit address, writer,
- *       kernel stack. Exit 0 when the hit address is the entry's (or the
- *       watched address where the kernel cannot tell) and the stack holds
- *       the writer function.
+ *       kernel stack. Exit 0 when the sample address is the watched one,
+ *       the hit address is the entry's (arm64 must say it from the
+ *       hardware: a CO-RE field check that fails there is an error, not a
+ *       fallback; x86 keeps no hit address, so the entry written must lie
+ *       in the watched range), and the stack holds the writer function.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -258,7 +260,7 @@ static const char *ksym_name(unsigned long ip, char *out, size_t outlen)
 }
 
 struct bpf_state {
-	unsigned long want_hit;
+	unsigned long want_hit, watched, len;
 	int events;
 	int bad;
 };
@@ -286,7 +288,25 @@ static int on_event(void *ctx, void *data, size_t size)
 	}
 	if (frames == 0)
 		printf("  (no stack: bpf_get_stack returned %d)\n", e->stack_bytes);
-	if (!(e->hit_exact ? e->hit_addr == st->want_hit : e->hit_addr == e->bp_addr) || !has_writer)
+	if (e->bp_addr != st->watched) {
+		printf("  bad: the sample address is not the watched 0x%lx\n", st->watched);
+		st->bad++;
+	}
+#ifdef __aarch64__
+	/* 6.1's arm64 arch_hw_breakpoint has .trigger: no hardware address is a failure */
+	if (!e->hit_exact) {
+		printf("  bad: arm64 without the hardware's hit address (CO-RE found no .trigger)\n");
+		st->bad++;
+	}
+#endif
+	if (e->hit_exact ? e->hit_addr != st->want_hit :
+	    e->hit_addr != e->bp_addr || st->want_hit < st->watched ||
+	    st->want_hit >= st->watched + st->len) {
+		printf("  bad: hit address 0x%llx, wanted 0x%lx\n", (unsigned long long)e->hit_addr,
+		       st->want_hit);
+		st->bad++;
+	}
+	if (!has_writer)
 		st->bad++;
 	return 0;
 }
@@ -311,6 +331,8 @@ static int cmd_bpf(int argc, char **argv)
 		return 2;
 	}
 	st.want_hit = area + idx * 8;
+	st.watched = area;
+	st.len = len;
 
 	skel = wpw_mask_bpf__open_and_load();
 	if (!skel) {
