@@ -81,7 +81,7 @@ ok "$([ "$(hex "$first")" -ge "$(hex "$body")" ] && [ "$(hex "$first")" -lt "$(h
 run "the trace goes on through the trampoline rr_stack to the debugfs reader" -- \
 	sh -c "sed -n '2,\$p' /tmp/stack | grep -q ' rr_stack+' && grep -q ' rr_stack_show+' /tmp/stack && grep -q ' seq_read' /tmp/stack"
 
-# --- the seed's kernel thread ---------------------------------------------
+# --- the original research's kernel thread ---------------------------------------------
 echo 100 >/sys/module/rerandom/parameters/selftest_period
 sleep 1
 echo 0 >/sys/module/rerandom/parameters/selftest_period

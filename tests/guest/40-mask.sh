@@ -1,6 +1,6 @@
 #!/bin/sh
 # One watchpoint over 2^MASK bytes (arm64 DBGWCR.MASK, kmod/patches/): the
-# seed's mask sweep redone with exact boundaries, the kernel's refusals, and
+# original research's mask sweep redone with exact boundaries, the kernel's refusals, and
 # a masked range watched through BPF. On the mask kernel the masked requests
 # work; on stock kernels (arm64 and x86_64) they are refused with a clear
 # message and the ordinary 8-byte path still works. docs/watchpoint-mask.md.

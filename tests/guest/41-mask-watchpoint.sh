@@ -1,8 +1,8 @@
 #!/bin/sh
-# The seed's own experiment, through watchpoint.ko on the mask kernel:
+# The original research's own experiment, through watchpoint.ko on the mask kernel:
 # `mask=N writer=sweep` watches 2^N bytes of trampolines[] from its first byte
 # and writes the array from its last entry to its first; exactly the 2^N/8
-# entries inside the range are hit. And the seed's rules: MASK 1..2 and 32+,
+# entries inside the range are hit. And the original research's rules: MASK 1..2 and 32+,
 # and an address not aligned to 2^N, are refused with EINVAL.
 # docs/watchpoint-mask.md, docs/watchpoint.md.
 # arches: arm64
