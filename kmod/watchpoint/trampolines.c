@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trampolines.ko: the watched array of the seed, u64 trampolines[], exported
+ * trampolines.ko: the watched array of the original research, u64 trampolines[], exported
  * for watchpoint.ko (which uses it directly, so depmod loads this first).
  *
  * The array asks for an alignment of its own size (8 KiB) so that an arm64
