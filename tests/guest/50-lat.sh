@@ -175,39 +175,13 @@ bad=$(q '[{name: "calls"} + .calls, {name: "passes"} + .passes, .functions[]] | 
 	select(($v | all(type == "number") | not) or $v != ($v | sort)) | "\(.name): \($v)"')
 is "$bad" "" "min <= p50 <= p90 <= p99 <= p99.9 <= max everywhere, all present"
 
-# --- --probe kprobe: the same counts --------------------------------------------
-# Attached and detached while nothing calls the core: on x86_64 a kprobe
-# armed or disarmed at the entry of a function other CPUs are calling can
-# crash the kernel (docs/latency.md); this checks the kprobe flavour itself.
-wpwatch lat --probe kprobe --format json >$W/run.json 2>$W/run.err &
-pid=$!
-wait_ready $W/run.err $pid || { cat $W/run.err; bail "wpwatch lat --probe kprobe did not start"; }
-cp $T/calls $W/calls0
-passes0=$(st passes)
-echo 2 >$T/callers
-sleep 2
-echo 1 >$D/trigger
-echo 0 >$T/callers
-cp $T/calls $W/calls1
-passes1=$(st passes)
-kill -INT $pid
-wait $pid
-num_is $? 0 "--probe kprobe: ends cleanly on SIGINT"
-json_ok $W/run.json "--probe kprobe: every line is one JSON object (gojq)"
-is "$(q .probe)" kprobe "--probe kprobe: the report says kprobe"
-check_counts "kprobe"
-num_is "$(q .passes.count)" "$((passes1 - passes0))" "kprobe: the pass count equals the core's statistics"
-if [ "$ARCH" = x86_64 ]; then
-	run "kprobe on x86_64: a warning names the risk" -- grep -q "can crash the kernel" $W/run.err
-else
-	run "kprobe on $ARCH: no warning" -- sh -c "! grep -q 'warning' $W/run.err"
-fi
-
-# --- --probe fentry where the core has module BTF: the same counts -----------
-if [ "$kernel" = debug ]; then
-	wpwatch lat --probe fentry --format json >$W/run.json 2>$W/run.err &
+# flavour_run FLAVOUR: wpwatch lat --probe FLAVOUR while 2 callers run and one
+# pass is triggered; its calls and passes must equal the driver's and the
+# core's own counts (run.err stays for the caller's checks)
+flavour_run() {
+	wpwatch lat --probe $1 --format json >$W/run.json 2>$W/run.err &
 	pid=$!
-	wait_ready $W/run.err $pid || { cat $W/run.err; bail "wpwatch lat --probe fentry did not start"; }
+	wait_ready $W/run.err $pid || { cat $W/run.err; bail "wpwatch lat --probe $1 did not start"; }
 	cp $T/calls $W/calls0
 	passes0=$(st passes)
 	echo 2 >$T/callers
@@ -218,11 +192,27 @@ if [ "$kernel" = debug ]; then
 	passes1=$(st passes)
 	kill -INT $pid
 	wait $pid
-	num_is $? 0 "--probe fentry: ends cleanly on SIGINT"
-	json_ok $W/run.json "--probe fentry: every line is one JSON object (gojq)"
-	is "$(q .probe)" fentry "--probe fentry: the report says fentry"
-	check_counts "fentry"
-	num_is "$(q .passes.count)" "$((passes1 - passes0))" "fentry: the pass count equals the core's statistics"
+	num_is $? 0 "--probe $1: ends cleanly on SIGINT"
+	json_ok $W/run.json "--probe $1: every line is one JSON object (gojq)"
+	is "$(q .probe)" $1 "--probe $1: the report says $1"
+	check_counts "$1"
+	num_is "$(q .passes.count)" "$((passes1 - passes0))" "$1: the pass count equals the core's statistics"
+}
+
+# --- --probe kprobe: the same counts --------------------------------------------
+# Attached and detached while nothing calls the core: on x86_64 a kprobe
+# armed or disarmed at the entry of a function other CPUs are calling can
+# crash the kernel (docs/latency.md); this checks the kprobe flavour itself.
+flavour_run kprobe
+if [ "$ARCH" = x86_64 ]; then
+	run "kprobe on x86_64: a warning names the risk" -- grep -q "can crash the kernel" $W/run.err
+else
+	run "kprobe on $ARCH: no warning" -- sh -c "! grep -q 'warning' $W/run.err"
+fi
+
+# --- --probe fentry where the core has module BTF: the same counts -----------
+if [ "$kernel" = debug ]; then
+	flavour_run fentry
 fi
 wpwatch lat --probe tp >/dev/null 2>$W/err
 num_is $? 2 "--probe tp: exit status 2"

@@ -21,6 +21,8 @@
 #   # timeout: 300              (seconds, default 300)
 #   # cpus: 2  /  # mem: 512    (guest size)
 #   # cpu: MODEL                (QEMU -cpu model, e.g. max,pauth-impdef=on; optional)
+#   # weight: N                 (make check runs the heaviest first; x2 on the debug
+#                               kernel; default 1)
 
 _tap_n=0
 _tap_fail=0
@@ -52,30 +54,30 @@ run() {
 	ok "$_c" "$_d"
 }
 
-is() {
-	_got=$1 _want=$2
-	shift 2
-	if [ "$_got" = "$_want" ]; then
+# _verdict SAME GOT WANT DESC: one result; on a mismatch both values as diag
+_verdict() {
+	_same=$1 _got=$2 _want=$3
+	shift 3
+	if [ "$_same" -eq 1 ]; then
 		ok 0 "$@"
-	else
-		ok 1 "$@"
-		diag "  got:  '$_got'"
-		diag "  want: '$_want'"
-		return 1
+		return 0
 	fi
+	ok 1 "$@"
+	diag "  got:  '$_got'"
+	diag "  want: '$_want'"
+	return 1
+}
+
+is() {
+	_s=0
+	[ "$1" = "$2" ] && _s=1
+	_verdict $_s "$@"
 }
 
 num_is() {
-	_got=$1 _want=$2
-	shift 2
-	if [ -n "$_got" ] && [ -n "$_want" ] && [ "$_got" -eq "$_want" ] 2>/dev/null; then
-		ok 0 "$@"
-	else
-		ok 1 "$@"
-		diag "  got:  '$_got'"
-		diag "  want: '$_want'"
-		return 1
-	fi
+	_s=0
+	[ -n "$1" ] && [ -n "$2" ] && [ "$1" -eq "$2" ] 2>/dev/null && _s=1
+	_verdict $_s "$@"
 }
 
 skip() {

@@ -212,22 +212,31 @@ static void print_stars(FILE *f, uint64_t val, uint64_t val_max, int width)
 		fputc('+', f);
 }
 
+int hist_span(const uint64_t *vals, int nvals, int *first, int *last, uint64_t *max)
+{
+	int i;
+
+	*first = *last = -1;
+	*max = 0;
+	for (i = 0; i < nvals; i++) {
+		if (vals[i] > 0) {
+			if (*first < 0)
+				*first = i;
+			*last = i;
+		}
+		if (vals[i] > *max)
+			*max = vals[i];
+	}
+	return *last >= 0;
+}
+
 void hist_print_log2(FILE *f, const uint64_t *vals, int nvals, const char *unit_name)
 {
 	int stars_max = 40, idx_min = -1, idx_max = -1, stars, width, i;
 	unsigned long long low, high;
 	uint64_t val_max = 0;
 
-	for (i = 0; i < nvals; i++) {
-		if (vals[i] > 0) {
-			if (idx_min < 0)
-				idx_min = i;
-			idx_max = i;
-		}
-		if (vals[i] > val_max)
-			val_max = vals[i];
-	}
-	if (idx_max < 0)
+	if (!hist_span(vals, nvals, &idx_min, &idx_max, &val_max))
 		return;
 
 	fprintf(f, "%*s%-*s : count    distribution\n", idx_max <= 32 ? 5 : 15, "",

@@ -72,6 +72,13 @@ int hist_log2(const struct hist *h, uint64_t out[HIST_LOG2_SLOTS]);
  * "low -> high : count |****|", 40 stars), leading empty rows left out
  * as bcc's strip_leading_zero does.
  */
+/*
+ * The first and last non-zero entries of vals[nvals] (*first = *last = -1
+ * when all are zero) and the largest value: what a printed or drawn
+ * histogram spans. Returns 0 when all are zero, else 1.
+ */
+int hist_span(const uint64_t *vals, int nvals, int *first, int *last, uint64_t *max);
+
 void hist_print_log2(FILE *f, const uint64_t *vals, int nvals, const char *unit_name);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "ksyms.h"
+#include "grow.h"
 
 struct ksyms {
 	struct ksym *syms;
@@ -26,18 +27,8 @@ struct ksyms {
 /* While parsing, name/module hold offsets into strs (+1, 0 = none). */
 static int add_str(struct ksyms *ks, const char *s, size_t len, size_t *off)
 {
-	if (ks->strs_len + len + 1 > ks->strs_cap) {
-		size_t cap = ks->strs_cap ? ks->strs_cap * 2 : 65536;
-		char *p;
-
-		while (cap < ks->strs_len + len + 1)
-			cap *= 2;
-		p = realloc(ks->strs, cap);
-		if (!p)
-			return -ENOMEM;
-		ks->strs = p;
-		ks->strs_cap = cap;
-	}
+	if (wpw_grow(&ks->strs, &ks->strs_cap, ks->strs_len + len + 1, 1, 65536))
+		return -ENOMEM;
 	memcpy(ks->strs + ks->strs_len, s, len);
 	ks->strs[ks->strs_len + len] = '\0';
 	*off = ks->strs_len;
@@ -94,15 +85,8 @@ static int parse_line(struct ksyms *ks, char *line, size_t *last_mod_off,
 			mod_len = close - mod;
 		}
 	}
-	if (ks->n == ks->cap) {
-		size_t cap = ks->cap ? ks->cap * 2 : 4096;
-		struct ksym *ns = realloc(ks->syms, cap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		ks->syms = ns;
-		ks->cap = cap;
-	}
+	if (wpw_grow(&ks->syms, &ks->cap, ks->n + 1, sizeof(*ks->syms), 4096))
+		return -ENOMEM;
 	if (add_str(ks, name, name_len, &name_off))
 		return -ENOMEM;
 	if (mod) {

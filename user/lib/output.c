@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "output.h"
+#include "grow.h"
 
 void folded_append(char *line, size_t len, const char *frame, int first)
 {
@@ -88,15 +89,8 @@ int counter_add(struct counter *c, const char *key, uint64_t n)
 		}
 		j = (j + 1) & (c->nslots - 1);
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct counter_entry *ne = realloc(c->e, cap * sizeof(*ne));
-
-		if (!ne)
-			return -ENOMEM;
-		c->e = ne;
-		c->cap = cap;
-	}
+	if (wpw_grow(&c->e, &c->cap, c->n + 1, sizeof(*c->e), 64))
+		return -ENOMEM;
 	c->e[c->n].key = strdup(key);
 	if (!c->e[c->n].key)
 		return -ENOMEM;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Minimal SVG writer for latency histograms: see svg.h. */
 #include <string.h>
+#include "hist.h"
 #include "svg.h"
 
 const char *svg_escape(const char *in, char *buf, size_t len)
@@ -102,16 +103,7 @@ int svg_hist_panel(FILE *f, double x, double y, double w, double h,
 	int lo = -1, hi = -1, i, n;
 	char buf[128];
 
-	for (i = 0; i < nvals; i++) {
-		if (vals[i]) {
-			if (lo < 0)
-				lo = i;
-			hi = i;
-		}
-		if (vals[i] > vmax)
-			vmax = vals[i];
-	}
-	if (hi < 0)
+	if (!hist_span(vals, nvals, &lo, &hi, &vmax))
 		return -1;
 	/* a little room on both sides so markers at the edges show */
 	if (lo > 0)

@@ -17,6 +17,7 @@
 #define RR_STEP_NAMES_WANTED
 #include "rr_steps.h"
 #include "lat_cmd.h"
+#include "grow.h"
 
 #define RR_STATS "/sys/kernel/debug/rerandom/stats"
 
@@ -70,15 +71,8 @@ static struct row *row_get(struct report *r, int kind, const char *name, __u32 t
 		if (r->rows[i].kind == kind && r->rows[i].tid == tid &&
 		    !strcmp(r->rows[i].name, name))
 			return &r->rows[i];
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct row *n = realloc(r->rows, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		r->rows = n;
-		r->cap = cap;
-	}
+	if (wpw_grow(&r->rows, &r->cap, r->n + 1, sizeof(*r->rows), 16))
+		return NULL;
 	memset(&r->rows[r->n], 0, sizeof(r->rows[0]));
 	r->rows[r->n].kind = kind;
 	r->rows[r->n].tid = tid;
@@ -188,16 +182,9 @@ int lat_collect(struct collector *c, struct report *r)
 	 * call recorded meanwhile lands in the next report, never nowhere */
 	if (bpf_map_get_next_key(fd, NULL, &next) == 0) {
 		do {
-			if (nkeys == cap) {
-				struct lat_key *n;
-
-				cap = cap ? cap * 2 : 64;
-				n = realloc(keys, cap * sizeof(*keys));
-				if (!n) {
-					err = -ENOMEM;
-					goto out;
-				}
-				keys = n;
+			if (wpw_grow(&keys, &cap, nkeys + 1, sizeof(*keys), 64)) {
+				err = -ENOMEM;
+				goto out;
 			}
 			keys[nkeys++] = next;
 			key = next;
