@@ -105,7 +105,13 @@ echo 0 >$T/callers
 read -r _ threads _ calls _ errors <$T/callers
 npass=$(($(st passes) - passes0))
 ticks=$(cat /tmp/ticks)
-diag "callers: $(cat $T/callers); passes: $npass; the reference loop: ${ticks:-?} periods of 1 ms in $stress s (nominal $((stress * 1000)))"
+# a pass cannot start more often than it lasts: where one pass takes longer
+# than the period (the KASAN debug kernel: 2,725 passes in 30 s, about 11 ms apart), that is the rate
+pass_ns=$(st last_pass_ns)
+room=$ticks
+[ -n "$pass_ns" ] && [ "$pass_ns" -gt 1000000 ] && [ $((stress * 1000000000 / pass_ns)) -lt "$room" ] &&
+	room=$((stress * 1000000000 / pass_ns))
+diag "callers: $(cat $T/callers); passes: $npass; the reference loop: ${ticks:-?} periods of 1 ms in $stress s (nominal $((stress * 1000))); the last pass took ${pass_ns:-?} ns: room for $room"
 num_is "$errors" 0 "4 callers, 1 ms passes, $stress s: zero wrong results"
 ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
 # The bound. With the CPU it needs the pass thread keeps 97-98 % of a 1 ms
@@ -116,9 +122,11 @@ ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
 # thread reached 57 % (x86_64) and 53 % (arm64) of the reference's periods on
 # the stock kernels (a pass rewrites code, which TCG pays for), so the bound is
 # a quarter: a pass thread that loses 3 of 4 of its periods beyond what the
-# guest itself loses (a sleep too long, a pass that blocks) fails.
-ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((ticks / 4)) ]; echo $?)" \
-	"passes kept up under load: $npass >= a quarter of the reference's ${ticks:-?} periods"
+# guest itself loses (a sleep too long, a pass that blocks) fails. Where a
+# pass lasts longer than the period, the room is the run's length over the
+# pass's own duration instead (the KASAN debug kernel's case).
+ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((room / 4)) ]; echo $?)" \
+	"passes kept up under load: $npass >= a quarter of the room for $room (reference: ${ticks:-?} periods)"
 bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
 is "$bad" "" "every function was called (counted inside its body)"
 i=0
