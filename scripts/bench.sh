@@ -1,7 +1,9 @@
 #!/bin/bash
 # make bench: every tests/bench/*.sh, each in one guest booted with
 # -icount shift=0 and one vCPU, so the guest clock counts instructions and
-# figures are comparable run to run (see docs/performance.md).
+# figures are comparable run to run (see docs/performance.md). A benchmark
+# with the header '# rootfs: debian' boots the Debian 12 root (tests/vm/run
+# --rootfs debian) to run Debian's own tools beside wpwatch.
 #   scripts/bench.sh [ARCH...]   (default: x86_64 arm64; BENCH=name runs one)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -13,8 +15,12 @@ for arch in "${arches[@]}"; do
 		[ -e "$b" ] || { echo "bench: no benchmarks in tests/bench/"; exit 0; }
 		name=$(basename "$b" .sh)
 		[ -n "${BENCH:-}" ] && [ "$name" != "$BENCH" ] && continue
-		echo "== bench $name on $arch (guest instructions: -icount shift=0, 1 vCPU)"
-		tests/vm/run --arch "$arch" --icount --quiet --timeout 1800 --mem 1024 -- sh "tests/bench/$name.sh" ||
+		# '# rootfs: debian' in a benchmark runs it in the Debian-userspace guest
+		# (Debian's bpftrace, perf, fio beside wpwatch); otherwise busybox
+		rootfs=$(sed -n 's/^# rootfs: *//p' "$b" | head -n1)
+		echo "== bench $name on $arch (guest instructions: -icount shift=0, 1 vCPU${rootfs:+, $rootfs root})"
+		tests/vm/run --arch "$arch" --icount --quiet --timeout 1800 --mem 1024 \
+			${rootfs:+--rootfs "$rootfs"} -- sh "tests/bench/$name.sh" ||
 			{ echo "bench $name on $arch failed"; rc=1; }
 	done
 done
