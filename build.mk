@@ -60,6 +60,8 @@ kmod: $(RRMETA)
 	$(call msg,KMOD,$(ARCH) $(KERNEL))
 	$(Q)mkdir -p $(KMOD_OUT)
 	$(Q)cp -rsfu $(TOP)/kmod/. $(KMOD_OUT)/
+	@# a source removed from kmod/ leaves a dangling link that Kbuild would build
+	$(Q)find $(KMOD_OUT) -xtype l -delete
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/$(KMOD_OUT) $(KBUILD_ARCH) RRMETA=$(RRMETA) $(if $(filter 1,$(V)),,-s) modules \
 		2>&1 | grep -v 'Skipping BTF generation' ; exit $${PIPESTATUS[0]}
 
@@ -101,7 +103,10 @@ WPWATCH_SRCS := $(wildcard user/wpwatch/*.c)
 WPWATCH_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(WPWATCH_SRCS))
 TESTBIN_SRCS := $(wildcard tests/guest/bin/*.c)
 TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
-PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
+# wpwatch-rrmeta: rrmeta built for ARCH, static, for `make install` (a module
+# author on that machine runs it from Kbuild; the host/ copy is the build's)
+RRMETA_TARGET := $(OUTPUT)/bin/wpwatch-rrmeta
+PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS) $(RRMETA_TARGET)
 USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
 
 user: $(PROGS)
@@ -127,6 +132,12 @@ $(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(USER_LDLIBS)
+
+$(RRMETA_TARGET): tools/rrmeta/rrmeta.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -o $@ $< -static -lelf -lz
+-include $(RRMETA_TARGET).d
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)

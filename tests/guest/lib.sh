@@ -21,6 +21,9 @@
 #   # timeout: 300              (seconds, default 300)
 #   # cpus: 2  /  # mem: 512    (guest size)
 #   # cpu: MODEL                (QEMU -cpu model, e.g. max,pauth-impdef=on; optional)
+#   # rootfs: debian            (run in the Debian-userspace guest, tests/vm/run --rootfs
+#                               debian: Debian's dash is sh there; not on the debug
+#                               lane unless '# kernel:' names debug)
 #   # weight: N                 (make check runs the heaviest first; x2 on the debug
 #                               kernel; default 1)
 
