@@ -42,8 +42,16 @@ $(MAN8:%=$(MAN_OUT)/%) &: $(INSTALL_OUT)/bin/wpwatch man/man.sh
 $(MAN4:%=$(MAN_OUT)/%) &: $(INSTALL_KOS) man/modules.sh
 	@man/modules.sh $(MAN_OUT) $(INSTALL_KOS)
 
+# install records the folders it had to make (in $(i_dirlist), installed
+# too), so that uninstall removes exactly those, when empty, and no folder
+# that was there before (/usr/local/bin, say).
+i_dirlist := $(DESTDIR)$(PREFIX)/share/wpwatch/created-dirs
+i_dirs := $(i_bindir) $(i_man8) $(i_man4) $(i_incdir) $(i_compdir) $(patsubst %/,%,$(dir $(i_dirlist)))
 install: man $(INSTALL_BUILT)
-	install -d $(i_bindir) $(i_man8) $(i_man4) $(i_incdir) $(i_compdir)
+	@new=; for d in $(i_dirs); do \
+		while [ ! -d "$$d" ]; do new="$$d $$new"; d=$$(dirname "$$d"); done; \
+	done; \
+	install -d $(i_dirs) && printf '%s\n' $$new | sort -u >$(i_dirlist)
 	install -m 755 $(INSTALL_OUT)/bin/wpwatch $(i_bindir)/wpwatch
 	install -m 755 $(INSTALL_OUT)/bin/wpwatch-rrmeta $(i_bindir)/wpwatch-rrmeta
 	install -m 644 $(MAN8:%=$(MAN_OUT)/%) $(i_man8)/
@@ -51,10 +59,14 @@ install: man $(INSTALL_BUILT)
 	install -m 644 kmod/include/rerandom.h kmod/include/watchpoint.h $(i_incdir)/
 	install -m 644 completion/wpwatch $(i_compdir)/wpwatch
 
-# exactly what install put there, and its own folder of headers
+# exactly what install put there: its files, then the folders it made (the
+# deepest first), when empty
 uninstall:
 	rm -f $(INSTALLED)
-	-rmdir $(i_incdir) 2>/dev/null
+	@if [ -f $(i_dirlist) ]; then \
+		dirs=$$(sort -r $(i_dirlist)); rm -f $(i_dirlist); \
+		for d in $$dirs; do rmdir "$$d" 2>/dev/null || true; done; \
+	fi
 
 # --- the kernel modules as a DKMS package -------------------------------------
 # make install-dkms: the module sources, rrmeta's source and dkms.conf in
