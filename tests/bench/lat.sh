@@ -51,6 +51,7 @@ progstats() {
 traced() {
 	_out=$1
 	shift
+	echo "lat bench: measuring under $*" >&2
 	"$@" >"$_out" 2>"$_out.err" &
 	_pid=$!
 	if ! wait_ready "$_out" $_pid; then
@@ -68,8 +69,10 @@ bt_count() { awk '/^\[/ { for (i = 1; i < NF; i++) if ($i ~ /\)$/) { s += $(i + 
 
 TP_ONELINER='tracepoint:rerandom:rerandom_call_enter { @s[tid] = nsecs; } tracepoint:rerandom:rerandom_call_exit /@s[tid]/ { @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }'
 KP_ONELINER='kprobe:add_pause_list { @s[tid] = nsecs; } kprobe:remove_pause_list /@s[tid]/ { @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }'
-# BEGIN runs once every probe is attached: the "Tracing" line
-bt() { bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } $1"; }
+# BEGIN runs once every probe is attached: the "Tracing" line. exec: the
+# background job's pid is bpftrace's own, so that kill -INT reaches it (a
+# background subshell ignores SIGINT, and would keep it from bpftrace)
+bt() { exec bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } $1"; }
 
 measure
 direct=$best_d tramp=$best_t
