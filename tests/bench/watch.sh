@@ -78,17 +78,19 @@ measure() {
 	bpftrace-count)
 		bpftrace -e "watchpoint:$addr:8:w { @[kstack] = count(); }" >$O/out 2>$O/err &
 		wp=$!
-		wait_for $O/out "Attaching" $wp ;;
+		wait_for $O/out "Attaching" $wp
+		drained $wp ;;	# it prints "Attaching" before it attaches
 	bpftrace-printf)
 		bpftrace -e "watchpoint:$addr:8:w { printf(\"%s\\n\", kstack); }" >$O/out 2>$O/err &
 		wp=$!
-		wait_for $O/out "Attaching" $wp ;;
+		wait_for $O/out "Attaching" $wp
+		drained $wp ;;
 	perf)
 		perf record -q -e "mem:$addr/8:w" -a -g -o $O/perf.data >$O/out 2>$O/err &
 		wp=$!
 		_i=0
 		while ! has_perf_event $wp && [ $_i -lt 1200 ]; do _i=$((_i + 1)); sleep 0.1; done
-		sleep 2 ;;
+		drained $wp ;;
 	wpwatch*)
 		# shellcheck disable=SC2086
 		set -- $(echo "$name" | sed 's/^wpwatch//; s/_/ /g')
@@ -116,6 +118,11 @@ measure() {
 		hdl="$h/$h/$(grep -c 'LOST' $O/out)" ;;
 	wpwatch*)
 		hdl=$(sed -n 's/.*: \([0-9]*\) hits, \([0-9]*\) [a-z ]*, \([0-9]*\) lost.*/\1\/\2\/\3/p' $O/err) ;;
+	esac
+	case $hdl in
+	0/*|/*|"")	# the watcher saw nothing: say what it said, do not hide it
+		echo "bench: $name saw no write; its stderr:" >&2
+		sed 's/^/bench:   /' $O/err >&2 ;;
 	esac
 	kern=$(awk -v k="$k" -v b="$base" 'BEGIN { printf "%.0f", k - b }')
 	cons=$(awk -v a="$r0" -v b="$r1" -v x="${extra:-0}" -v n=$writes 'BEGIN { printf "%.0f", (b - a + x) / n }')
