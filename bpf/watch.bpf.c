@@ -31,6 +31,9 @@ const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;	/* false: --no-stack */
 const volatile __u32 mode = WATCH_MODE_STREAM;
 const volatile bool count_by_comm;		/* counting: comm is part of the key (folded) */
+/* Wake the consumer at most every wakeup_ns per CPU, or once wakeup_bytes wait; 0: each event */
+const volatile __u64 wakeup_ns;
+const volatile __u64 wakeup_bytes;
 const volatile __u32 thread_size = 16384;	/* THREAD_SIZE, set by user space */
 
 struct {
@@ -60,6 +63,14 @@ struct {
 	__type(key, struct watch_count_key);
 	__type(value, __u64);
 } watch_counts SEC(".maps");
+
+/* Streaming: when this CPU last woke the consumer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} watch_last_wakeup SEC(".maps");
 
 /* Streaming: the record is built here, then copied into the ring buffer at its used size. */
 struct {
@@ -264,6 +275,32 @@ static __always_inline int stack_of(struct bpf_perf_event_data *ctx, __u64 *fram
 	return id;
 }
 
+/*
+ * The ring buffer wakes a waiting consumer for every record by default; on a
+ * busy CPU that is a context switch and a poll per write, with the writer
+ * preempted each time. Batch instead: wake when this CPU has not woken it for
+ * wakeup_ns (so a lone write is seen at once) or when wakeup_bytes are
+ * waiting; a record left without a wake-up is read at the consumer's next
+ * poll timeout.
+ */
+static __always_inline __u64 wakeup_flag(__u64 now)
+{
+	__u32 zero = 0;
+	__u64 *last;
+
+	if (!wakeup_ns)
+		return 0;
+	last = bpf_map_lookup_elem(&watch_last_wakeup, &zero);
+	if (!last)
+		return 0;
+	if (now - *last >= wakeup_ns ||
+	    bpf_ringbuf_query(&watch_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		*last = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
 SEC("perf_event")
 int watch_write_hit(struct bpf_perf_event_data *ctx)
 {
@@ -383,7 +420,7 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 			}
 		}
 	}
-	if (bpf_ringbuf_output(&watch_events, rec, size, 0)) {
+	if (bpf_ringbuf_output(&watch_events, rec, size, wakeup_flag(e->time_ns))) {
 		cnt->lost++;
 		cnt->lost_ringbuf++;
 	}

@@ -131,7 +131,7 @@ measure() {
 
 # the table's rows, in order: "name|what the row runs"
 modes="bpftrace-count|bpftrace \`watchpoint:ADDR:8:w { @[kstack] = count(); }\`
-bpftrace-printf|bpftrace \`watchpoint:ADDR:8:w { printf(\"%s\\\\n\", kstack); }\`
+bpftrace-printf|bpftrace \`watchpoint:ADDR:8:w { printf(\"%s\\n\", kstack); }\`
 perf|\`perf record -e mem:ADDR/8:w -a -g\`, then \`perf script\`
 wpwatch_-s|\`wpwatch watch -s\` (counted in the kernel)
 wpwatch_-f_folded|\`wpwatch watch -f folded\` (counted in the kernel)
@@ -141,7 +141,7 @@ wpwatch_-f_json_--no-ustack|\`wpwatch watch -f json --no-ustack\`
 wpwatch_-f_json_-s|\`wpwatch watch -f json -s\` (events and the summary)
 wpwatch_--no-stack|\`wpwatch watch --no-stack\` (text, values only)
 wpwatch_-f_json_--no-stack|\`wpwatch watch -f json --no-stack\`"
-names=$(echo "$modes" | cut -d'|' -f1)
+names=$(printf '%s\n' "$modes" | cut -d'|' -f1)
 
 : >$O/results
 r=1
@@ -157,7 +157,7 @@ best() {
 	awk -v n="$1" '$1 == n { t = $2 + $3; if (!seen || t < bt) { bt = t; b = $0 }
 		if (!seen || t > wt) wt = t; seen = 1 }
 		END { split(b, f, " "); printf "%s %s %s %.0f %.1f\n", f[2], f[3], f[4], bt,
-			bt > 0 ? (wt - bt) * 100 / bt : 0 }' $O/results
+			(bt > 0 ? (wt - bt) * 100 / bt : 0) }' $O/results
 }
 bc_total=$(best bpftrace-count | cut -d' ' -f4)
 
@@ -173,7 +173,7 @@ echo "| watcher | kernel | consumer | total | x floor | x bpftrace count | sprea
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 echo "| unwatched loop (subtracted from every row) | $(fmt $base) | - | - | - | - | - | - |"
 echo "| counting breakpoint, no handler (the floor) | $floor_k | 0 | $floor_k | 1.00 | $(ratio $floor_k $bc_total) | - | - |"
-echo "$modes" | while IFS='|' read -r m what; do
+printf '%s\n' "$modes" | while IFS='|' read -r m what; do
 	set -- $(best "$m")
 	echo "| $what | $1 | $2 | $4 | $(ratio $4 $floor_k) | $(ratio $4 $bc_total) | $5 % | $3 |"
 done
@@ -191,6 +191,7 @@ echo "|---|---:|---:|---:|"
 : >$O/paced
 for m in "-f json" "-f json --no-stack" "--no-stack" "-s"; do
 	for rate in ${RATES:-20000 50000 100000 200000 400000}; do
+		rm -f $O/out $O/err
 		# shellcheck disable=SC2086
 		wpwatch watch $m wpw_test_target >$O/out 2>$O/err &
 		wp=$!

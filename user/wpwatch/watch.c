@@ -84,6 +84,9 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 	skel->rodata->kernel_stacks = !env->no_stack;
 	skel->rodata->mode = r->mode;
 	skel->rodata->count_by_comm = env->format == FMT_FOLDED;
+	/* one wake-up per millisecond or per quarter buffer; each event on a terminal */
+	skel->rodata->wakeup_ns = r->flush_each ? 0 : 1000000;
+	skel->rodata->wakeup_bytes = env->ringbuf_size / 4;
 	skel->rodata->thread_size = watch_thread_size(r->ksyms);
 	bpf_map__set_max_entries(skel->maps.watch_events, env->ringbuf_size);
 	bpf_map__set_max_entries(skel->maps.watch_stacks, env->max_stacks);
@@ -170,12 +173,12 @@ int cmd_watch(int argc, char **argv)
 		goto cleanup;
 	status = WPW_EXIT_FAIL;
 	run.mode = choose_mode(&env);
+	run.flush_each = env.line_buffered || isatty(STDOUT_FILENO);
 	run.stacks = counter_new();
 	run.tally = kmap_new(sizeof(struct watch_count_key));
 	run.frames = kmap_new(sizeof(int));
 	run.rendered = kmap_new(WATCH_RENDER_KEY_SIZE);
 	obuf_init(&run.out, STDOUT_FILENO);
-	run.flush_each = env.line_buffered || isatty(STDOUT_FILENO);
 	if (!run.stacks || !run.tally || !run.frames || !run.rendered)
 		goto cleanup;
 	status = load(&run, &skel);
