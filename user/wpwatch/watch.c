@@ -114,9 +114,10 @@ int cmd_watch(int argc, char **argv)
 	struct watch_bpf *skel = NULL;
 	struct bpf_program *pins[2] = { NULL, NULL };
 	struct ring_buffer *rb = NULL;
-	struct bpf_link **links = NULL;
+	struct watch_events *events = NULL;
 	struct watch_counters cnt;
-	int nlinks = 0, ncpus = 0, i, err, status;
+	unsigned int reattached;
+	int ncpus = 0, i, err, status;
 	double start;
 
 	status = watch_parse_args(argc, argv, &env);
@@ -173,7 +174,7 @@ int cmd_watch(int argc, char **argv)
 		fprintf(stderr, "wpwatch watch: cannot open the ring buffer: %s\n", strerror(errno));
 		goto cleanup;
 	}
-	err = watch_open_events(&run, skel, online, &links, &nlinks);
+	err = watch_open_events(&run, skel, online, &events);
 	if (err) {
 		status = err == -EDOM ? WPW_EXIT_USAGE : watch_errno_status(err);
 		goto cleanup;
@@ -197,24 +198,27 @@ int cmd_watch(int argc, char **argv)
 			fprintf(stderr, "wpwatch watch: ring buffer: %s\n", strerror(-err));
 			goto cleanup;
 		}
+		watch_follow_cpus(events);
 		if (env.duration && now_secs() - start >= env.duration)
 			break;
 	}
 	/* Detach first, then drain: every hit is then either delivered or lost. */
-	for (i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
-	nlinks = 0;
+	reattached = watch_reattached(events);
+	watch_close_events(events);
+	events = NULL;
 	ring_buffer__consume(rb);
 	if (watch_read_counters(skel->maps.watch_counters, &cnt)) {
 		fprintf(stderr, "wpwatch watch: cannot read the counters\n");
 		goto cleanup;
 	}
 	watch_print_end(&run, &cnt);
+	if (reattached)
+		fprintf(stderr, "wpwatch watch: %u re-attach%s after CPU hotplug: writes on a CPU "
+			"between its coming online and its re-attach were not seen (neither hits "
+			"nor lost)\n", reattached, reattached == 1 ? "" : "es");
 	status = cnt.hits == run.delivered + cnt.lost ? WPW_EXIT_OK : WPW_EXIT_FAIL;
 cleanup:
-	for (i = 0; i < nlinks; i++)
-		bpf_link__destroy(links[i]);
-	free(links);
+	watch_close_events(events);
 	ring_buffer__free(rb);
 	if (skel && env.pin)
 		cli_unpin(skel->obj, pins, WATCH_PIN_DIR);

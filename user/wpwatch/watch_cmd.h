@@ -62,6 +62,7 @@ struct values {
 struct watch_bpf;
 struct bpf_link;
 struct bpf_map;
+struct watch_events;
 
 /* watch_env.c: parse the command line into ENV; 0 or an exit status. */
 int watch_parse_args(int argc, char **argv, struct watch_env *env);
@@ -71,8 +72,14 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp);
 int watch_online_cpus(bool *online, int max);
 int watch_plan_slots(struct watch_run *r, int first_cpu);
 int watch_errno_status(int err);
+/* The perf events on every ONLINE CPU; *EVP is set even on failure (to close). */
 int watch_open_events(struct watch_run *r, struct watch_bpf *skel, const bool *online,
-		      struct bpf_link ***linksp, int *nlinks);
+		      struct watch_events **evp);
+/* Called from the loop: re-attach a CPU that came online (rate-limited inside). */
+void watch_follow_cpus(struct watch_events *ev);
+/* Detach everything: no hit happens after it. */
+void watch_close_events(struct watch_events *ev);
+unsigned int watch_reattached(const struct watch_events *ev);
 
 /* watch_model.c */
 unsigned int watch_thread_size(const struct ksyms *ks);

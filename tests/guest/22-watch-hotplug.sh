@@ -1,0 +1,155 @@
+#!/bin/sh
+# wpwatch watch through CPU hotplug (docs/wpwatch.md, "CPU hotplug"): first
+# the kernel's own behaviour that the design rests on (wpw_hotplug_probe: an
+# event whose CPU went offline and came back counts nothing, ENABLE does not
+# revive it, it keeps its slot until closed, an offline CPU refuses a new
+# one); then a writer pinned to CPU 1 writes N times, CPU 1 goes offline and
+# comes back, wpwatch says it re-attached, and the N writes after that on
+# CPU 1 are all caught with exact values; hits = delivered + lost throughout,
+# also under a flood across a hotplug cycle. JSON is queried by gojq.
+# arches: x86_64 arm64
+# weight: 2
+# timeout: 600
+# cpus: 2
+. "$(dirname "$0")/lib.sh"
+
+W=/tmp/hotplug
+TW=/sys/kernel/debug/wpw_testwriter
+CPU1=/sys/devices/system/cpu/cpu1/online
+N=5
+mkdir -p $W
+
+if [ ! -w $CPU1 ] || ! echo 0 >$CPU1 2>/dev/null; then
+	skip "CPU hotplug" "cpu1 cannot go offline in this guest ($(cat /sys/devices/system/cpu/online))"
+	done_testing
+	exit
+fi
+echo 1 >$CPU1
+modprobe wpw_testwriter || bail "cannot load wpw_testwriter"
+addr=$(cat $TW/addr)
+
+# --- the kernel: what happens to a per-CPU breakpoint event on hotplug ----------
+wpw_hotplug_probe "$addr" 1 >$W/probe.out 2>$W/probe.err
+num_is $? 0 "wpw_hotplug_probe ran" || sed 's/^/#   /' $W/probe.err
+fact() { sed -n "s/^fact $1 //p" $W/probe.out; }
+num_is "$(fact count_before)" 3 "an event on CPU 1 counts the 3 writes there"
+num_is "$(fact open_offline_errno)" 19 "CPU 1 offline: perf_event_open on it fails with ENODEV"
+num_is "$(fact count_after_online)" 0 "CPU 1 back online: the old event counts 0 of 3 writes"
+num_is "$(fact enabled_frozen_after_online)" 1 "... and its enabled time stands still (state OFF)"
+num_is "$(fact ioctl_enable_errno)" 0 "PERF_EVENT_IOC_ENABLE on it succeeds"
+num_is "$(fact count_after_enable)" 0 "... but it still counts 0 of 3 writes (out of its context)"
+stale=$(fact free_slots_stale_open)
+num_is "$(fact free_slots_stale_closed)" "$((stale + 1))" \
+	"the old event keeps its watchpoint slot until closed ($stale free with it open)"
+num_is "$(fact count_fresh_event)" 3 "a new event on the re-onlined CPU counts all 3"
+
+# start_watch NAME ARGS...: wpwatch watch in the background (stdout NAME.out,
+# stderr NAME.err), returns once it says it is attached.
+start_watch() {
+	_n=$1
+	shift
+	wpwatch watch "$@" >$W/$_n.out 2>$W/$_n.err &
+	WPID=$!
+	_i=0
+	while ! grep -q 'tracing writes' $W/$_n.err 2>/dev/null; do
+		if ! kill -0 $WPID 2>/dev/null || [ $_i -gt 600 ]; then
+			sed 's/^/#   /' $W/$_n.err
+			return 1
+		fi
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+}
+stop_watch() {
+	kill -INT $WPID 2>/dev/null
+	wait $WPID
+	num_is $? 0 "$1: wpwatch exits 0 (hits = delivered + lost)" || sed 's/^/#   /' $W/$1.err
+}
+# reattached NAME: how many re-attach lines wpwatch printed so far
+reattached() { grep -c '^wpwatch watch: CPU 1 .*: re-attached ' $W/$1.err; }
+# cycle NAME: CPU 1 offline and online again; returns once wpwatch says it
+# re-attached (one more line than before), or fails after 30 s of waiting
+cycle() {
+	_before=$(reattached "$1")
+	echo 0 >$CPU1 && echo 1 >$CPU1 || return 1
+	_i=0
+	while [ "$(reattached "$1")" -le "$_before" ]; do
+		[ $_i -gt 300 ] && return 1
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+}
+on_cpu1() { taskset -c 1 sh -c "echo '$1' >$TW/write"; }
+summary() { jqf "$1" "select(.type == \"summary\") | .$2"; }
+writes() { jqf $W/$1.out 'select(.type == "write") | "\(.cpu) \(.value)"' | tr '\n' ,; }
+# expect N writes of FIRST, FIRST+1, ... on CPU 1, as "1 0x..," each
+expect() {
+	_v=$1 _k=0
+	while [ $_k -lt $N ]; do
+		printf '1 0x%x,' $((_v + _k))
+		_k=$((_k + 1))
+	done
+}
+
+# --- wpwatch watch: a writer on CPU 1, before and after a hotplug cycle --------
+start_watch one -f json wpw_test_target
+ok $? "attached to wpw_test_target on every CPU"
+on_cpu1 "0 0x100 $N"
+sleep 2.5	# two looks at every CPU's events: no false re-attach
+num_is "$(reattached one)" 0 "no re-attach line while nothing changes (2.5 s, two looks)"
+cycle one
+ok $? "CPU 1 offline and online: wpwatch says it re-attached (one stderr line)"
+grep '^wpwatch watch: CPU 1 ' $W/one.err | sed 's/^/# /'
+on_cpu1 "0 0x200 $N"
+stop_watch one
+is "$(writes one)" "$(expect 0x100)$(expect 0x200)" \
+	"all $((2 * N)) writes on CPU 1 caught, $N before and $N after, with their values"
+num_is "$(summary $W/one.out hits)" $((2 * N)) "summary: hits $((2 * N))"
+num_is "$(summary $W/one.out lost)" 0 "summary: lost 0"
+grep -q "^wpwatch watch: 1 re-attach after CPU hotplug: writes on a CPU between its coming online and its re-attach were not seen" $W/one.err
+ok $? "the end says how many re-attaches there were and what they did not see"
+
+# --- two slots (16 bytes), two cycles, and -C 1 ------------------------------
+start_watch two -f json wpw_test_target:16
+on_cpu1 "1 0x300 $N"
+cycle two
+ok $? "16 bytes, first cycle: re-attached"
+grep -q "CPU 1 .*: re-attached 2 hardware watchpoints" $W/two.err
+ok $? "16 bytes: both slots re-attached"
+cycle two
+ok $? "16 bytes, second cycle: re-attached again"
+on_cpu1 "1 0x400 $N"
+stop_watch two
+is "$(writes two)" "$(expect 0x300)$(expect 0x400)" "16 bytes: all $((2 * N)) writes caught across two cycles"
+
+start_watch cpu -f json -C 1 wpw_test_target
+taskset -c 0 sh -c "echo '0 0x1 2' >$TW/write"
+cycle cpu
+ok $? "-C 1: CPU 1 re-attached"
+on_cpu1 "0 0x500 $N"
+taskset -c 0 sh -c "echo '0 0x1 2' >$TW/write"
+stop_watch cpu
+is "$(writes cpu)" "$(expect 0x500)" "-C 1: the $N writes on CPU 1 after the cycle, none of CPU 0's"
+
+# --- a flood across a cycle: every hit is delivered or lost -------------------
+before=$(cat $TW/writes)
+start_watch flood -f json --no-ustack --ringbuf-size 4096 wpw_test_target
+on_cpu1 "0 1 3000" &
+fpid=$!
+cycle flood
+ok $? "flood: re-attached while the writer writes"
+wait $fpid
+sleep 1	# the consumer drains the tiny ring buffer
+on_cpu1 "0 0x600 1"
+stop_watch flood
+done_w=$(($(cat $TW/writes) - before))
+hits=$(summary $W/flood.out hits)
+delivered=$(summary $W/flood.out delivered)
+lost=$(summary $W/flood.out lost)
+diag "flood: $done_w writes, hits $hits, delivered $delivered, lost $lost"
+num_is "$((delivered + lost))" "$hits" "flood: hits = delivered + lost"
+ok "$([ "$hits" -le "$done_w" ]; echo $?)" "flood: no more hits than writes ($hits <= $done_w)"
+num_is "$(jqf $W/flood.out 'select(.type == "write" and .cpu == 1 and .value == "0x600") | 1' | wc -l)" 1 \
+	"flood: a write on CPU 1 after the cycle and the flood is caught"
+
+done_testing
