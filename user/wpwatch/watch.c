@@ -4,8 +4,9 @@
  * memory. This file only orchestrates, in order: options (watch_env.c),
  * privilege and kernel support, SPECs to slots (watch_attach.c), the BPF
  * object (open, configure, load, pin), one perf breakpoint event per slot
- * and CPU, the ring buffer loop (watch_output.c handles each event), then
- * detach, drain and the summary. See docs/wpwatch.md.
+ * and CPU, the ring buffer loop (watch_output.c handles each event, one
+ * write of the output per batch), then detach, drain, the counts the kernel
+ * kept (counting mode) and the summary. See docs/wpwatch.md.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,8 +81,16 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 	memcpy((char *)skel->rodata->targ_comm, env->comm, sizeof(env->comm));
 	skel->rodata->nr_slots = r->nslots;
 	skel->rodata->user_stacks = !env->no_ustack;
+	skel->rodata->kernel_stacks = !env->no_stack;
+	skel->rodata->mode = r->mode;
+	skel->rodata->count_by_comm = env->format == FMT_FOLDED;
+	/* one wake-up per millisecond or per quarter buffer; each event on a terminal */
+	skel->rodata->wakeup_ns = r->flush_each ? 0 : 1000000;
+	skel->rodata->wakeup_bytes = env->ringbuf_size / 4;
 	skel->rodata->thread_size = watch_thread_size(r->ksyms);
 	bpf_map__set_max_entries(skel->maps.watch_events, env->ringbuf_size);
+	bpf_map__set_max_entries(skel->maps.watch_stacks, env->max_stacks);
+	bpf_map__set_max_entries(skel->maps.watch_counts, env->max_stacks);
 	err = watch_bpf__load(skel);
 	if (err) {
 		fprintf(stderr, "wpwatch watch: cannot load the BPF programs: %s%s\n", strerror(-err),
@@ -103,7 +112,19 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 	if (err && env->common.verbose)
 		fprintf(stderr, "wpwatch watch: no first old value (seed program: %s)\n",
 			strerror(errno));
+	r->stacks_fd = bpf_map__fd(skel->maps.watch_stacks);
 	return 0;
+}
+
+/*
+ * Counting in the kernel when nothing per write is shown: folded, or text
+ * with --summary, without -n (which needs each event to stop at COUNT).
+ */
+static unsigned int choose_mode(const struct watch_env *env)
+{
+	bool counts_only = env->format == FMT_FOLDED || (env->format == FMT_TEXT && env->summary);
+
+	return counts_only && !env->count ? WATCH_MODE_COUNT : WATCH_MODE_STREAM;
 }
 
 int cmd_watch(int argc, char **argv)
@@ -152,8 +173,14 @@ int cmd_watch(int argc, char **argv)
 	if (status)
 		goto cleanup;
 	status = WPW_EXIT_FAIL;
+	run.mode = choose_mode(&env);
+	run.flush_each = env.line_buffered || isatty(STDOUT_FILENO);
 	run.stacks = counter_new();
-	if (!run.stacks)
+	run.tally = kmap_new(sizeof(struct watch_count_key));
+	run.frames = kmap_new(sizeof(int));
+	run.rendered = kmap_new(WATCH_RENDER_KEY_SIZE);
+	obuf_init(&run.out, STDOUT_FILENO);
+	if (!run.stacks || !run.tally || !run.frames || !run.rendered)
 		goto cleanup;
 	status = load(&run, &skel);
 	if (status)
@@ -192,6 +219,7 @@ int cmd_watch(int argc, char **argv)
 	start = now_secs();
 	while (!cli_exiting) {
 		err = ring_buffer__poll(rb, 100);
+		watch_flush(&run);
 		if (err == -EINTR)
 			break;
 		if (err < 0) {
@@ -207,10 +235,21 @@ int cmd_watch(int argc, char **argv)
 	watch_close_events(events);
 	events = NULL;
 	ring_buffer__consume(rb);
+	watch_flush(&run);
 	if (watch_read_counters(skel->maps.watch_counters, &cnt)) {
 		fprintf(stderr, "wpwatch watch: cannot read the counters\n");
 		goto cleanup;
 	}
+	if (run.env->format == FMT_FOLDED || run.env->summary) {
+		err = watch_collect_counts(&run, skel->maps.watch_counts);
+		if (err) {
+			fprintf(stderr, "wpwatch watch: cannot read the counted stacks: %s\n",
+				strerror(-err));
+			goto cleanup;
+		}
+	}
+	if (run.mode == WATCH_MODE_COUNT)
+		run.delivered = run.counted;
 	watch_print_end(&run, &cnt);
 	if (reattached)
 		fprintf(stderr, "wpwatch watch: %u re-attach%s after CPU hotplug: writes on a CPU "
@@ -224,6 +263,7 @@ cleanup:
 		cli_unpin(skel->obj, pins, WATCH_PIN_DIR);
 	watch_bpf__destroy(skel);
 	counter_free(run.stacks);
+	watch_free_rendered(&run);
 	ksyms__free(run.ksyms);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 #include <linux/types.h>
 #include "cli.h"
+#include "output.h"
 #include "spec.h"
 #include "watch.h"
 
@@ -32,6 +33,9 @@ struct watch_env {
 	bool summary;
 	bool pin;
 	bool no_ustack;
+	bool no_stack;		/* neither kernel nor user stacks */
+	bool line_buffered;	/* write each event out at once (also when stdout is a terminal) */
+	unsigned long max_stacks;	/* entries of the stack and counts maps */
 	unsigned long ringbuf_size;
 	struct watch_spec specs[WATCH_MAX_SLOTS];
 	int nspecs;
@@ -49,8 +53,23 @@ struct watch_run {
 	struct ksyms *ksyms;
 	struct slot slots[WATCH_MAX_SLOTS];
 	int nslots;
-	struct counter *stacks;		/* distinct stacks (folded, --summary) */
-	unsigned long long delivered, printed;
+	unsigned int mode;		/* WATCH_MODE_*: streaming, or counting in the kernel */
+	int stacks_fd;			/* watch_stacks: frames by stack id */
+	struct counter *stacks;		/* distinct stacks (folded, --summary), rendered */
+	struct kmap *tally;		/* streaming --summary/folded: struct watch_count_key -> writes */
+	struct kmap *frames;		/* stack id -> struct stack_frames * (read once) */
+	struct kmap *rendered;		/* struct render_key -> struct rendered * (built once) */
+	struct obuf out;		/* stdout: one write per ring-buffer batch */
+	bool flush_each;		/* a terminal or --line-buffered: one write per event */
+	unsigned long long delivered, printed, counted;
+};
+
+#define WATCH_RENDER_KEY_SIZE 24	/* watch_output.c's struct render_key */
+
+/* A stack's frames, innermost first. */
+struct stack_frames {
+	int n;
+	unsigned long long ip[WATCH_STACK_DEPTH + 1];	/* + the arm64 leaf caller */
 };
 
 /* New value, old value and hit address as far as they can be known. */
@@ -83,17 +102,23 @@ unsigned int watch_reattached(const struct watch_events *ev);
 
 /* watch_model.c */
 unsigned int watch_thread_size(const struct ksyms *ks);
-void watch_sym_parts(const struct watch_run *r, unsigned long addr, char *sym, size_t symlen,
-		     const char **module);
+void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid, char *sym,
+		     size_t symlen, const char **module);
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
 			struct values *v);
 int watch_nstack(const unsigned long long *st, int bytes);
-void watch_count_stack(struct watch_run *r, const struct watch_event *e);
-void watch_leaf_caller(const struct watch_run *r, struct watch_event *e);
+int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool user,
+		    struct stack_frames *out);
+bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
+		       unsigned long long ip, unsigned long long lr);
+void watch_tally(struct watch_run *r, const struct watch_record *rec);
+int watch_collect_counts(struct watch_run *r, struct bpf_map *counts);
 int watch_read_counters(struct bpf_map *map, struct watch_counters *sum);
 
 /* watch_output.c */
 int watch_handle_event(void *ctx, void *data, size_t size);
+int watch_flush(struct watch_run *r);
 void watch_print_end(struct watch_run *r, const struct watch_counters *c);
+void watch_free_rendered(struct watch_run *r);
 
 #endif

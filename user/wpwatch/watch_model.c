@@ -2,13 +2,17 @@
 /*
  * wpwatch watch, the model: what one event says once decoded (the value
  * written, from the arm64 store instruction when the trap came before it),
- * its stack (the arm64 leaf caller put back), distinct stacks counted, and
- * the BPF side's per-CPU counters summed.
+ * its stacks (frames read once per stack id from the stack map, the arm64
+ * leaf caller put back), each frame's symbol (watch_frame_sym(), the one
+ * place a frame is symbolized), distinct stacks counted (from the kernel's
+ * counts map, or tallied by stack id while streaming), and the BPF side's
+ * per-CPU counters summed.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "a64.h"
 #include "cli.h"
@@ -18,7 +22,7 @@
 
 /*
  * THREAD_SIZE, for telling a task's stack from an interrupt stack when the
- * kernel has no vmapped r->stacks (watch.bpf.c reads the size from the stack's
+ * kernel has no vmapped stacks (watch.bpf.c reads the size from the stack's
  * vm_struct otherwise): 16 KiB on x86_64 and arm64, twice that with generic
  * or software-tag KASAN (KASAN_STACK_ORDER, KASAN_THREAD_SHIFT), whose
  * kasan_report() is then in /proc/kallsyms.
@@ -30,17 +34,28 @@ unsigned int watch_thread_size(const struct ksyms *ks)
 	return ksyms__find(ks, "kasan_report", NULL, cand, 1) ? 32768 : 16384;
 }
 
-void watch_sym_parts(const struct watch_run *r, unsigned long addr, char *sym, size_t symlen,
-		     const char **module)
+/*
+ * The one place a frame gets its symbol: SYM is "name+0xoff" (kernel) or
+ * empty when unknown (user frames: no symbols yet), *MODULE the module or
+ * NULL. PID < 0: a kernel frame; otherwise a user frame of process PID.
+ */
+void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid, char *sym,
+		     size_t symlen, const char **module)
 {
-	const struct ksym *s = ksyms__map_addr(r->ksyms, addr);
+	const struct ksym *s;
 
-	if (!s) {
-		snprintf(sym, symlen, "[unknown]");
-		*module = NULL;
+	*module = NULL;
+	if (pid >= 0) {
+		/* user frames: symbolized from PID's mappings once user/lib has that */
+		sym[0] = '\0';
 		return;
 	}
-	snprintf(sym, symlen, "%s+0x%lx", s->name, addr - s->addr);
+	s = ksyms__map_addr(r->ksyms, addr);
+	if (!s) {
+		snprintf(sym, symlen, "[unknown]");
+		return;
+	}
+	snprintf(sym, symlen, "%s+0x%llx", s->name, addr - s->addr);
 	*module = s->module;
 }
 
@@ -82,56 +97,205 @@ int watch_nstack(const unsigned long long *st, int bytes)
 	return n;
 }
 
-/* One key per distinct stack: folded (comm;outer;...;inner) or a frame a line. */
-void watch_count_stack(struct watch_run *r, const struct watch_event *e)
+/* The frames of stack ID from the stack map, read once and kept. */
+static const struct stack_frames *frames_by_id(struct watch_run *r, int id)
 {
-	char key[8192] = "", sym[WPW_KSYM_NAME_LEN + 24];
-	const char *mod;
-	int i, n = watch_nstack(e->kstack, e->kstack_bytes);
+	unsigned long long raw[WATCH_STACK_DEPTH];
+	struct stack_frames *st;
+	uint64_t *slot;
+	bool created;
 
-	if (r->env->format == FMT_FOLDED) {
-		folded_append(key, sizeof(key), e->comm, 1);
-		for (i = n - 1; i >= 0; i--) {
-			const struct ksym *s = ksyms__map_addr(r->ksyms, e->kstack[i]);
+	slot = kmap_get(r->frames, &id, true, &created);
+	if (!slot)
+		return NULL;
+	if (!created)
+		return (const struct stack_frames *)(uintptr_t)*slot;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	if (bpf_map_lookup_elem(r->stacks_fd, &id, raw))
+		memset(raw, 0, sizeof(raw));	/* shown as an empty stack */
+	st->n = watch_nstack(raw, sizeof(raw));
+	memcpy(st->ip, raw, st->n * sizeof(raw[0]));
+	*slot = (uintptr_t)st;
+	return st;
+}
 
-			folded_append(key, sizeof(key), s ? s->name : "[unknown]", 0);
-		}
-	} else {
-		for (i = 0; i < n; i++) {
-			size_t l = strlen(key);
+/*
+ * The kernel (USER false) or user stack of REC, delivered in SIZE bytes:
+ * from the stack map by id, or inline in the record. 0, or -ENOMEM.
+ */
+int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool user,
+		    struct stack_frames *out)
+{
+	int id = user ? rec->e.ustack_id : rec->e.kstack_id;
+	int bytes = user ? rec->e.ustack_bytes : rec->e.kstack_bytes;
+	const struct stack_frames *st;
 
-			watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod);
-			snprintf(key + l, sizeof(key) - l, "\t%s%s%s%s\n", sym, mod ? " [" : "",
-				 mod ? mod : "", mod ? "]" : "");
-		}
+	out->n = 0;
+	if (id == WATCH_NO_STACK)
+		return 0;
+	if (id >= 0) {
+		st = frames_by_id(r, id);
+		if (!st)
+			return -ENOMEM;
+		out->n = st->n;
+		memcpy(out->ip, st->ip, st->n * sizeof(st->ip[0]));
+		return 0;
 	}
-	if (counter_add(r->stacks, key, 1))
-		fprintf(stderr, "wpwatch watch: out of memory counting stacks\n");
+	out->n = watch_nstack(user ? rec->ustack : rec->kstack, bytes);
+	memcpy(out->ip, user ? rec->ustack : rec->kstack, out->n * sizeof(out->ip[0]));
+	return 0;
 }
 
 /*
  * arm64: a leaf function keeps its return address in the link register, not
  * in a frame record, so the frame-pointer unwinder skips its caller. Put LR
  * back as the second frame when it is kernel text of another function that
- * the stack does not already name there.
+ * the stack does not already name there. True when it did.
  */
-void watch_leaf_caller(const struct watch_run *r, struct watch_event *e)
+bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
+		       unsigned long long ip, unsigned long long lr)
 {
-	int n = e->kstack_bytes > 0 ? e->kstack_bytes / 8 : 0;
 	const struct ksym *f0, *flr;
-	unsigned long long lr = e->regs[30];
+	int n = st->n;
 
-	if (!(e->flags & WATCH_F_BEFORE) || n < 1 || e->kstack[0] != e->ip)
-		return;
-	f0 = ksyms__map_addr(r->ksyms, e->ip);
+	if (n < 1 || st->ip[0] != ip)
+		return false;
+	f0 = ksyms__map_addr(r->ksyms, ip);
 	flr = ksyms__map_addr(r->ksyms, lr);
-	if (!f0 || !flr || f0 == flr || (n > 1 && e->kstack[1] == lr))
-		return;
+	if (!f0 || !flr || f0 == flr || (n > 1 && st->ip[1] == lr))
+		return false;
 	if (n == WATCH_STACK_DEPTH)
 		n--;
-	memmove(&e->kstack[2], &e->kstack[1], (n - 1) * sizeof(e->kstack[0]));
-	e->kstack[1] = lr;
-	e->kstack_bytes = (n + 1) * 8;
+	memmove(&st->ip[2], &st->ip[1], (n - 1) * sizeof(st->ip[0]));
+	st->ip[1] = lr;
+	st->n = n + 1;
+	return true;
+}
+
+/* One key per distinct stack: folded (comm;outer;...;inner) or a frame a line. */
+static int add_counted(struct watch_run *r, const struct stack_frames *st, const char *comm,
+		       unsigned long long n)
+{
+	char key[8192] = "", sym[WPW_KSYM_NAME_LEN + 24], c[WATCH_COMM_LEN + 1];
+	const char *mod;
+	int i;
+
+	if (r->env->format == FMT_FOLDED) {
+		memcpy(c, comm, WATCH_COMM_LEN);
+		c[WATCH_COMM_LEN] = '\0';
+		folded_append(key, sizeof(key), c, 1);
+		for (i = st->n - 1; i >= 0; i--) {
+			const struct ksym *s = ksyms__map_addr(r->ksyms, st->ip[i]);
+
+			folded_append(key, sizeof(key), s ? s->name : "[unknown]", 0);
+		}
+	} else {
+		for (i = 0; i < st->n; i++) {
+			size_t l = strlen(key);
+
+			watch_frame_sym(r, st->ip[i], -1, sym, sizeof(sym), &mod);
+			snprintf(key + l, sizeof(key) - l, "\t%s%s%s%s\n", sym, mod ? " [" : "",
+				 mod ? mod : "", mod ? "]" : "");
+		}
+	}
+	r->counted += n;
+	if (counter_add(r->stacks, key, n)) {
+		fprintf(stderr, "wpwatch watch: out of memory counting stacks\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A counted key's stack: its frames by id, the arm64 leaf caller put back. */
+static int key_stack(struct watch_run *r, const struct watch_count_key *k,
+		     struct stack_frames *st)
+{
+	const struct stack_frames *f;
+
+	st->n = 0;
+	if (k->kstack_id < 0)
+		return 0;
+	f = frames_by_id(r, k->kstack_id);
+	if (!f)
+		return -ENOMEM;
+	*st = *f;
+	if (k->lr)
+		watch_leaf_caller(r, st, st->ip[0], k->lr);
+	return 0;
+}
+
+/*
+ * Streaming with --summary or folded: one more write for the event's key,
+ * rendered at the end; a stack that came inline (the stack map was full) is
+ * rendered and counted now.
+ */
+void watch_tally(struct watch_run *r, const struct watch_record *rec)
+{
+	const struct watch_event *e = &rec->e;
+	struct watch_count_key k;
+	uint64_t *n;
+
+	memset(&k, 0, sizeof(k));
+	k.kstack_id = e->kstack_id == WATCH_NO_STACK ? -1 : e->kstack_id;
+	if (r->env->format == FMT_FOLDED)
+		memcpy(k.comm, e->comm, sizeof(k.comm));
+	if (e->flags & WATCH_F_BEFORE)
+		k.lr = e->regs[30];
+	if (e->kstack_id < 0 && e->kstack_id != WATCH_NO_STACK) {
+		static struct stack_frames st;
+
+		watch_stack_get(r, rec, false, &st);
+		if (k.lr)
+			watch_leaf_caller(r, &st, e->ip, k.lr);
+		add_counted(r, &st, e->comm, 1);
+		return;
+	}
+	n = kmap_get(r->tally, &k, true, NULL);
+	if (n)
+		++*n;
+	else
+		fprintf(stderr, "wpwatch watch: out of memory counting stacks\n");
+}
+
+/*
+ * The end of a run: every counted key rendered into r->stacks, from the
+ * kernel's watch_counts (COUNTS, counting mode) or the streaming tally.
+ * r->counted gets the writes counted. 0 or -errno.
+ */
+int watch_collect_counts(struct watch_run *r, struct bpf_map *counts)
+{
+	static struct stack_frames st;
+	struct watch_count_key k, next;
+	int fd = bpf_map__fd(counts), err;
+	size_t i;
+	__u64 n;
+
+	for (i = 0; i < kmap_size(r->tally); i++) {
+		const struct watch_count_key *tk = kmap_key(r->tally, i);
+
+		err = key_stack(r, tk, &st);
+		if (!err)
+			err = add_counted(r, &st, tk->comm, kmap_value(r->tally, i));
+		if (err)
+			return err;
+	}
+	if (r->mode != WATCH_MODE_COUNT)
+		return 0;
+	err = bpf_map_get_next_key(fd, NULL, &next);
+	while (!err) {
+		k = next;
+		if (bpf_map_lookup_elem(fd, &k, &n))
+			return -errno;
+		err = key_stack(r, &k, &st);
+		if (!err)
+			err = add_counted(r, &st, k.comm, n);
+		if (err)
+			return err;
+		err = bpf_map_get_next_key(fd, &k, &next);
+	}
+	return errno == ENOENT ? 0 : -errno;
 }
 
 int watch_read_counters(struct bpf_map *map, struct watch_counters *sum)
@@ -153,6 +317,10 @@ int watch_read_counters(struct bpf_map *map, struct watch_counters *sum)
 		sum->lost += pc[i].lost;
 		sum->filtered += pc[i].filtered;
 		sum->retraps += pc[i].retraps;
+		sum->lost_ringbuf += pc[i].lost_ringbuf;
+		sum->lost_stack += pc[i].lost_stack;
+		sum->lost_counts += pc[i].lost_counts;
+		sum->stacks_inline += pc[i].stacks_inline;
 	}
 	free(pc);
 	return err;
