@@ -15,10 +15,12 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bodies.h"
 #include "cli.h"
 #include "commands.h"
 #include "ksyms.h"
 #include "output.h"
+#include "usyms.h"
 #include "watch_cmd.h"
 #include "watch.skel.h"
 
@@ -147,6 +149,10 @@ int cmd_watch(int argc, char **argv)
 		status = WPW_EXIT_NO_PRIV;
 		goto cleanup;
 	}
+	run.usyms = usyms__new(NULL);
+	run.bodies = bodies__new(NULL);
+	if (!run.usyms || !run.bodies)
+		goto cleanup;
 	status = plan(&run, online, &ncpus);
 	if (status)
 		goto cleanup;
@@ -221,5 +227,7 @@ cleanup:
 	watch_bpf__destroy(skel);
 	counter_free(run.stacks);
 	ksyms__free(run.ksyms);
+	usyms__free(run.usyms);
+	bodies__free(run.bodies);
 	return status;
 }

@@ -47,6 +47,8 @@ struct slot {
 struct watch_run {
 	struct watch_env *env;
 	struct ksyms *ksyms;
+	struct usyms *usyms;		/* user frames (usyms.c) */
+	struct rr_bodies *bodies;	/* moved bodies (bodies.c) */
 	struct slot slots[WATCH_MAX_SLOTS];
 	int nslots;
 	struct counter *stacks;		/* distinct stacks (folded, --summary) */
@@ -76,8 +78,11 @@ int watch_open_events(struct watch_run *r, struct watch_bpf *skel, const bool *o
 
 /* watch_model.c */
 unsigned int watch_thread_size(const struct ksyms *ks);
+/* A kernel frame: "sym+0xoff", its module, and whether it is in a moved body's copy. */
 void watch_sym_parts(const struct watch_run *r, unsigned long addr, char *sym, size_t symlen,
-		     const char **module);
+		     const char **module, bool *moved);
+/* A kernel frame's function only (folded): "name", "name [moved]" or "[unknown]". */
+void watch_func_name(const struct watch_run *r, unsigned long addr, char *buf, size_t len);
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
 			struct values *v);
 int watch_nstack(const unsigned long long *st, int bytes);

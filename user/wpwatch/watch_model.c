@@ -2,7 +2,9 @@
 /*
  * wpwatch watch, the model: what one event says once decoded (the value
  * written, from the arm64 store instruction when the trap came before it),
- * its stack (the arm64 leaf caller put back), distinct stacks counted, and
+ * its stack (the arm64 leaf caller put back), its frames' names (moved
+ * bodies named from the core's map, user frames from usyms.c), distinct
+ * stacks counted, and
  * the BPF side's per-CPU counters summed.
  */
 #include <errno.h>
@@ -11,9 +13,11 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "a64.h"
+#include "bodies.h"
 #include "cli.h"
 #include "ksyms.h"
 #include "output.h"
+#include "usyms.h"
 #include "watch_cmd.h"
 
 /*
@@ -30,18 +34,66 @@ unsigned int watch_thread_size(const struct ksyms *ks)
 	return ksyms__find(ks, "kasan_report", NULL, cand, 1) ? 32768 : 16384;
 }
 
+/*
+ * The kernel names an address in a moved body's copy rr_arena+OFF [rerandom]:
+ * name it as the body instead, from the core's bodies map (bodies.c).
+ */
+static bool moved_body(const struct watch_run *r, const struct ksym *s, unsigned long addr,
+		       struct rr_body_sym *b)
+{
+	return s && s->module && !strcmp(s->name, "rr_arena") && !strcmp(s->module, "rerandom") &&
+	       bodies__lookup(r->bodies, addr, b);
+}
+
 void watch_sym_parts(const struct watch_run *r, unsigned long addr, char *sym, size_t symlen,
-		     const char **module)
+		     const char **module, bool *moved)
 {
 	const struct ksym *s = ksyms__map_addr(r->ksyms, addr);
+	struct rr_body_sym b;
 
+	*moved = false;
 	if (!s) {
 		snprintf(sym, symlen, "[unknown]");
 		*module = NULL;
 		return;
 	}
+	if (moved_body(r, s, addr, &b)) {
+		snprintf(sym, symlen, "%s+0x%lx", b.name, b.off);
+		*module = b.module ? b.module : s->module;
+		*moved = true;
+		return;
+	}
 	snprintf(sym, symlen, "%s+0x%lx", s->name, addr - s->addr);
 	*module = s->module;
+}
+
+void watch_func_name(const struct watch_run *r, unsigned long addr, char *buf, size_t len)
+{
+	const struct ksym *s = ksyms__map_addr(r->ksyms, addr);
+	struct rr_body_sym b;
+
+	if (moved_body(r, s, addr, &b))
+		snprintf(buf, len, "%s [moved]", b.name);
+	else
+		snprintf(buf, len, "%s", s ? s->name : "[unknown]");
+}
+
+/* A user frame's function only (folded): "name", "[unknown]" or "[exited]". */
+static void user_func_name(const struct watch_run *r, const struct watch_event *e,
+			   unsigned long addr, char *buf, size_t len)
+{
+	struct usym u;
+
+	switch (usyms__lookup(r->usyms, e->pid, e->comm, addr, &u)) {
+	case USYM_FOUND:
+		snprintf(buf, len, "%s", u.name);
+		break;
+	case USYM_EXITED:
+		snprintf(buf, len, "[exited]");
+		break;
+	default:
+		snprintf(buf, len, "[unknown]");
+	}
 }
 
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
@@ -82,27 +134,42 @@ int watch_nstack(const unsigned long long *st, int bytes)
 	return n;
 }
 
-/* One key per distinct stack: folded (comm;outer;...;inner) or a frame a line. */
+/*
+ * One key per distinct stack: folded (comm;user outer;...;user inner;kernel
+ * outer;...;kernel inner, as stackcollapse-perf.pl orders them) or a frame a
+ * line (kernel frames, then user frames, as bpftrace's @[kstack, ustack]).
+ */
 void watch_count_stack(struct watch_run *r, const struct watch_event *e)
 {
-	char key[8192] = "", sym[WPW_KSYM_NAME_LEN + 24];
+	char key[8192] = "", sym[WPW_KSYM_NAME_LEN + 4200];
 	const char *mod;
+	bool moved;
 	int i, n = watch_nstack(e->kstack, e->kstack_bytes);
+	int nu = watch_nstack(e->ustack, e->ustack_bytes);
 
 	if (r->env->format == FMT_FOLDED) {
 		folded_append(key, sizeof(key), e->comm, 1);
+		for (i = nu - 1; i >= 0; i--) {
+			user_func_name(r, e, e->ustack[i], sym, sizeof(sym));
+			folded_append(key, sizeof(key), sym, 0);
+		}
 		for (i = n - 1; i >= 0; i--) {
-			const struct ksym *s = ksyms__map_addr(r->ksyms, e->kstack[i]);
-
-			folded_append(key, sizeof(key), s ? s->name : "[unknown]", 0);
+			watch_func_name(r, e->kstack[i], sym, sizeof(sym));
+			folded_append(key, sizeof(key), sym, 0);
 		}
 	} else {
 		for (i = 0; i < n; i++) {
 			size_t l = strlen(key);
 
-			watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod);
-			snprintf(key + l, sizeof(key) - l, "\t%s%s%s%s\n", sym, mod ? " [" : "",
-				 mod ? mod : "", mod ? "]" : "");
+			watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod, &moved);
+			snprintf(key + l, sizeof(key) - l, "\t%s%s%s%s%s\n", sym, mod ? " [" : "",
+				 mod ? mod : "", mod ? "]" : "", moved ? " (moved)" : "");
+		}
+		for (i = 0; i < nu; i++) {
+			size_t l = strlen(key);
+
+			usym_name(r->usyms, e->pid, e->comm, e->ustack[i], sym, sizeof(sym));
+			snprintf(key + l, sizeof(key) - l, "\t%s\n", sym);
 		}
 	}
 	if (counter_add(r->stacks, key, 1))

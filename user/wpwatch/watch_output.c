@@ -6,16 +6,19 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "bodies.h"
 #include "cli.h"
 #include "json.h"
 #include "ksyms.h"
 #include "output.h"
+#include "usyms.h"
 #include "watch_cmd.h"
 
 static void print_text(const struct watch_run *r, const struct watch_event *e, const struct values *v)
 {
-	char sym[WPW_KSYM_NAME_LEN + 24];
+	char sym[WPW_KSYM_NAME_LEN + 4200];
 	const char *mod;
+	bool moved;
 	int i;
 
 	printf("%llu.%09llu %s %u/%u [%03u]%s %s 0x%llx: ", e->time_ns / 1000000000ULL,
@@ -31,19 +34,55 @@ static void print_text(const struct watch_run *r, const struct watch_event *e, c
 	else
 		printf("?\n");
 	for (i = 0; i < watch_nstack(e->kstack, e->kstack_bytes); i++) {
-		watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod);
-		printf("\t%16llx %s%s%s%s\n", e->kstack[i], sym, mod ? " [" : "", mod ? mod : "",
-		       mod ? "]" : "");
+		watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod, &moved);
+		printf("\t%16llx %s%s%s%s%s\n", e->kstack[i], sym, mod ? " [" : "", mod ? mod : "",
+		       mod ? "]" : "", moved ? " (moved)" : "");
 	}
-	for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++)
-		printf("\t%16llx [user]\n", e->ustack[i]);
+	for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++) {
+		usym_name(r->usyms, e->pid, e->comm, e->ustack[i], sym, sizeof(sym));
+		printf("\t%16llx %s\n", e->ustack[i], sym);
+	}
 	printf("\n");
+}
+
+/*
+ * "ustack_syms": the frames of "ustack", symbolized: {"sym": "name+0xoff" or
+ * null, "obj": the mapped file or null}; then "ustack_exited": true when the
+ * process was gone before its mappings could be read (nothing is guessed).
+ */
+static void print_json_usyms(const struct watch_run *r, const struct watch_event *e)
+{
+	char sym[WPW_KSYM_NAME_LEN + 24];
+	bool exited = false;
+	struct usym u;
+	int i;
+
+	printf(",\"ustack_syms\":[");
+	for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++) {
+		usyms__lookup(r->usyms, e->pid, e->comm, e->ustack[i], &u);
+		exited |= u.kind == USYM_EXITED;
+		printf("%s{\"sym\":", i ? "," : "");
+		if (u.kind == USYM_FOUND) {
+			snprintf(sym, sizeof(sym), "%s+0x%lx", u.name, u.off);
+			json_str(stdout, sym);
+		} else {
+			printf("null");
+		}
+		printf(",\"obj\":");
+		if (u.obj)
+			json_str(stdout, u.obj);
+		else
+			printf("null");
+		printf("}");
+	}
+	printf("]%s", exited ? ",\"ustack_exited\":true" : "");
 }
 
 static void print_json(const struct watch_run *r, const struct watch_event *e, const struct values *v)
 {
 	char sym[WPW_KSYM_NAME_LEN + 24];
 	const char *mod;
+	bool moved;
 	int i;
 
 	printf("{\"type\":\"write\",\"time_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
@@ -53,8 +92,10 @@ static void print_json(const struct watch_run *r, const struct watch_event *e, c
 	json_str(stdout, r->env->specs[r->slots[e->slot].spec].text);
 	printf(",\"watched\":\"0x%llx\",\"len\":%u,\"addr\":\"0x%llx\",\"ip\":\"0x%llx\",\"sym\":",
 	       e->slot_addr, r->slots[e->slot].bp.len, v->addr, e->ip);
-	watch_sym_parts(r, e->ip, sym, sizeof(sym), &mod);
+	watch_sym_parts(r, e->ip, sym, sizeof(sym), &mod, &moved);
 	json_str(stdout, sym);
+	if (moved)
+		printf(",\"moved\":true");
 	if (v->has_value)
 		printf(",\"value\":\"0x%llx\"", v->value);
 	else
@@ -65,7 +106,7 @@ static void print_json(const struct watch_run *r, const struct watch_event *e, c
 	printf(",\"trap\":\"%s\"", e->flags & WATCH_F_BEFORE ? "before" : "after");
 	printf(",\"stack\":[");
 	for (i = 0; i < watch_nstack(e->kstack, e->kstack_bytes); i++) {
-		watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod);
+		watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod, &moved);
 		printf("%s{\"addr\":\"0x%llx\",\"sym\":", i ? "," : "", e->kstack[i]);
 		json_str(stdout, sym);
 		printf(",\"module\":");
@@ -73,7 +114,7 @@ static void print_json(const struct watch_run *r, const struct watch_event *e, c
 			json_str(stdout, mod);
 		else
 			printf("null");
-		printf("}");
+		printf("%s}", moved ? ",\"moved\":true" : "");
 	}
 	printf("]");
 	if (e->flags & WATCH_F_USER) {
@@ -81,6 +122,7 @@ static void print_json(const struct watch_run *r, const struct watch_event *e, c
 		for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++)
 			printf("%s\"0x%llx\"", i ? "," : "", e->ustack[i]);
 		printf("]");
+		print_json_usyms(r, e);
 	}
 	printf("}\n");
 }
@@ -95,6 +137,7 @@ int watch_handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(ev) || ((struct watch_event *)data)->slot >= (unsigned int)r->nslots)
 		return 0;
 	memcpy(&ev, data, sizeof(ev));
+	bodies__stale(r->bodies);	/* moved bodies: one reading of the core's map per event */
 	watch_leaf_caller(r, &ev);
 	r->delivered++;
 	/* After -n COUNT, the rest is drained and counted, not shown. */
