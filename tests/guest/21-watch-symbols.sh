@@ -94,7 +94,9 @@ if [ -n "$map" ]; then
 		grep -q "placed from $map" $W/only.err
 		ok $? "... and -v says where from"
 	else
-		skip "a variable only the map has" "${only:+kallsyms lists functions only (done above)}${only:-every map variable is in /proc/kallsyms}"
+		why="every variable of the map is in /proc/kallsyms"
+		[ -n "$only" ] && why="kallsyms lists functions only (jiffies above)"
+		skip "a variable only the map has" "$why"
 		skip "... -v says where from" "as above"
 	fi
 fi
@@ -140,9 +142,11 @@ if [ -n "$map" ] && ! grep -q ' jiffies$' /proc/kallsyms; then
 	grep -q "runqueues is a per-CPU variable" $W/pcpu.err
 	ok $? "... says it is per-CPU (the map has only its template)" || sed 's/^/#   /' $W/pcpu.err
 else
+	why="no System.map"
+	[ -n "$map" ] && why="/proc/kallsyms lists jiffies: the map is not needed"
 	for t in "no map: 2" "one line" "naming files" "placeholder: 2" "placeholder line" \
 		"other build: 2" "other build line" "unknown: 2" "unknown line" "per-CPU: 2" "per-CPU line"; do
-		skip "$t" "${map:+/proc/kallsyms lists jiffies: the map is not needed}${map:-no System.map}"
+		skip "$t" "$why"
 	done
 fi
 
@@ -175,6 +179,7 @@ num_is "$(field sjson '.ustack | length')" "$(field sjson '.ustack_syms | length
 uwrite stext $UW
 grep -q "^	 *[0-9a-f]* uw_outer+0x[0-9a-f]* ($UW)$" $W/stext.out
 ok $? "static: text frames 'addr name+0xoff (file)'" || sed 's/^/#   /' $W/stext.out
+sed 's/^/#   /' $W/stext.out
 
 uwrite sfold $UW -f folded
 grep -q '^wpw_uwrite;.*main;uw_outer;[^;]*write[^;]*;.*;wpw_test_write_one 1$' $W/sfold.out
@@ -244,6 +249,7 @@ echo 8 >$T/poke
 stop_watch movedt
 grep -q "^	 *[0-9a-f]* rr_poke+0x[0-9a-f]* \[rr_test_driver\] (moved)$" $W/movedt.out
 ok $? "text: 'rr_poke+0xoff [rr_test_driver] (moved)'" || sed 's/^/#   /' $W/movedt.out
+sed 's/^/#   /' $W/movedt.out
 start_watch movedf -f folded rr_test_driver:rr_poked
 echo 9 >$T/poke
 stop_watch movedf
