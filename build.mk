@@ -101,7 +101,11 @@ WPWATCH_SRCS := $(wildcard user/wpwatch/*.c)
 WPWATCH_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(WPWATCH_SRCS))
 TESTBIN_SRCS := $(wildcard tests/guest/bin/*.c)
 TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
-PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
+# wpw_uwrite once more as a dynamically linked PIE (21-watch-symbols: user
+# frames in a PIE and in the shared libc; the guests have ld.so and libc.so.6,
+# which bpftool needs there too)
+UWRITE_PIE := $(if $(wildcard tests/guest/bin/wpw_uwrite.c),$(OUTPUT)/bin/wpw_uwrite_pie)
+PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS) $(UWRITE_PIE)
 USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
 
 user: $(PROGS)
@@ -132,6 +136,11 @@ $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $< $(LIBWPW) $(USER_LDLIBS)
+
+$(OUTPUT)/bin/wpw_uwrite_pie: tests/guest/bin/wpw_uwrite.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -fPIE -pie -fno-omit-frame-pointer -o $@ $<
 
 -include $(USER_OBJS:.o=.d)
 

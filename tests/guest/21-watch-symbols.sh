@@ -4,7 +4,7 @@
 # (arm64), at the address the map and kallsyms imply (computed here with awk,
 # not by wpwatch), and its refusals (no map, Debian's placeholder, a map of
 # another build); user stacks symbolized for a static binary (and a PIE with
-# its shared libc when the guest has gcc: --rootfs debian), in text, JSON,
+# its shared libc: the guests have ld.so and libc.so.6), in text, JSON,
 # folded and --summary, and a process that exited before its stack was
 # symbolized marked, not guessed; a write inside a moved body (rr_poke of
 # rr_test_driver) named as that body and marked moved in every format.
@@ -206,23 +206,16 @@ stop_watch gonet
 ok "$(grep -q ' \[exited\]$' $W/gonet.out && ! grep -q 'uw_outer' $W/gonet.out; echo $?)" \
 	"exited first: text frames say [exited]" || sed 's/^/#   /' $W/gonet.out
 
-# --- a dynamically linked PIE and its shared libc (a guest with gcc) ------------
-if command -v gcc >/dev/null 2>&1; then
-	gcc -O2 -fPIE -pie -fno-omit-frame-pointer -o $W/uw_pie $WPWATCH/tests/bin/wpw_uwrite.c
-	ok $? "gcc builds the test program as a dynamically linked PIE"
-	uwrite pjson $W/uw_pie -f json
-	is "$(field pjson '[.ustack_syms[] | select(.sym != null and (.sym | startswith("uw_outer+"))) | .obj] | .[0]')" "$W/uw_pie" \
-		"PIE: uw_outer named in the PIE ($W/uw_pie)"
-	libc=$(field pjson '.ustack_syms[0].obj')
-	field pjson '.ustack_syms[0].sym' | grep -q 'write'
-	ok "$(case "$libc" in */libc.so.6|*/libc-*.so) [ $? -eq 0 ]; echo $?;; *) echo 1;; esac)" \
-		"... the innermost frame is write in the shared libc ($(field pjson '.ustack_syms[0].sym') in $libc)"
-	field pjson '[.ustack_syms[].sym // "null"] | join(" ")' | sed 's/^/#   /'
-else
-	for t in "gcc builds a PIE" "PIE: uw_outer" "PIE: write in libc"; do
-		skip "$t" "no gcc in this guest (run with tests/vm/run --rootfs debian)"
-	done
-fi
+# --- a dynamically linked PIE and its shared libc ----------------------------------
+UP=$WPWATCH/bin/wpw_uwrite_pie
+uwrite pjson $UP -f json
+is "$(field pjson '[.ustack_syms[] | select(.sym != null and (.sym | startswith("uw_outer+"))) | .obj] | .[0]')" "$UP" \
+	"PIE: uw_outer named in the PIE ($UP)"
+libc=$(field pjson '.ustack_syms[0].obj')
+ok "$(case "$libc" in */libc.so.6) field pjson '.ustack_syms[0].sym' | grep -q write; echo $?;; *) echo 1;; esac)" \
+	"... the innermost frame is write in the shared libc ($(field pjson '.ustack_syms[0].sym') in $libc)"
+uwrite ptext $UP
+sed 's/^/#   /' $W/ptext.out
 
 # --- a write inside a moved body ---------------------------------------------------
 D=/sys/kernel/debug/rerandom
