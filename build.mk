@@ -106,7 +106,11 @@ TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
 # wpwatch-rrmeta: rrmeta built for ARCH, static, for `make install` (a module
 # author on that machine runs it from Kbuild; the host/ copy is the build's)
 RRMETA_TARGET := $(OUTPUT)/bin/wpwatch-rrmeta
-PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS) $(RRMETA_TARGET)
+# wpw_uwrite once more as a dynamically linked PIE (21-watch-symbols: user
+# frames in a PIE and in the shared libc; the guests have ld.so and libc.so.6,
+# which bpftool needs there too)
+UWRITE_PIE := $(if $(wildcard tests/guest/bin/wpw_uwrite.c),$(OUTPUT)/bin/wpw_uwrite_pie)
+PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS) $(UWRITE_PIE) $(RRMETA_TARGET)
 USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
 
 user: $(PROGS)
@@ -143,6 +147,11 @@ $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $< $(LIBWPW) $(USER_LDLIBS)
+
+$(OUTPUT)/bin/wpw_uwrite_pie: tests/guest/bin/wpw_uwrite.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -fPIE -pie -fno-omit-frame-pointer -o $@ $<
 
 -include $(USER_OBJS:.o=.d)
 

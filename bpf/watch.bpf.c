@@ -6,7 +6,8 @@
  * user stack as ids in the stack map), where (the slot) and what (the value
  * after and, where it can be had, before), into a ring buffer. Counting
  * (--summary, folded), it only adds one to the count of the write's
- * (kernel stack id, comm) in watch_counts: nothing crosses per write.
+ * (kernel stack id, user stack id and process, comm) in watch_counts:
+ * nothing crosses per write.
  * Per-CPU counters keep hits = submitted (or counted) + lost.
  *
  * x86 traps after the store: memory holds the new value, the old one is the
@@ -233,6 +234,19 @@ static __always_inline void count_write(struct bpf_perf_event_data *ctx,
 			cnt->lost++;
 			cnt->lost_stack++;
 			return;
+		}
+	}
+	key.ustack_id = -1;
+	/* A user stack, as streaming has one; one the map cannot store is left out. */
+	if (kernel_stacks && user_stacks && in_task_context(ctx)) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, mm)) {
+			key.ustack_id = bpf_get_stackid(ctx, &watch_stacks, BPF_F_USER_STACK);
+			if (key.ustack_id < 0)
+				key.ustack_id = -1;
+			else
+				key.pid = bpf_get_current_pid_tgid() >> 32;
 		}
 	}
 	if (count_by_comm)

@@ -16,10 +16,12 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bodies.h"
 #include "cli.h"
 #include "commands.h"
 #include "ksyms.h"
 #include "output.h"
+#include "usyms.h"
 #include "watch_cmd.h"
 #include "watch.skel.h"
 
@@ -169,6 +171,10 @@ int cmd_watch(int argc, char **argv)
 		status = WPW_EXIT_NO_PRIV;
 		goto cleanup;
 	}
+	run.usyms = usyms__new(NULL);
+	run.bodies = bodies__new(NULL);
+	if (!run.usyms || !run.bodies)
+		goto cleanup;
 	status = plan(&run, online, &ncpus);
 	if (status)
 		goto cleanup;
@@ -265,5 +271,7 @@ cleanup:
 	counter_free(run.stacks);
 	watch_free_rendered(&run);
 	ksyms__free(run.ksyms);
+	usyms__free(run.usyms);
+	bodies__free(run.bodies);
 	return status;
 }

@@ -51,6 +51,8 @@ struct slot {
 struct watch_run {
 	struct watch_env *env;
 	struct ksyms *ksyms;
+	struct usyms *usyms;		/* user frames (usyms.c) */
+	struct rr_bodies *bodies;	/* moved bodies (bodies.c) */
 	struct slot slots[WATCH_MAX_SLOTS];
 	int nslots;
 	unsigned int mode;		/* WATCH_MODE_*: streaming, or counting in the kernel */
@@ -102,8 +104,24 @@ unsigned int watch_reattached(const struct watch_events *ev);
 
 /* watch_model.c */
 unsigned int watch_thread_size(const struct ksyms *ks);
-void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid, char *sym,
-		     size_t symlen, const char **module);
+/*
+ * A frame's name, from watch_frame_sym(), the one place a frame is named:
+ * kernel frames from kallsyms (a moved body's copy named as the body, from
+ * the core's bodies map), user frames from the process's mappings (usyms.c).
+ */
+struct frame_name {
+	char sym[WPW_KSYM_NAME_LEN + 24];	/* "name+0xoff", "[unknown]" or "[exited]" */
+	size_t func_len;	/* the function's name: the first func_len bytes of sym */
+	const char *module;	/* kernel: the module (NULL: vmlinux); user: the mapped file */
+	bool known;		/* sym names a function */
+	bool moved;		/* kernel: in a moved body's copy (rerandom) */
+	bool changing;		/* kernel: in the core's arena, whose names change: not cached */
+	bool exited;		/* user: the process was gone before its mappings were read */
+};
+
+/* PID < 0: a kernel frame; otherwise a user frame of process PID (COMM: its comm). */
+void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
+		     const char *comm, struct frame_name *f);
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
 			struct values *v);
 int watch_nstack(const unsigned long long *st, int bytes);
