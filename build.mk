@@ -102,7 +102,14 @@ WPWATCH_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(WPWATCH_SRCS))
 TESTBIN_SRCS := $(wildcard tests/guest/bin/*.c)
 TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
 PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
-USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
+# wpwatch serves metrics with libmicrohttpd (user/lib/prom_http.c). Debian's
+# static libmicrohttpd.a is built with HTTPS, and its static GnuTLS chain
+# cannot be linked (Debian ships no libp11-kit.a): wpwatch serves plain HTTP
+# only, and user/notls/gnutls.c answers libmicrohttpd's GnuTLS calls
+# (docs/many-machines.md).
+NOTLS_OBJ := $(OUTPUT)/obj/user/notls/gnutls.o
+MHD_LDLIBS := -lmicrohttpd $(NOTLS_OBJ)
+USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(NOTLS_OBJ) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
 
 user: $(PROGS)
 
@@ -123,10 +130,10 @@ $(LIBWPW): $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $^
 
-$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW)
+$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(USER_LDLIBS)
+	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
