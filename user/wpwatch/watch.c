@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "ksyms.h"
 #include "output.h"
+#include "outfile.h"
 #include "watch_cmd.h"
 #include "watch.skel.h"
 
@@ -122,6 +123,10 @@ int cmd_watch(int argc, char **argv)
 	status = watch_parse_args(argc, argv, &env);
 	if (status)
 		return status;
+	if (env.output && outfile_open(env.output)) {
+		fprintf(stderr, "wpwatch watch: --output %s: %s\n", env.output, strerror(errno));
+		return WPW_EXIT_FAIL;
+	}
 	memset(&run, 0, sizeof(run));
 	run.env = &env;
 	cli_libbpf_print(env.common.verbose);
@@ -179,6 +184,11 @@ int cmd_watch(int argc, char **argv)
 		goto cleanup;
 	}
 	cli_catch_signals();
+	status = watch_prom_start(&run);
+	if (status)
+		goto cleanup;
+	status = WPW_EXIT_FAIL;
+	watch_prom_tick(&run, skel->maps.watch_counters, true);
 
 	fprintf(stderr, "wpwatch watch: tracing writes to");
 	for (i = 0; i < env.nspecs; i++)
@@ -191,12 +201,18 @@ int cmd_watch(int argc, char **argv)
 	start = now_secs();
 	while (!cli_exiting) {
 		err = ring_buffer__poll(rb, 100);
-		if (err == -EINTR)
+		if (err == -EINTR && cli_exiting)
 			break;
-		if (err < 0) {
+		if (outfile_check()) {
+			fprintf(stderr, "wpwatch watch: reopening %s: %s\n", env.output,
+				strerror(errno));
+			goto cleanup;
+		}
+		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "wpwatch watch: ring buffer: %s\n", strerror(-err));
 			goto cleanup;
 		}
+		watch_prom_tick(&run, skel->maps.watch_counters, false);
 		if (env.duration && now_secs() - start >= env.duration)
 			break;
 	}
@@ -212,6 +228,7 @@ int cmd_watch(int argc, char **argv)
 	watch_print_end(&run, &cnt);
 	status = cnt.hits == run.delivered + cnt.lost ? WPW_EXIT_OK : WPW_EXIT_FAIL;
 cleanup:
+	watch_prom_stop();
 	for (i = 0; i < nlinks; i++)
 		bpf_link__destroy(links[i]);
 	free(links);

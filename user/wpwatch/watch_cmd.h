@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include <netinet/in.h>
 #include "cli.h"
 #include "spec.h"
 #include "watch.h"
@@ -35,6 +36,10 @@ struct watch_env {
 	unsigned long ringbuf_size;
 	struct watch_spec specs[WATCH_MAX_SLOTS];
 	int nspecs;
+	const char *prometheus;		/* --prometheus ADDR:PORT (watch_prom.c) */
+	struct sockaddr_in prom_addr;
+	unsigned int prom_top;		/* --prometheus-top N stacks */
+	const char *output;		/* --output FILE, reopened on SIGHUP */
 };
 
 /* One hardware slot of the plan. */
@@ -84,6 +89,15 @@ int watch_nstack(const unsigned long long *st, int bytes);
 void watch_count_stack(struct watch_run *r, const struct watch_event *e);
 void watch_leaf_caller(const struct watch_run *r, struct watch_event *e);
 int watch_read_counters(struct bpf_map *map, struct watch_counters *sum);
+
+/* watch_prom.c: --prometheus (each a no-op without it) */
+#define WATCH_PROM_TOP_DEFAULT 10
+#define WATCH_PROM_TOP_MAX 1000
+int watch_prom_start(struct watch_run *r);
+void watch_prom_event(struct watch_run *r, const struct watch_event *e);
+/* Publish a snapshot: at most every 0.25 s unless FORCE. */
+void watch_prom_tick(struct watch_run *r, struct bpf_map *counters, bool force);
+void watch_prom_stop(void);
 
 /* watch_output.c */
 int watch_handle_event(void *ctx, void *data, size_t size);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "evtime.h"
 #include "json.h"
 #include "ksyms.h"
 #include "output.h"
@@ -46,8 +47,11 @@ static void print_json(const struct watch_run *r, const struct watch_event *e, c
 	const char *mod;
 	int i;
 
-	printf("{\"type\":\"write\",\"time_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
-	       e->time_ns, e->cpu, e->pid, e->tid);
+	char ts[EVTIME_LEN];
+
+	evtime_rfc3339(e->time_ns, ts, sizeof(ts));
+	printf("{\"type\":\"write\",\"time_ns\":%llu,\"timestamp\":\"%s\",\"cpu\":%u,"
+	       "\"pid\":%u,\"tid\":%u,\"comm\":", e->time_ns, ts, e->cpu, e->pid, e->tid);
 	json_strn(stdout, e->comm, sizeof(e->comm));
 	printf(",\"spec\":");
 	json_str(stdout, r->env->specs[r->slots[e->slot].spec].text);
@@ -97,6 +101,7 @@ int watch_handle_event(void *ctx, void *data, size_t size)
 	memcpy(&ev, data, sizeof(ev));
 	watch_leaf_caller(r, &ev);
 	r->delivered++;
+	watch_prom_event(r, e);
 	/* After -n COUNT, the rest is drained and counted, not shown. */
 	if (r->env->count && r->printed >= r->env->count)
 		return 0;
