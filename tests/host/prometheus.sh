@@ -27,7 +27,7 @@ for a in $arches; do
 		{ echo "Bail out! build for $a failed"; exit 1; }
 done
 command -v prometheus >/dev/null || { echo "Bail out! prometheus is missing: run make deps"; exit 1; }
-python3 -c 'import jsonschema' 2>/dev/null ||
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null ||
 	{ echo "Bail out! python3-jsonschema is missing: run make deps"; exit 1; }
 tmp=$(mktemp -d /tmp/wpwatch-prom.XXXXXX)
 pids=()
@@ -40,7 +40,7 @@ cleanup() {
 trap cleanup EXIT
 
 free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # --- what runs in the guest ---------------------------------------------------
@@ -79,7 +79,7 @@ echo 0 >$T/callers
 # --- lat: 1 ms passes and a caller thread for a while, then still ------------------
 wpwatch lat --prometheus 0.0.0.0:$PORT --format json --output /tmp/lat.json 2>/tmp/lat.err &
 lat=$!
-wait_for /tmp/lat.err '^Tracing' 120 || { cat /tmp/lat.err >&2; fail "wpwatch lat did not start"; }
+wait_for /tmp/lat.err '^Tracing' 300 || { cat /tmp/lat.err >&2; fail "wpwatch lat did not start"; }
 echo 1 >$T/callers
 echo 1 >$D/period_ms
 echo "$(passes) $(uptime_s)" >$O/lat.start
@@ -107,7 +107,7 @@ modprobe wpw_testwriter || fail "modprobe wpw_testwriter"
 wpwatch watch --prometheus 0.0.0.0:$PORT -f json --output /tmp/w.json wpw_test_target \
 	2>/tmp/w.err &
 w=$!
-wait_for /tmp/w.err 'tracing writes' 120 || { cat /tmp/w.err >&2; fail "wpwatch watch did not start"; }
+wait_for /tmp/w.err 'tracing writes' 300 || { cat /tmp/w.err >&2; fail "wpwatch watch did not start"; }
 touch $O/watch.running
 echo "0 100 $N1" >$TW/write
 wait_for /tmp/w.json "\"value\":\"0x$(printf %x $((100 + N1 - 1)))\"" 60 ||
@@ -128,29 +128,75 @@ cp /tmp/w.json.1 /tmp/w.json /tmp/w.err $O/
 touch $O/guest.ok
 EOF
 
+# --- refusals that need no guest (this host cannot load the core) ------------
+bin=.output/x86_64/bin/wpwatch
+pre=()
+# refuse STATUS PATTERN DESC -- ARGS...
+refuse() {
+	local want=$1 pat=$2 desc=$3 rc
+	shift 4
+	"$bin" "$@" >/dev/null 2>"$tmp/refuse.err"
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -q -- "$pat" "$tmp/refuse.err"; then
+		pre+=("ok - $desc")
+	else
+		pre+=("not ok - $desc (status $rc, want $want: $(head -c 300 "$tmp/refuse.err"))")
+	fi
+}
+refuse 2 "'localhost' is not an IPv4 address" "lat --prometheus localhost:9464: exit 2, says why" \
+	-- lat --prometheus localhost:9464
+refuse 2 "the port must be a number from 0 to 65535" "watch --prometheus :99999: exit 2, says why" \
+	-- watch --prometheus :99999 jiffies
+refuse 2 "--prometheus-top" "watch --prometheus-top 1001: exit 2" \
+	-- watch --prometheus 9464 --prometheus-top 1001 jiffies
+refuse 1 "--output $tmp/no/such/dir/x.json: No such file or directory" \
+	"watch --output into a missing folder: exit 1, says why" -- watch --output "$tmp/no/such/dir/x.json" jiffies
+refuse 1 "--output $tmp/no/such/dir/x.json: No such file or directory" \
+	"lat --output into a missing folder: exit 1, says why" -- lat --output "$tmp/no/such/dir/x.json"
+
 # --- the host's half, one architecture ----------------------------------------
-# q PORT EXPR [TIME]: Prometheus's HTTP API, instant query; prints each
-# result as "LABELS VALUE" (LABELS: JSON), or "error: ..." and status 1
-q() {
-	python3 - "$@" <<'EOF'
-import json, sys, urllib.parse, urllib.request
-port, expr = sys.argv[1], sys.argv[2]
-args = {"query": expr}
-if len(sys.argv) > 3:
-    args["time"] = sys.argv[3]
-url = "http://127.0.0.1:%s/api/v1/query?%s" % (port, urllib.parse.urlencode(args))
-try:
-    r = json.load(urllib.request.urlopen(url, timeout=10))
-except Exception as e:
-    print("error: %s" % e); sys.exit(1)
-if r.get("status") != "success":
-    print("error: %s" % r); sys.exit(1)
-for s in r["data"]["result"]:
-    print(json.dumps(s["metric"], sort_keys=True), s["value"][1])
+PY=/usr/bin/python3	# Debian's, with python3-jsonschema (not a python earlier on PATH)
+
+# read_prom PORT DIR SERIES SINCE NAME=EXPR...: wait (at most 600 s) until
+# Prometheus holds a sample of SERIES scraped after SINCE (host epoch
+# seconds), then evaluate every EXPR at that scrape's time (all of them see
+# the same, frozen, state), one instant query each through the HTTP API, into
+# DIR/prom.NAME as "LABELS VALUE" lines (LABELS: JSON without job/instance).
+read_prom() {
+	$PY - "$@" <<'EOF'
+import json, sys, time, urllib.parse, urllib.request
+port, d, series, since = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+def query(expr, at=None):
+    args = {"query": expr}
+    if at is not None:
+        args["time"] = "%.3f" % at
+    url = "http://127.0.0.1:%s/api/v1/query?%s" % (port, urllib.parse.urlencode(args))
+    r = json.load(urllib.request.urlopen(url, timeout=30))
+    if r.get("status") != "success":
+        raise RuntimeError(str(r))
+    return r["data"]["result"]
+at, deadline = None, time.time() + 600
+while time.time() < deadline:
+    try:
+        res = query("timestamp(%s)" % series)
+        if res and float(res[0]["value"][1]) > since:
+            at = float(res[0]["value"][1]) + 0.001
+            break
+    except Exception:
+        pass
+    time.sleep(1)
+open(d + "/prom.at", "w").write("%s\n" % at)
+for arg in sys.argv[5:]:
+    name, expr = arg.split("=", 1)
+    with open("%s/prom.%s" % (d, name), "w") as f:
+        if at is None:
+            continue
+        for s in query(expr, at):
+            m = {k: v for k, v in s["metric"].items() if k not in ("job", "instance")}
+            f.write("%s %s\n" % (json.dumps(m, sort_keys=True), s["value"][1]))
 EOF
 }
-# qv PORT EXPR [TIME]: the single value of EXPR, or nothing
-qv() { q "$@" | awk 'NR == 1 && NF >= 2 { print $NF }'; }
+now() { date +%s.%N; }
 
 # await FILE SECS PID: FILE appears within SECS while PID (the guest) lives
 await() {
@@ -163,21 +209,21 @@ await() {
 	done
 }
 
-# Scrapes after the data froze: the scrape interval is 1 s and wpwatch's
-# snapshots are at most 0.5 s old, so 3 s leave two scrapes of the end state.
-SETTLE=3
-
+# After the data froze (no pass, call or write), wpwatch's next snapshot is
+# at most 0.5 s away: a scrape that starts 1 s after the guest said so sees
+# the end state. Scrapes may fail under load (the guest is emulated): the
+# host waits for one that succeeded.
 # one_arch ARCH: everything for ARCH; results as "ok|not ok DESC" lines in $tmp/ARCH.res
 one_arch() {
-	local a=$1 d=$tmp/$1 hp pp gpid ppid res=$tmp/$1.res n1=40 n2=60 v
+	local a=$1 d=$tmp/$1 hp pp gpid ppid res=$tmp/$1.res n1=40 n2=60 v t
 	mkdir -p "$d/out" "$d/tsdb"
 	: >"$res"
 	r() { if [ "$1" -eq 0 ]; then echo "ok - $a: $2"; else echo "not ok - $a: $2"; fi >>"$res"; }
 	hp=$(free_port) pp=$(free_port)
 	cat >"$d/prometheus.yml" <<EOF
 global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
+  scrape_interval: 2s
+  scrape_timeout: 2s
 scrape_configs:
   - job_name: wpwatch
     static_configs:
@@ -186,34 +232,36 @@ EOF
 	prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/tsdb" \
 		--web.listen-address="127.0.0.1:$pp" --log.level=warn >"$d/prometheus.log" 2>&1 &
 	ppid=$!
-	tests/vm/run --arch "$a" --no-build --quiet --forward "$hp:$GPORT" --share "$tmp/share" \
-		--out "$d/out" --timeout 600 -- sh /mnt/share/guest.sh $GPORT $n1 $n2 \
+	tests/vm/run --arch "$a" --no-build --quiet --log "$d/console.log" --forward "$hp:$GPORT" --share "$tmp/share" \
+		--out "$d/out" --timeout 1500 -- sh /mnt/share/guest.sh $GPORT $n1 $n2 \
 		>"$d/guest.log" 2>&1 &
 	gpid=$!
 
 	# lat
-	await "$d/out/lat.frozen" 400 $gpid
+	await "$d/out/lat.frozen" 1000 $gpid
 	r $? "the guest ran wpwatch lat --prometheus with 1 ms passes and froze"
-	sleep $SETTLE
-	is_up=$(qv "$pp" 'up{job="wpwatch"}')
-	[ "$is_up" = 1 ]; r $? "Prometheus scraped the guest through the forwarded port (up = ${is_up:-none})"
-	q "$pp" 'wpwatch_lat_passes_total' >"$d/prom.passes"
-	q "$pp" 'histogram_quantile(0.99, wpwatch_lat_pass_seconds_bucket)' >"$d/prom.p99"
-	q "$pp" 'histogram_quantile(0.99, wpwatch_lat_call_seconds_bucket)' >"$d/prom.fp99"
-	# rate() over the busy part: at the end of it, over its second half
-	q "$pp" 'max_over_time(rate(wpwatch_lat_passes_total[4s])[60s:1s])' >"$d/prom.rate"
-	q "$pp" 'count_over_time(wpwatch_lat_passes_total[60s])' >"$d/prom.samples"
-	q "$pp" '{__name__=~"wpwatch_lat_.*_bucket"}' | grep -c '0x' >"$d/prom.addrlabels"
+	t=$(now)
+	read_prom "$pp" "$d" 'wpwatch_lat_probe_info' "$(echo "$t + 1" | bc)" \
+		'passes=last_over_time(wpwatch_lat_passes_total[10m])' \
+		'p99=histogram_quantile(0.99, last_over_time(wpwatch_lat_pass_seconds_bucket[10m]))' \
+		'fp99=histogram_quantile(0.99, last_over_time(wpwatch_lat_call_seconds_bucket[10m]))' \
+		'rate=max_over_time(rate(wpwatch_lat_passes_total[20s])[2m:2s])' \
+		'samples=count_over_time(wpwatch_lat_passes_total[2m])' \
+		'buckets=last_over_time({__name__=~"wpwatch_lat_.*_bucket"}[10m])'
+	[ "$(cat "$d/prom.at")" != None ]
+	r $? "Prometheus scraped the guest through the forwarded port after the passes stopped"
+	grep -c '0x' "$d/prom.buckets" >"$d/prom.addrlabels"
 	touch "$d/out/lat.done"
 
 	# watch
-	await "$d/out/watch.frozen" 400 $gpid
+	await "$d/out/watch.frozen" 600 $gpid
 	r $? "the guest ran wpwatch watch --prometheus, $n1 + $n2 writes, SIGHUP between"
-	sleep $SETTLE
-	q "$pp" 'wpwatch_watch_hits_total' >"$d/prom.hits"
-	q "$pp" 'wpwatch_watch_delivered_total' >"$d/prom.delivered"
-	q "$pp" 'wpwatch_watch_lost_total' >"$d/prom.lost"
-	q "$pp" 'wpwatch_watch_stack_writes_total' >"$d/prom.stacks"
+	t=$(now)
+	read_prom "$pp" "$d" 'wpwatch_watch_hits_total' "$(echo "$t + 1" | bc)" \
+		'hits=last_over_time(wpwatch_watch_hits_total[10m])' \
+		'delivered=last_over_time(wpwatch_watch_delivered_total[10m])' \
+		'lost=last_over_time(wpwatch_watch_lost_total[10m])' \
+		'stacks=last_over_time(wpwatch_watch_stack_writes_total[10m])'
 	touch "$d/out/watch.done"
 	wait $gpid
 	v=$?
@@ -223,7 +271,7 @@ EOF
 	wait $ppid 2>/dev/null
 
 	# --- lat: counts, quantiles, rate ---
-	python3 - "$d" "$a" >>"$res" <<'EOF'
+	$PY - "$d" "$a" >>"$res" <<'EOF'
 import json, math, sys
 d, a = sys.argv[1], sys.argv[2]
 def say(c, m): print(("ok" if c else "not ok") + " - %s: %s" % (a, m))
@@ -276,7 +324,7 @@ say(open(d + "/prom.addrlabels").read().strip() == "0", "no label of the lat his
 EOF
 
 	# --- watch: counters, rotation ---
-	python3 - "$d" "$a" $((n1 + n2)) $n1 $n2 >>"$res" <<'EOF'
+	$PY - "$d" "$a" $((n1 + n2)) $n1 $n2 >>"$res" <<'EOF'
 import json, sys
 d, a, n, n1, n2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def say(c, m): print(("ok" if c else "not ok") + " - %s: %s" % (a, m))
@@ -309,7 +357,7 @@ say(w1 is not None and w2 is not None and len(w1) == n1 and len(w2) == n2,
 EOF
 
 	# --- every JSON line against its schema ---
-	python3 - "$d" "$a" docs/schema >>"$res" <<'EOF'
+	$PY - "$d" "$a" docs/schema >>"$res" <<'EOF'
 import json, sys, jsonschema
 d, a, sd = sys.argv[1], sys.argv[2], sys.argv[3]
 def say(c, m): print(("ok" if c else "not ok") + " - %s: %s" % (a, m))
@@ -348,6 +396,11 @@ wait "${pids[@]}"
 pids=()
 
 n=0 failed=0
+for line in "${pre[@]}"; do
+	n=$((n + 1))
+	echo "${line/ - / $n - }"
+	case "$line" in "not ok"*) failed=$((failed + 1)) ;; esac
+done
 for a in $arches; do
 	while IFS= read -r line; do
 		n=$((n + 1))
@@ -356,7 +409,7 @@ for a in $arches; do
 	done <"$tmp/$a.res"
 	if grep -q '^not ok' "$tmp/$a.res"; then
 		echo "# $a guest's console:"
-		sed 's/^/#   /' "$tmp/$a/guest.log" | tail -40
+		sed "s/^/#   /" "$tmp/$a/console.log" | tail -40
 		[ -s "$tmp/$a/prometheus.log" ] && sed 's/^/#   prometheus: /' "$tmp/$a/prometheus.log" | tail -5
 	fi
 done

@@ -148,7 +148,7 @@ int lat_write_svg(const char *path, const struct report *r);
 /* Seconds between two snapshots of the metrics. */
 #define LAT_PROM_TICK 0.5
 /* Serve env.prom_addr: 0 or an exit status, with a message. */
-int lat_prom_start(const struct collector *c);
+int lat_prom_start(struct collector *c);
 /* Collect into the running report REP (through SCRATCH), then publish the whole run. */
 int lat_prom_collect(struct collector *c, struct report *rep, struct report *scratch);
 void lat_prom_stop(void);

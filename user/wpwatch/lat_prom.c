@@ -20,7 +20,7 @@
 static struct prom_http *server;
 static struct prom_buf text;
 
-int lat_prom_start(const struct collector *c)
+int lat_prom_start(struct collector *c)
 {
 	char ip[INET_ADDRSTRLEN];
 
@@ -36,7 +36,7 @@ int lat_prom_start(const struct collector *c)
 	fprintf(stderr, "wpwatch lat: serving Prometheus metrics at http://%s:%u/metrics\n", ip,
 		prom_http_port(server));
 	/* the first scrape already finds every family, at zero */
-	return lat_prom_collect((struct collector *)c, NULL, NULL) ? WPW_EXIT_FAIL : 0;
+	return lat_prom_collect(c, NULL, NULL) ? WPW_EXIT_FAIL : 0;
 }
 
 void lat_prom_stop(void)
