@@ -102,6 +102,10 @@ WPWATCH_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(WPWATCH_SRCS))
 TESTBIN_SRCS := $(wildcard tests/guest/bin/*.c)
 TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
 PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
+USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
+
+user: $(PROGS)
+
 # wpwatch serves metrics with libmicrohttpd (user/lib/prom_http.c). Debian's
 # static libmicrohttpd.a is built with HTTPS, and its static GnuTLS chain
 # cannot be linked (Debian ships no libp11-kit.a): wpwatch serves plain HTTP
@@ -109,9 +113,7 @@ PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
 # (docs/many-machines.md).
 NOTLS_OBJ := $(OUTPUT)/obj/user/notls/gnutls.o
 MHD_LDLIBS := -lmicrohttpd $(NOTLS_OBJ)
-USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(NOTLS_OBJ) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
-
-user: $(PROGS)
+USER_OBJS += $(NOTLS_OBJ)
 
 # Each object depends on the skeletons its source includes (#include
 # "NAME.skel.h"), which must exist before its first compile; every other

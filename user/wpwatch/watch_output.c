@@ -44,10 +44,9 @@ static void print_text(const struct watch_run *r, const struct watch_event *e, c
 static void print_json(const struct watch_run *r, const struct watch_event *e, const struct values *v)
 {
 	char sym[WPW_KSYM_NAME_LEN + 24];
+	char ts[EVTIME_LEN];
 	const char *mod;
 	int i;
-
-	char ts[EVTIME_LEN];
 
 	evtime_rfc3339(e->time_ns, ts, sizeof(ts));
 	printf("{\"type\":\"write\",\"time_ns\":%llu,\"timestamp\":\"%s\",\"cpu\":%u,"
