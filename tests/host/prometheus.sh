@@ -176,7 +176,7 @@ def query(expr, at=None):
         raise RuntimeError(str(r))
     return r["data"]["result"]
 at, deadline = None, time.time() + 600
-while time.time() < deadline:
+while time.time() < deadline and since < time.time() + 1000:
     try:
         res = query("timestamp(%s)" % series)
         if res and float(res[0]["value"][1]) > since:
@@ -215,7 +215,8 @@ await() {
 # host waits for one that succeeded.
 # one_arch ARCH: everything for ARCH; results as "ok|not ok DESC" lines in $tmp/ARCH.res
 one_arch() {
-	local a=$1 d=$tmp/$1 hp pp gpid ppid res=$tmp/$1.res n1=40 n2=60 v t
+	local a=$1 d=$tmp/$1 hp pp gpid ppid res=$tmp/$1.res n1=40 n2=60 v t x86=
+	[ "$a" = x86_64 ] && x86=1
 	mkdir -p "$d/out" "$d/tsdb"
 	: >"$res"
 	r() { if [ "$1" -eq 0 ]; then echo "ok - $a: $2"; else echo "not ok - $a: $2"; fi >>"$res"; }
@@ -232,15 +233,22 @@ EOF
 	prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/tsdb" \
 		--web.listen-address="127.0.0.1:$pp" --log.level=warn >"$d/prometheus.log" 2>&1 &
 	ppid=$!
-	tests/vm/run --arch "$a" --no-build --quiet --log "$d/console.log" --forward "$hp:$GPORT" --share "$tmp/share" \
+	# x86_64: no_timer_check, as for any guest on a loaded host: the kernel's
+	# IO-APIC timer check fails when TCG is starved (seen here at a load of 35:
+	# "IO-APIC + timer doesn't work!", a panic at boot)
+	tests/vm/run --arch "$a" --no-build --quiet --log "$d/console.log" \
+		${x86:+--append no_timer_check} --forward "$hp:$GPORT" --share "$tmp/share" \
 		--out "$d/out" --timeout 1500 -- sh /mnt/share/guest.sh $GPORT $n1 $n2 \
 		>"$d/guest.log" 2>&1 &
 	gpid=$!
 
 	# lat
 	await "$d/out/lat.frozen" 1000 $gpid
-	r $? "the guest ran wpwatch lat --prometheus with 1 ms passes and froze"
+	v=$?
+	r $v "the guest ran wpwatch lat --prometheus with 1 ms passes and froze"
 	t=$(now)
+	# a guest that died or hung: nothing to wait for (the reads find nothing)
+	[ $v -eq 0 ] || t=$(echo "$t + 100000" | bc)
 	read_prom "$pp" "$d" 'wpwatch_lat_probe_info' "$(echo "$t + 1" | bc)" \
 		'passes=last_over_time(wpwatch_lat_passes_total[10m])' \
 		'p99=histogram_quantile(0.99, last_over_time(wpwatch_lat_pass_seconds_bucket[10m]))' \
@@ -255,8 +263,10 @@ EOF
 
 	# watch
 	await "$d/out/watch.frozen" 600 $gpid
-	r $? "the guest ran wpwatch watch --prometheus, $n1 + $n2 writes, SIGHUP between"
+	v=$?
+	r $v "the guest ran wpwatch watch --prometheus, $n1 + $n2 writes, SIGHUP between"
 	t=$(now)
+	[ $v -eq 0 ] || t=$(echo "$t + 100000" | bc)
 	read_prom "$pp" "$d" 'wpwatch_watch_hits_total' "$(echo "$t + 1" | bc)" \
 		'hits=last_over_time(wpwatch_watch_hits_total[10m])' \
 		'delivered=last_over_time(wpwatch_watch_delivered_total[10m])' \
