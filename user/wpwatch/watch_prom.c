@@ -92,9 +92,23 @@ void watch_prom_stop(void)
 	prom_buf_free(&text);
 }
 
+/*
+ * A SPEC's label: its text, but a SPEC given as an address is a KASLR
+ * secret, so it is labelled "address#N" (N: its place on the command line).
+ */
+static const char *spec_label(const struct watch_run *r, int spec, char *buf, size_t len)
+{
+	const char *t = r->env->specs[spec].text;
+
+	if (strncmp(t, "0x", 2) && strncmp(t, "0X", 2))
+		return t;
+	snprintf(buf, len, "address#%d", spec);
+	return buf;
+}
+
 void watch_prom_event(struct watch_run *r, const struct watch_event *e)
 {
-	char key[8192];
+	char key[8192], sl[32];
 	int spec, i, n;
 
 	if (!server)
@@ -104,7 +118,7 @@ void watch_prom_event(struct watch_run *r, const struct watch_event *e)
 	if (!r->env->prom_top)
 		return;
 	/* outermost frame first, as folded stacks are written */
-	snprintf(key, sizeof(key), "%s\t", r->env->specs[spec].text);
+	snprintf(key, sizeof(key), "%s\t", spec_label(r, spec, sl, sizeof(sl)));
 	n = watch_nstack(e->kstack, e->kstack_bytes);
 	for (i = n - 1; i >= 0; i--) {
 		const struct ksym *s = ksyms__map_addr(r->ksyms, e->kstack[i]);
@@ -128,6 +142,7 @@ void watch_prom_tick(struct watch_run *r, struct bpf_map *map, bool force)
 	struct watch_counters c;
 	struct prom_label l[2];
 	unsigned long long now = now_ns();
+	char sl[32];
 	size_t i, n;
 	int s;
 
@@ -147,7 +162,7 @@ void watch_prom_tick(struct watch_run *r, struct bpf_map *map, bool force)
 	prom_family(&text, "wpwatch_watch_delivered_total", "counter",
 		    "Events read from the ring buffer, per SPEC");
 	for (s = 0; s < r->env->nspecs; s++) {
-		l[0] = (struct prom_label){ "spec", r->env->specs[s].text };
+		l[0] = (struct prom_label){ "spec", spec_label(r, s, sl, sizeof(sl)) };
 		prom_u64(&text, "wpwatch_watch_delivered_total", l, 1, delivered[s]);
 	}
 	if (r->env->prom_top) {
