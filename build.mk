@@ -115,6 +115,15 @@ USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TEST
 
 user: $(PROGS)
 
+# wpwatch serves metrics with libmicrohttpd (user/lib/prom_http.c). Debian's
+# static libmicrohttpd.a is built with HTTPS, and its static GnuTLS chain
+# cannot be linked (Debian ships no libp11-kit.a): wpwatch serves plain HTTP
+# only, and user/notls/gnutls.c answers libmicrohttpd's GnuTLS calls
+# (docs/many-machines.md).
+NOTLS_OBJ := $(OUTPUT)/obj/user/notls/gnutls.o
+MHD_LDLIBS := -lmicrohttpd $(NOTLS_OBJ)
+USER_OBJS += $(NOTLS_OBJ)
+
 # Each object depends on the skeletons its source includes (#include
 # "NAME.skel.h"), which must exist before its first compile; every other
 # header comes from its dependency file.
@@ -132,10 +141,10 @@ $(LIBWPW): $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $^
 
-$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW)
+$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(USER_LDLIBS)
+	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
 $(RRMETA_TARGET): tools/rrmeta/rrmeta.c
 	$(call msg,LINK,$@)

@@ -52,7 +52,7 @@ struct watch_count_key {
 	int kstack_id;			/* in watch_stacks; -1: no kernel stack (--no-stack) */
 	int ustack_id;			/* in watch_stacks; -1: no user stack */
 	unsigned int pid;		/* with a user stack: its process (whose mappings name it) */
-	unsigned int pad;
+	unsigned int spec;		/* --prometheus: the SPEC written (per-SPEC counts) */
 	char comm[WATCH_COMM_LEN];	/* folded: the writer's comm */
 };
 

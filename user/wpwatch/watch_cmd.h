@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include <netinet/in.h>
 #include "cli.h"
 #include "output.h"
 #include "spec.h"
@@ -39,6 +40,10 @@ struct watch_env {
 	unsigned long ringbuf_size;
 	struct watch_spec specs[WATCH_MAX_SLOTS];
 	int nspecs;
+	const char *prometheus;		/* --prometheus ADDR:PORT (watch_prom.c) */
+	struct sockaddr_in prom_addr;
+	unsigned int prom_top;		/* --prometheus-top N stacks */
+	const char *output;		/* --output FILE, reopened on SIGHUP */
 };
 
 /* One hardware slot of the plan. */
@@ -130,8 +135,21 @@ int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool us
 bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
 		       unsigned long long ip, unsigned long long lr);
 void watch_tally(struct watch_run *r, const struct watch_record *rec);
+/* A count key's kernel and user stacks (the arm64 leaf caller put back): 0 or -ENOMEM. */
+int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
+		     struct stack_frames *kst, struct stack_frames *ust);
 int watch_collect_counts(struct watch_run *r, struct bpf_map *counts);
 int watch_read_counters(struct bpf_map *map, struct watch_counters *sum);
+
+/* watch_prom.c: --prometheus (each a no-op without it) */
+#define WATCH_PROM_TOP_DEFAULT 10
+#define WATCH_PROM_TOP_MAX 1000
+int watch_prom_start(struct watch_run *r);
+void watch_prom_event(struct watch_run *r, const struct watch_record *rec);
+/* Publish a snapshot (COUNTS: the kernel's counts, counting): every 0.25 s at most unless FORCE. */
+void watch_prom_tick(struct watch_run *r, struct bpf_map *counters, struct bpf_map *counts,
+		     bool force);
+void watch_prom_stop(void);
 
 /* watch_output.c */
 int watch_handle_event(void *ctx, void *data, size_t size);

@@ -285,9 +285,8 @@ static int add_counted(struct watch_run *r, const struct stack_frames *kst,
 	return 0;
 }
 
-/* A counted key's stacks: frames by id, the arm64 leaf caller put back. */
-static int key_stacks(struct watch_run *r, const struct watch_count_key *k,
-		      struct stack_frames *kst, struct stack_frames *ust)
+int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
+		     struct stack_frames *kst, struct stack_frames *ust)
 {
 	const struct stack_frames *f;
 
@@ -371,7 +370,7 @@ int watch_collect_counts(struct watch_run *r, struct bpf_map *counts)
 	for (i = 0; i < kmap_size(r->tally); i++) {
 		const struct watch_count_key *tk = kmap_key(r->tally, i);
 
-		err = key_stacks(r, tk, &kst, &ust);
+		err = watch_key_stacks(r, tk, &kst, &ust);
 		if (!err)
 			err = add_counted(r, &kst, &ust, tk->pid, tk->comm, kmap_value(r->tally, i));
 		if (err)
@@ -384,7 +383,7 @@ int watch_collect_counts(struct watch_run *r, struct bpf_map *counts)
 		k = next;
 		if (bpf_map_lookup_elem(fd, &k, &n))
 			return -errno;
-		err = key_stacks(r, &k, &kst, &ust);
+		err = watch_key_stacks(r, &k, &kst, &ust);
 		if (!err)
 			err = add_counted(r, &kst, &ust, k.pid, k.comm, n);
 		if (err)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "bodies.h"
 #include "cli.h"
+#include "evtime.h"
 #include "json.h"
 #include "ksyms.h"
 #include "output.h"
@@ -301,9 +302,14 @@ static void print_json(struct watch_run *r, const struct watch_record *rec,
 {
 	const struct watch_event *e = &rec->e;
 	struct obuf *b = &r->out;
+	char ts[EVTIME_LEN];
 
+	evtime_rfc3339(e->time_ns, ts, sizeof(ts));
 	obuf_str(b, "{\"type\":\"write\",\"time_ns\":");
 	obuf_u64(b, e->time_ns);
+	obuf_str(b, ",\"timestamp\":\"");
+	obuf_str(b, ts);
+	obuf_char(b, '"');
 	obuf_str(b, ",\"cpu\":");
 	obuf_u64(b, e->cpu);
 	obuf_str(b, ",\"pid\":");
@@ -367,6 +373,7 @@ int watch_handle_event(void *ctx, void *data, size_t size)
 	}
 	r->delivered++;
 	bodies__stale(r->bodies);	/* moved bodies: one reading of the core's map per event */
+	watch_prom_event(r, rec);
 	/* After -n COUNT, the rest is drained and counted, not shown. */
 	if (r->env->count && r->printed >= r->env->count)
 		return 0;
