@@ -6,10 +6,13 @@
 # one); then a writer pinned to CPU 1 writes N times, CPU 1 goes offline and
 # comes back, wpwatch says it re-attached, and the N writes after that on
 # CPU 1 are all caught with exact values; hits = delivered + lost throughout,
-# also under a flood across a hotplug cycle. JSON is queried by gojq.
+# also under a flood across a hotplug cycle; watchpoint.ko too. Under a flood that never stops,
+# read by a slow consumer, the loop still comes round: it re-attaches, ends
+# at -d and at SIGINT (libbpf's poll alone would consume for as long as
+# records arrive). JSON is queried by gojq.
 # arches: x86_64 arm64
 # weight: 2
-# timeout: 600
+# timeout: 900
 # cpus: 2
 . "$(dirname "$0")/lib.sh"
 
@@ -32,7 +35,10 @@ addr=$(cat $TW/addr)
 wpw_hotplug_probe "$addr" 1 >$W/probe.out 2>$W/probe.err
 num_is $? 0 "wpw_hotplug_probe ran" || sed 's/^/#   /' $W/probe.err
 fact() { sed -n "s/^fact $1 //p" $W/probe.out; }
-num_is "$(fact count_before)" 3 "an event on CPU 1 counts the 3 writes there"
+# at least 3: a plain counting event on arm64 also counts a store's re-trap
+# (an interrupt in the single-step window, docs/wpwatch.md)
+atleast3() { [ -n "$1" ] && [ "$1" -ge 3 ]; echo $?; }
+ok "$(atleast3 "$(fact count_before)")" "an event on CPU 1 counts the 3 writes there ($(fact count_before))"
 num_is "$(fact open_offline_errno)" 19 "CPU 1 offline: perf_event_open on it fails with ENODEV"
 num_is "$(fact count_after_online)" 0 "CPU 1 back online: the old event counts 0 of 3 writes"
 num_is "$(fact enabled_frozen_after_online)" 1 "... and its enabled time stands still (state OFF)"
@@ -41,7 +47,8 @@ num_is "$(fact count_after_enable)" 0 "... but it still counts 0 of 3 writes (ou
 stale=$(fact free_slots_stale_open)
 num_is "$(fact free_slots_stale_closed)" "$((stale + 1))" \
 	"the old event keeps its watchpoint slot until closed ($stale free with it open)"
-num_is "$(fact count_fresh_event)" 3 "a new event on the re-onlined CPU counts all 3"
+ok "$(atleast3 "$(fact count_fresh_event)")" \
+	"a new event on the re-onlined CPU counts all 3 ($(fact count_fresh_event))"
 
 # start_watch NAME ARGS...: wpwatch watch in the background (stdout NAME.out,
 # stderr NAME.err), returns once it says it is attached.
@@ -66,7 +73,7 @@ stop_watch() {
 	num_is $? 0 "$1: wpwatch exits 0 (hits = delivered + lost)" || sed 's/^/#   /' $W/$1.err
 }
 # reattached NAME: how many re-attach lines wpwatch printed so far
-reattached() { grep -c '^wpwatch watch: CPU 1 .*: re-attached ' $W/$1.err; }
+reattached() { grep -c '^wpwatch watch: CPU 1 .*: re-attached ' $W/$1.err 2>/dev/null; }
 # cycle NAME: CPU 1 offline and online again; returns once wpwatch says it
 # re-attached (one more line than before), or fails after 30 s of waiting
 cycle() {
@@ -134,7 +141,7 @@ is "$(writes cpu)" "$(expect 0x500)" "-C 1: the $N writes on CPU 1 after the cyc
 # --- a flood across a cycle: every hit is delivered or lost -------------------
 before=$(cat $TW/writes)
 start_watch flood -f json --no-ustack --ringbuf-size 4096 wpw_test_target
-on_cpu1 "0 1 3000" &
+on_cpu1 "0 1 1000" &
 fpid=$!
 cycle flood
 ok $? "flood: re-attached while the writer writes"
@@ -151,5 +158,68 @@ num_is "$((delivered + lost))" "$hits" "flood: hits = delivered + lost"
 ok "$([ "$hits" -le "$done_w" ]; echo $?)" "flood: no more hits than writes ($hits <= $done_w)"
 num_is "$(jqf $W/flood.out 'select(.type == "write" and .cpu == 1 and .value == "0x600") | 1' | wc -l)" 1 \
 	"flood: a write on CPU 1 after the cycle and the flood is caught"
+
+# --- watchpoint.ko: its own CPU hotplug state, the same writer ---------------------
+D=/sys/kernel/debug/watchpoint
+modprobe watchpoint ksym=wpw_test_target || bail "cannot load watchpoint.ko"
+h0=$(cat $D/hits)
+on_cpu1 "0 0x700 $N"
+echo 0 >$CPU1 && echo 1 >$CPU1
+is "$(sed -n 's/^cpus //p' $D/target)" "$(cat /sys/devices/system/cpu/online)" \
+	"watchpoint.ko: CPU 1 watched again as soon as it is online"
+on_cpu1 "0 0x800 $N"
+num_is "$(($(cat $D/hits) - h0))" $((2 * N)) "watchpoint.ko: all $((2 * N)) writes on CPU 1 caught, $N after the cycle"
+num_is "$(sed -n 's/^cpus_missed //p' $D/target)" 0 "watchpoint.ko: no CPU came online unwatched"
+rmmod watchpoint
+
+# --- a flood that never stops, read slowly: the loop still comes round ----------
+# The writer loops until killed; wpwatch's stdout goes through a FIFO to a
+# reader that sleeps after each line, so the ring buffer never runs dry.
+mkfifo $W/fifo
+slow_reader() { while read -r _l; do echo "$_l"; sleep 0.01; done; }
+# gone_within N: wpwatch ($WPID) ended within N looks, 0.1 s apart
+gone_within() {
+	_i=0
+	while kill -0 $WPID 2>/dev/null; do
+		[ $_i -ge "$1" ] && return 1
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+}
+taskset -c 1 sh -c "while :; do echo '0 1 100' >$TW/write; done" &
+wloop=$!
+for how in duration sigint; do
+	slow_reader <$W/fifo >$W/slow-$how.out &
+	rpid=$!
+	if [ $how = duration ]; then
+		wpwatch watch -d 2 -f json --ringbuf-size 65536 wpw_test_target >$W/fifo 2>$W/slow-$how.err &
+	else
+		wpwatch watch -f json --ringbuf-size 65536 wpw_test_target >$W/fifo 2>$W/slow-$how.err &
+	fi
+	WPID=$!
+	_i=0
+	while ! grep -q 'tracing writes' $W/slow-$how.err 2>/dev/null && [ $_i -lt 600 ]; do
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+	if [ $how = sigint ]; then
+		cycle slow-$how
+		ok $? "never-ending flood, slow reader: CPU 1 re-attached all the same"
+		kill -INT $WPID
+	fi
+	gone_within 600
+	ok $? "never-ending flood, slow reader: wpwatch ends at $how (the writer still writing)" || {
+		kill -9 $WPID
+		sed 's/^/#   /' $W/slow-$how.err
+	}
+	wait $WPID
+	num_is $? 0 "$how: exit status 0 (hits = delivered + lost)"
+	wait $rpid
+	kill -0 $wloop 2>/dev/null
+	ok $? "$how: the writer was still writing when wpwatch ended"
+	tail -n 1 $W/slow-$how.err | sed 's/^/# /'
+done
+kill $wloop
+wait $wloop 2>/dev/null
 
 done_testing

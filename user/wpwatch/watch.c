@@ -34,6 +34,36 @@ static double now_secs(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/*
+ * The ring buffer's callback, bounded. libbpf's ring_buffer__poll() goes on
+ * consuming for as long as new records keep arriving, so under a flood that
+ * the consumer only just keeps up with (a slow stdout, a loaded machine) it
+ * never returns: -d, -n, Ctrl-C and re-attaching a CPU would all wait for
+ * the writer to pause (measured: -d 2 ran 74 s). A record is consumed before
+ * its callback runs, so a negative return stops the poll and loses nothing.
+ */
+#define WATCH_POLL_SLICE	0.1	/* seconds of records per poll, at most */
+#define WATCH_POLL_YIELD	(-EAGAIN)
+
+struct poll_ctx {
+	struct watch_run *r;
+	bool draining;		/* the last drain after detaching: never stop */
+	double until;
+	unsigned int n;
+};
+
+static int bounded_event(void *ctx, void *data, size_t size)
+{
+	struct poll_ctx *p = ctx;
+	int err = watch_handle_event(p->r, data, size);
+
+	if (err || p->draining)
+		return err;
+	if (cli_exiting || (++p->n % 64 == 0 && now_secs() >= p->until))
+		return WATCH_POLL_YIELD;
+	return 0;
+}
+
 /* SPECs to addresses, the CPUs to watch on, the slots: 0 or an exit status. */
 static int plan(struct watch_run *r, bool *online, int *ncpus)
 {
@@ -136,6 +166,7 @@ int cmd_watch(int argc, char **argv)
 	static struct watch_env env;
 	static struct watch_run run;
 	static bool online[WATCH_MAX_CPUS];
+	static struct poll_ctx pctx;
 	struct watch_bpf *skel = NULL;
 	struct bpf_program *pins[2] = { NULL, NULL };
 	struct ring_buffer *rb = NULL;
@@ -207,8 +238,8 @@ int cmd_watch(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.watch_events), watch_handle_event, &run,
-			      NULL);
+	pctx.r = &run;
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.watch_events), bounded_event, &pctx, NULL);
 	if (!rb) {
 		fprintf(stderr, "wpwatch watch: cannot open the ring buffer: %s\n", strerror(errno));
 		goto cleanup;
@@ -235,8 +266,11 @@ int cmd_watch(int argc, char **argv)
 
 	start = now_secs();
 	while (!cli_exiting) {
+		pctx.until = now_secs() + WATCH_POLL_SLICE;
 		err = ring_buffer__poll(rb, 100);
 		watch_flush(&run);
+		if (err == WATCH_POLL_YIELD)
+			err = 0;
 		if (err == -EINTR && cli_exiting)
 			break;
 		if (outfile_check()) {
@@ -258,6 +292,7 @@ int cmd_watch(int argc, char **argv)
 	reattached = watch_reattached(events);
 	watch_close_events(events);
 	events = NULL;
+	pctx.draining = true;
 	ring_buffer__consume(rb);
 	watch_flush(&run);
 	if (watch_read_counters(skel->maps.watch_counters, &cnt)) {
