@@ -27,10 +27,10 @@ measure() {
 		[ -z "$best_t" ] || [ "$t" -lt "$best_t" ] && best_t=$t
 	done
 }
-# wait_ready FILE PID: until FILE has a line starting with "Tracing"
+# wait_ready OUT PID: until OUT or OUT.err has a line starting with "Tracing"
 wait_ready() {
 	_i=0
-	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
+	while ! cat "$1" "$1.err" 2>/dev/null | grep -q '^Tracing'; do
 		_i=$((_i + 1))
 		[ $_i -gt 3000 ] && return 1
 		kill -0 "$2" 2>/dev/null || return 1
@@ -51,9 +51,10 @@ progstats() {
 traced() {
 	_out=$1
 	shift
+	echo "lat bench: measuring under $*" >&2
 	"$@" >"$_out" 2>"$_out.err" &
 	_pid=$!
-	if ! wait_ready "$_out.err" $_pid && ! wait_ready "$_out" $_pid; then
+	if ! wait_ready "$_out" $_pid; then
 		cat "$_out.err"
 		return 1
 	fi
@@ -68,8 +69,10 @@ bt_count() { awk '/^\[/ { for (i = 1; i < NF; i++) if ($i ~ /\)$/) { s += $(i + 
 
 TP_ONELINER='tracepoint:rerandom:rerandom_call_enter { @s[tid] = nsecs; } tracepoint:rerandom:rerandom_call_exit /@s[tid]/ { @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }'
 KP_ONELINER='kprobe:add_pause_list { @s[tid] = nsecs; } kprobe:remove_pause_list /@s[tid]/ { @ns = hist(nsecs - @s[tid]); delete(@s[tid]); }'
-# BEGIN runs once every probe is attached: the "Tracing" line
-bt() { bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } $1"; }
+# BEGIN runs once every probe is attached: the "Tracing" line. exec: the
+# background job's pid is bpftrace's own, so that kill -INT reaches it (a
+# background subshell ignores SIGINT, and would keep it from bpftrace)
+bt() { exec bpftrace -B line -e "BEGIN { printf(\"Tracing\\n\"); } $1"; }
 
 measure
 direct=$best_d tramp=$best_t
@@ -105,7 +108,9 @@ traced /tmp/s_lat.out wpwatch lat || exit 1
 s_lat=$best_t
 traced /tmp/s_latk.out wpwatch lat --probe kprobe || exit 1
 s_latk=$best_t
-if [ -n "$bt_tp" ]; then
+# (bpftrace's own breakdown: LAT_BENCH_BT_STATS=1; each bpftrace start is
+# its compiler's run, the slowest step of this bench under TCG)
+if [ -n "$bt_tp" ] && [ "${LAT_BENCH_BT_STATS:-0}" = 1 ]; then
 	traced /tmp/s_bt.out bt "$TP_ONELINER" && s_bt_tp=$best_t
 	traced /tmp/s_btk.out bt "$KP_ONELINER" && s_bt_kp=$best_t
 fi
