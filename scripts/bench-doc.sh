@@ -23,16 +23,16 @@ for mark in $(grep -o "<!-- $name-bench [a-z0-9_]* -->" "$doc" | awk '{ print $3
 		echo "bench-doc: no '$name-bench $mark' table in the logs: left as it was" >&2
 		continue
 	fi
-	awk -v open="<!-- $name-bench $mark -->" -v close="<!-- /$name-bench $mark -->" -v log="$tmp.log" '
+	awk -v opn="<!-- $name-bench $mark -->" -v cls="<!-- /$name-bench $mark -->" -v logf="$tmp.log" '
 		BEGIN {
-			while ((getline l < log) > 0) {
-				if (l == open) { keep = 1; body = ""; continue }
-				if (l == close) { keep = 0; continue }
+			while ((getline l < logf) > 0) {
+				if (l == opn) { keep = 1; body = ""; continue }
+				if (l == cls) { keep = 0; continue }
 				if (keep && l !~ /^\[ *[0-9]+\.[0-9]+\] /) body = body l "\n"
 			}
 		}
-		$0 == open { print; printf "%s", body; skip = 1; next }
-		$0 == close { skip = 0 }
+		$0 == opn { print; printf "%s", body; skip = 1; next }
+		$0 == cls { skip = 0 }
 		!skip { print }' "$doc" >"$tmp"
 	cp "$tmp" "$doc"
 	echo "bench-doc: $doc: $name-bench $mark updated" >&2
