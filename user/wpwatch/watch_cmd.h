@@ -81,6 +81,15 @@ unsigned int watch_thread_size(const struct ksyms *ks);
 /* A kernel frame: "sym+0xoff", its module, and whether it is in a moved body's copy. */
 void watch_sym_parts(const struct watch_run *r, unsigned long addr, char *sym, size_t symlen,
 		     const char **module, bool *moved);
+/*
+ * The comm usyms compares to tell an exec: the process's (its main thread's)
+ * only, since other threads may name themselves (pthread_setname_np), and an
+ * exec always leaves the execing thread as the main one.
+ */
+static inline const char *watch_exec_comm(const struct watch_event *e)
+{
+	return e->tid == e->pid ? e->comm : NULL;
+}
 /* A kernel frame's function only (folded): "name", "name [moved]" or "[unknown]". */
 void watch_func_name(const struct watch_run *r, unsigned long addr, char *buf, size_t len);
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,

@@ -84,7 +84,7 @@ static void user_func_name(const struct watch_run *r, const struct watch_event *
 {
 	struct usym u;
 
-	switch (usyms__lookup(r->usyms, e->pid, e->comm, addr, &u)) {
+	switch (usyms__lookup(r->usyms, e->pid, watch_exec_comm(e), addr, &u)) {
 	case USYM_FOUND:
 		snprintf(buf, len, "%s", u.name);
 		break;
@@ -168,7 +168,7 @@ void watch_count_stack(struct watch_run *r, const struct watch_event *e)
 		for (i = 0; i < nu; i++) {
 			size_t l = strlen(key);
 
-			usym_name(r->usyms, e->pid, e->comm, e->ustack[i], sym, sizeof(sym));
+			usym_name(r->usyms, e->pid, watch_exec_comm(e), e->ustack[i], sym, sizeof(sym));
 			snprintf(key + l, sizeof(key) - l, "\t%s\n", sym);
 		}
 	}

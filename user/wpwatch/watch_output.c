@@ -39,7 +39,7 @@ static void print_text(const struct watch_run *r, const struct watch_event *e, c
 		       mod ? "]" : "", moved ? " (moved)" : "");
 	}
 	for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++) {
-		usym_name(r->usyms, e->pid, e->comm, e->ustack[i], sym, sizeof(sym));
+		usym_name(r->usyms, e->pid, watch_exec_comm(e), e->ustack[i], sym, sizeof(sym));
 		printf("\t%16llx %s\n", e->ustack[i], sym);
 	}
 	printf("\n");
@@ -59,7 +59,7 @@ static void print_json_usyms(const struct watch_run *r, const struct watch_event
 
 	printf(",\"ustack_syms\":[");
 	for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++) {
-		usyms__lookup(r->usyms, e->pid, e->comm, e->ustack[i], &u);
+		usyms__lookup(r->usyms, e->pid, watch_exec_comm(e), e->ustack[i], &u);
 		exited |= u.kind == USYM_EXITED;
 		printf("%s{\"sym\":", i ? "," : "");
 		if (u.kind == USYM_FOUND) {
