@@ -11,7 +11,7 @@
 # arches: x86_64 arm64
 # kernel: stock debug
 # weight: 2
-# timeout: 600
+# timeout: 900
 # cpus: 2
 . "$(dirname "$0")/lib.sh"
 

@@ -124,7 +124,20 @@ struct frame_name {
 	bool exited;		/* user: the process was gone before its mappings were read */
 };
 
-/* PID < 0: a kernel frame; otherwise a user frame of process PID (COMM: its comm). */
+/*
+ * The comm usyms compares to tell an exec: the process's (its main thread's)
+ * only, since other threads may name themselves (pthread_setname_np), and an
+ * exec always leaves the execing thread as the main one.
+ */
+static inline const char *watch_exec_comm(const struct watch_event *e)
+{
+	return e->tid == e->pid ? e->comm : NULL;
+}
+
+/*
+ * PID < 0: a kernel frame; otherwise a user frame of process PID (COMM: its
+ * watch_exec_comm(), or NULL).
+ */
 void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
 		     const char *comm, struct frame_name *f);
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,

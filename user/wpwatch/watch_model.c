@@ -254,7 +254,7 @@ static int add_counted(struct watch_run *r, const struct stack_frames *kst,
 	if (r->env->format == FMT_FOLDED) {
 		folded_append(key, sizeof(key), c, 1);
 		for (i = ust->n - 1; i >= 0; i--) {
-			watch_frame_sym(r, ust->ip[i], pid, comm, &f);
+			watch_frame_sym(r, ust->ip[i], pid, NULL, &f);
 			snprintf(name, sizeof(name), "%.*s", (int)f.func_len, f.sym);
 			folded_append(key, sizeof(key), name, 0);
 		}
@@ -272,7 +272,7 @@ static int add_counted(struct watch_run *r, const struct stack_frames *kst,
 			key_cat(key, sizeof(key), f.moved ? " (moved)" : "", "\n", "", "", "");
 		}
 		for (i = 0; i < ust->n; i++) {
-			watch_frame_sym(r, ust->ip[i], pid, comm, &f);
+			watch_frame_sym(r, ust->ip[i], pid, NULL, &f);
 			key_cat(key, sizeof(key), "\t", f.sym, f.module ? " (" : "",
 				f.module ? f.module : "", f.module ? ")\n" : "\n");
 		}
@@ -339,6 +339,8 @@ void watch_tally(struct watch_run *r, const struct watch_record *rec)
 		watch_stack_get(r, rec, true, &ust);
 		if (k.lr)
 			watch_leaf_caller(r, &kst, e->ip, k.lr);
+		for (i = 0; i < ust.n; i++)	/* named as streaming names it */
+			watch_frame_sym(r, ust.ip[i], e->pid, watch_exec_comm(e), &f);
 		add_counted(r, &kst, &ust, e->pid, e->comm, 1);
 		return;
 	}
@@ -350,7 +352,7 @@ void watch_tally(struct watch_run *r, const struct watch_record *rec)
 	++*n;
 	if (created && k.ustack_id >= 0 && !watch_stack_get(r, rec, true, &ust))
 		for (i = 0; i < ust.n; i++)
-			watch_frame_sym(r, ust.ip[i], e->pid, e->comm, &f);
+			watch_frame_sym(r, ust.ip[i], e->pid, watch_exec_comm(e), &f);
 }
 
 /*

@@ -255,7 +255,7 @@ static void put_ustack(struct watch_run *r, const struct watch_record *rec)
 			obuf_str(&r->out, ",\"ustack\":[],\"ustack_syms\":[]");
 		return;
 	}
-	put_rendered(r, &k, &st, e->comm, e->ustack_id >= 0);
+	put_rendered(r, &k, &st, watch_exec_comm(e), e->ustack_id >= 0);
 }
 
 static void put_value(struct obuf *b, bool known, unsigned long long v, const char *unknown)
