@@ -1,8 +1,9 @@
 #!/bin/sh
 # Benchmark (not a test): does serving Prometheus cost wpwatch watch events?
 #   BENCH=prom scripts/bench.sh x86_64     (one guest, -icount, one vCPU)
-# A flood of W writes (one dd, as fast as the kernel writes) into a 4 KiB
-# ring buffer, so that the consumer must keep up or lose events, three ways:
+# A flood of W writes (one dd, as fast as the kernel writes) into the ring
+# buffer (RB bytes, default 1 MiB): the consumer keeps up or loses events,
+# three ways:
 # without --prometheus; with it and nobody scraping; with it and S clients
 # fetching /metrics in a loop (busybox wget, over loopback) the whole time.
 # Prints a markdown table: hits, delivered, lost (the kernel side's counters
@@ -10,8 +11,9 @@
 # also take CPU from the consumer: that share is the honest cost of being
 # scraped on a busy machine, the lock itself is held for a memcpy only.
 TW=/sys/kernel/debug/wpw_testwriter
-W=${W:-20000}
+W=${W:-5000}
 S=${S:-4}
+RB=${RB:-1048576}	# the default ring buffer
 PORT=9464
 modprobe wpw_testwriter || exit 1
 ip link set lo up 2>/dev/null
@@ -20,7 +22,7 @@ one() {	# one LABEL SCRAPERS ARGS...
 	label=$1 scrapers=$2
 	shift 2
 	: >/tmp/bp.err
-	wpwatch watch -f json --ringbuf-size 4096 "$@" wpw_test_target >/tmp/bp.out 2>/tmp/bp.err &
+	wpwatch watch -f json --ringbuf-size $RB "$@" wpw_test_target >/tmp/bp.out 2>/tmp/bp.err &
 	wp=$!
 	while ! grep -q 'tracing writes' /tmp/bp.err 2>/dev/null; do
 		kill -0 $wp 2>/dev/null || { cat /tmp/bp.err >&2; exit 1; }
@@ -50,7 +52,7 @@ one() {	# one LABEL SCRAPERS ARGS...
 		echo "| $label | $h | $d | $l | $(wc -l </tmp/bp.scrapes) |"; }
 }
 
-echo "| $W writes, 4 KiB ring buffer | hits | delivered | lost | scrapes answered |"
+echo "| $W writes, $RB-byte ring buffer | hits | delivered | lost | scrapes answered |"
 echo "|---|---|---|---|---|"
 one "no --prometheus" 0
 one "--prometheus, no scraper" 0 --prometheus $PORT
