@@ -6,7 +6,8 @@
  * user stack as ids in the stack map), where (the slot) and what (the value
  * after and, where it can be had, before), into a ring buffer. Counting
  * (--summary, folded), it only adds one to the count of the write's
- * (kernel stack id, comm) in watch_counts: nothing crosses per write.
+ * (kernel stack id, user stack id and process, comm) in watch_counts:
+ * nothing crosses per write.
  * Per-CPU counters keep hits = submitted (or counted) + lost.
  *
  * x86 traps after the store: memory holds the new value, the old one is the
@@ -31,6 +32,7 @@ const volatile bool user_stacks = true;
 const volatile bool kernel_stacks = true;	/* false: --no-stack */
 const volatile __u32 mode = WATCH_MODE_STREAM;
 const volatile bool count_by_comm;		/* counting: comm is part of the key (folded) */
+const volatile bool count_by_spec;		/* counting: the SPEC is part of the key (--prometheus) */
 /* Wake the consumer at most every wakeup_ns per CPU, or once wakeup_bytes wait; 0: each event */
 const volatile __u64 wakeup_ns;
 const volatile __u64 wakeup_bytes;
@@ -219,7 +221,8 @@ static __always_inline __u64 read_slot(const struct watch_slot *s, bool *ok)
  * bucket) and a new key in a full watch_counts are counted as lost.
  */
 static __always_inline void count_write(struct bpf_perf_event_data *ctx,
-					struct watch_counters *cnt, const char *comm)
+					struct watch_counters *cnt, const char *comm,
+					const struct watch_slot *slot)
 {
 	struct watch_count_key key;
 	__u64 one = 1, *n;
@@ -235,8 +238,23 @@ static __always_inline void count_write(struct bpf_perf_event_data *ctx,
 			return;
 		}
 	}
+	key.ustack_id = -1;
+	/* A user stack, as streaming has one; one the map cannot store is left out. */
+	if (kernel_stacks && user_stacks && in_task_context(ctx)) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, mm)) {
+			key.ustack_id = bpf_get_stackid(ctx, &watch_stacks, BPF_F_USER_STACK);
+			if (key.ustack_id < 0)
+				key.ustack_id = -1;
+			else
+				key.pid = bpf_get_current_pid_tgid() >> 32;
+		}
+	}
 	if (count_by_comm)
 		__builtin_memcpy(key.comm, comm, sizeof(key.comm));
+	if (count_by_spec)
+		key.spec = slot->spec;
 #ifdef __TARGET_ARCH_arm64
 	key.lr = ctx->regs.regs[30];
 #endif
@@ -345,7 +363,7 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 	}
 	cnt->hits++;
 	if (mode == WATCH_MODE_COUNT) {
-		count_write(ctx, cnt, comm);
+		count_write(ctx, cnt, comm, slot);
 		return 0;
 	}
 

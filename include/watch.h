@@ -50,7 +50,9 @@ struct watch_counters {
 struct watch_count_key {
 	unsigned long long lr;		/* arm64: the link register (leaf caller, see watch_model.c) */
 	int kstack_id;			/* in watch_stacks; -1: no kernel stack (--no-stack) */
-	unsigned int pad;
+	int ustack_id;			/* in watch_stacks; -1: no user stack */
+	unsigned int pid;		/* with a user stack: its process (whose mappings name it) */
+	unsigned int spec;		/* --prometheus: the SPEC written (per-SPEC counts) */
 	char comm[WATCH_COMM_LEN];	/* folded: the writer's comm */
 };
 

@@ -16,10 +16,13 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "bodies.h"
 #include "cli.h"
 #include "commands.h"
 #include "ksyms.h"
 #include "output.h"
+#include "outfile.h"
+#include "usyms.h"
 #include "watch_cmd.h"
 #include "watch.skel.h"
 
@@ -114,6 +117,7 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 	skel->rodata->kernel_stacks = !env->no_stack;
 	skel->rodata->mode = r->mode;
 	skel->rodata->count_by_comm = env->format == FMT_FOLDED;
+	skel->rodata->count_by_spec = env->prometheus != NULL;
 	/* one wake-up per millisecond or per quarter buffer; each event on a terminal */
 	skel->rodata->wakeup_ns = r->flush_each ? 0 : 1000000;
 	skel->rodata->wakeup_bytes = env->ringbuf_size / 4;
@@ -175,6 +179,10 @@ int cmd_watch(int argc, char **argv)
 	status = watch_parse_args(argc, argv, &env);
 	if (status)
 		return status;
+	if (env.output && outfile_open(env.output)) {
+		fprintf(stderr, "wpwatch watch: --output %s: %s\n", env.output, strerror(errno));
+		return WPW_EXIT_FAIL;
+	}
 	memset(&run, 0, sizeof(run));
 	run.env = &env;
 	cli_libbpf_print(env.common.verbose);
@@ -200,6 +208,10 @@ int cmd_watch(int argc, char **argv)
 		status = WPW_EXIT_NO_PRIV;
 		goto cleanup;
 	}
+	run.usyms = usyms__new(NULL);
+	run.bodies = bodies__new(NULL);
+	if (!run.usyms || !run.bodies)
+		goto cleanup;
 	status = plan(&run, online, &ncpus);
 	if (status)
 		goto cleanup;
@@ -210,7 +222,7 @@ int cmd_watch(int argc, char **argv)
 	run.tally = kmap_new(sizeof(struct watch_count_key));
 	run.frames = kmap_new(sizeof(int));
 	run.rendered = kmap_new(WATCH_RENDER_KEY_SIZE);
-	obuf_init(&run.out, STDOUT_FILENO);
+	obuf_init(&run.out, fileno(stdout));
 	if (!run.stacks || !run.tally || !run.frames || !run.rendered)
 		goto cleanup;
 	status = load(&run, &skel);
@@ -238,6 +250,11 @@ int cmd_watch(int argc, char **argv)
 		goto cleanup;
 	}
 	cli_catch_signals();
+	status = watch_prom_start(&run);
+	if (status)
+		goto cleanup;
+	status = WPW_EXIT_FAIL;
+	watch_prom_tick(&run, skel->maps.watch_counters, skel->maps.watch_counts, true);
 
 	fprintf(stderr, "wpwatch watch: tracing writes to");
 	for (i = 0; i < env.nspecs; i++)
@@ -251,16 +268,23 @@ int cmd_watch(int argc, char **argv)
 	while (!cli_exiting) {
 		pctx.until = now_secs() + WATCH_POLL_SLICE;
 		err = ring_buffer__poll(rb, 100);
+		watch_flush(&run);
 		if (err == WATCH_POLL_YIELD)
 			err = 0;
-		watch_flush(&run);
-		if (err == -EINTR)
+		if (err == -EINTR && cli_exiting)
 			break;
-		if (err < 0) {
+		if (outfile_check()) {
+			fprintf(stderr, "wpwatch watch: reopening %s: %s\n", env.output,
+				strerror(errno));
+			goto cleanup;
+		}
+		run.out.fd = fileno(stdout);	/* the obuf writes where stdout now goes */
+		if (err < 0 && err != -EINTR) {
 			fprintf(stderr, "wpwatch watch: ring buffer: %s\n", strerror(-err));
 			goto cleanup;
 		}
 		watch_follow_cpus(events);
+		watch_prom_tick(&run, skel->maps.watch_counters, skel->maps.watch_counts, false);
 		if (env.duration && now_secs() - start >= env.duration)
 			break;
 	}
@@ -292,6 +316,7 @@ int cmd_watch(int argc, char **argv)
 			"nor lost)\n", reattached, reattached == 1 ? "" : "es");
 	status = cnt.hits == run.delivered + cnt.lost ? WPW_EXIT_OK : WPW_EXIT_FAIL;
 cleanup:
+	watch_prom_stop();
 	watch_close_events(events);
 	ring_buffer__free(rb);
 	if (skel && env.pin)
@@ -300,5 +325,7 @@ cleanup:
 	counter_free(run.stacks);
 	watch_free_rendered(&run);
 	ksyms__free(run.ksyms);
+	usyms__free(run.usyms);
+	bodies__free(run.bodies);
 	return status;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <linux/netlink.h>
 #include <unistd.h>
@@ -92,6 +93,45 @@ int watch_online_cpus(bool *online, int max)
 	return cpu_list("/sys/devices/system/cpu/online", online, max);
 }
 
+/*
+ * A vmlinux variable that /proc/kallsyms does not list (arm64: functions
+ * only; x86_64: a name it leaves out), from the running kernel's System.map
+ * (ksyms__sysmap_var). 0 when placed; -ENOENT when the map is good but has no
+ * such name either (the caller suggests names); any other error has had its
+ * one line.
+ */
+static int watch_resolve_sysmap(struct watch_run *r, struct watch_spec *sp)
+{
+	char why[2048], file[320];
+	struct utsname u;
+	unsigned long addr;
+	int err;
+
+	if (sp->module[0] && strcmp(sp->module, "vmlinux") && strcmp(sp->module, "kernel"))
+		return -ENOENT;
+	err = ksyms__sysmap_var(r->ksyms, sp->symbol, NULL, &addr, file, sizeof(file), why,
+				sizeof(why));
+	if (!err) {
+		if (r->env->common.verbose)
+			fprintf(stderr, "wpwatch watch: %s is not in /proc/kallsyms; %s\n",
+				sp->symbol, why);
+		sp->addr = addr + sp->offset;
+		return 0;
+	}
+	/* With every variable in kallsyms, a name it lacks is just unknown. */
+	if (err == -ENOENT || ((err == -ENODATA || err == -ESTALE) && ksyms__has_data(r->ksyms)))
+		return -ENOENT;
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "RELEASE");
+	fprintf(stderr, "wpwatch watch: '%s': %s is not in /proc/kallsyms%s and %s", sp->text,
+		sp->symbol, ksyms__has_data(r->ksyms) ? "" : " (functions only on this kernel)", why);
+	if (err == -ENODATA)
+		fprintf(stderr, ": install this kernel's System.map (Debian: linux-image-%s-dbg) or "
+			"give the address as 0xADDRESS", u.release);
+	fprintf(stderr, "\n");
+	return err;
+}
+
 int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 {
 	const struct ksyms *ks = r->ksyms;
@@ -133,6 +173,13 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 		fprintf(stderr, "wpwatch watch: '%s': %s\n", sp->text, why);
 		return err;
 	}
+	if (err == -ENOEXEC) {
+		fprintf(stderr, "wpwatch watch: '%s': %s\n", sp->text, why);
+		return -ENOENT;
+	}
+	err = watch_resolve_sysmap(r, sp);
+	if (err != -ENOENT)
+		return err;
 	fprintf(stderr, "wpwatch watch: '%s': unknown symbol %s", sp->text, sp->symbol);
 	if (sp->module[0])
 		fprintf(stderr, " in module %s", sp->module);
@@ -140,11 +187,6 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "%s%s", i ? ", " : "; did you mean: ", close[i]);
 	fprintf(stderr, "\n");
-	if (!ksyms__has_data(ks))
-		fprintf(stderr, "  this kernel's /proc/kallsyms lists functions only (no "
-			"CONFIG_KALLSYMS_ALL) and %s;\n  for a vmlinux variable give its address "
-			"as 0xADDRESS (System.map or the -dbg vmlinux, shifted by the KASLR offset "
-			"of a listed function such as _stext)\n", why);
 	return -ENOENT;
 }
 

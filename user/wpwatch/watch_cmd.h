@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include <netinet/in.h>
 #include "cli.h"
 #include "output.h"
 #include "spec.h"
@@ -39,6 +40,10 @@ struct watch_env {
 	unsigned long ringbuf_size;
 	struct watch_spec specs[WATCH_MAX_SLOTS];
 	int nspecs;
+	const char *prometheus;		/* --prometheus ADDR:PORT (watch_prom.c) */
+	struct sockaddr_in prom_addr;
+	unsigned int prom_top;		/* --prometheus-top N stacks */
+	const char *output;		/* --output FILE, reopened on SIGHUP */
 };
 
 /* One hardware slot of the plan. */
@@ -51,6 +56,8 @@ struct slot {
 struct watch_run {
 	struct watch_env *env;
 	struct ksyms *ksyms;
+	struct usyms *usyms;		/* user frames (usyms.c) */
+	struct rr_bodies *bodies;	/* moved bodies (bodies.c) */
 	struct slot slots[WATCH_MAX_SLOTS];
 	int nslots;
 	unsigned int mode;		/* WATCH_MODE_*: streaming, or counting in the kernel */
@@ -102,8 +109,37 @@ unsigned int watch_reattached(const struct watch_events *ev);
 
 /* watch_model.c */
 unsigned int watch_thread_size(const struct ksyms *ks);
-void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid, char *sym,
-		     size_t symlen, const char **module);
+/*
+ * A frame's name, from watch_frame_sym(), the one place a frame is named:
+ * kernel frames from kallsyms (a moved body's copy named as the body, from
+ * the core's bodies map), user frames from the process's mappings (usyms.c).
+ */
+struct frame_name {
+	char sym[WPW_KSYM_NAME_LEN + 24];	/* "name+0xoff", "[unknown]" or "[exited]" */
+	size_t func_len;	/* the function's name: the first func_len bytes of sym */
+	const char *module;	/* kernel: the module (NULL: vmlinux); user: the mapped file */
+	bool known;		/* sym names a function */
+	bool moved;		/* kernel: in a moved body's copy (rerandom) */
+	bool changing;		/* kernel: in the core's arena, whose names change: not cached */
+	bool exited;		/* user: the process was gone before its mappings were read */
+};
+
+/*
+ * The comm usyms compares to tell an exec: the process's (its main thread's)
+ * only, since other threads may name themselves (pthread_setname_np), and an
+ * exec always leaves the execing thread as the main one.
+ */
+static inline const char *watch_exec_comm(const struct watch_event *e)
+{
+	return e->tid == e->pid ? e->comm : NULL;
+}
+
+/*
+ * PID < 0: a kernel frame; otherwise a user frame of process PID (COMM: its
+ * watch_exec_comm(), or NULL).
+ */
+void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
+		     const char *comm, struct frame_name *f);
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
 			struct values *v);
 int watch_nstack(const unsigned long long *st, int bytes);
@@ -112,8 +148,21 @@ int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool us
 bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
 		       unsigned long long ip, unsigned long long lr);
 void watch_tally(struct watch_run *r, const struct watch_record *rec);
+/* A count key's kernel and user stacks (the arm64 leaf caller put back): 0 or -ENOMEM. */
+int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
+		     struct stack_frames *kst, struct stack_frames *ust);
 int watch_collect_counts(struct watch_run *r, struct bpf_map *counts);
 int watch_read_counters(struct bpf_map *map, struct watch_counters *sum);
+
+/* watch_prom.c: --prometheus (each a no-op without it) */
+#define WATCH_PROM_TOP_DEFAULT 10
+#define WATCH_PROM_TOP_MAX 1000
+int watch_prom_start(struct watch_run *r);
+void watch_prom_event(struct watch_run *r, const struct watch_record *rec);
+/* Publish a snapshot (COUNTS: the kernel's counts, counting): every 0.25 s at most unless FORCE. */
+void watch_prom_tick(struct watch_run *r, struct bpf_map *counters, struct bpf_map *counts,
+		     bool force);
+void watch_prom_stop(void);
 
 /* watch_output.c */
 int watch_handle_event(void *ctx, void *data, size_t size);

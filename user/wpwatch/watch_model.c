@@ -4,7 +4,8 @@
  * written, from the arm64 store instruction when the trap came before it),
  * its stacks (frames read once per stack id from the stack map, the arm64
  * leaf caller put back), each frame's symbol (watch_frame_sym(), the one
- * place a frame is symbolized), distinct stacks counted (from the kernel's
+ * place a frame is symbolized: moved bodies named from the core's map, user
+ * frames from usyms.c), distinct stacks counted (from the kernel's
  * counts map, or tallied by stack id while streaming), and the BPF side's
  * per-CPU counters summed.
  */
@@ -15,9 +16,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "a64.h"
+#include "bodies.h"
 #include "cli.h"
 #include "ksyms.h"
 #include "output.h"
+#include "usyms.h"
 #include "watch_cmd.h"
 
 /*
@@ -34,29 +37,78 @@ unsigned int watch_thread_size(const struct ksyms *ks)
 	return ksyms__find(ks, "kasan_report", NULL, cand, 1) ? 32768 : 16384;
 }
 
+/* A user frame of process PID: usyms.c's answer, from PID's mappings. */
+static void user_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
+			   const char *comm, struct frame_name *f)
+{
+	char c[WATCH_COMM_LEN + 1] = "";
+	struct usym u;
+
+	if (comm) {
+		memcpy(c, comm, WATCH_COMM_LEN);
+		c[WATCH_COMM_LEN] = '\0';
+	}
+	switch (usyms__lookup(r->usyms, pid, c[0] ? c : NULL, addr, &u)) {
+	case USYM_FOUND:
+		snprintf(f->sym, sizeof(f->sym), "%s", u.name);
+		f->func_len = strlen(f->sym);
+		snprintf(f->sym + f->func_len, sizeof(f->sym) - f->func_len, "+0x%lx", u.off);
+		f->known = true;
+		f->module = u.obj;
+		break;
+	case USYM_NOSYM:
+		f->module = u.obj;
+		break;
+	case USYM_EXITED:
+		snprintf(f->sym, sizeof(f->sym), "[exited]");
+		f->func_len = strlen(f->sym);
+		f->exited = true;
+		break;
+	default:
+		break;
+	}
+}
+
 /*
- * The one place a frame gets its symbol: SYM is "name+0xoff" (kernel) or
- * empty when unknown (user frames: no symbols yet), *MODULE the module or
- * NULL. PID < 0: a kernel frame; otherwise a user frame of process PID.
+ * The one place a frame gets its name (struct frame_name in watch_cmd.h).
+ * The kernel names an address in a moved body's copy rr_arena+OFF
+ * [rerandom]: it is named as the body instead, from the core's bodies map
+ * (bodies.c, read again once per event: watch_handle_event()).
  */
-void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid, char *sym,
-		     size_t symlen, const char **module)
+void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
+		     const char *comm, struct frame_name *f)
 {
 	const struct ksym *s;
+	struct rr_body_sym b;
 
-	*module = NULL;
+	snprintf(f->sym, sizeof(f->sym), "[unknown]");
+	f->func_len = strlen(f->sym);
+	f->module = NULL;
+	f->known = f->moved = f->changing = f->exited = false;
 	if (pid >= 0) {
-		/* user frames: symbolized from PID's mappings once user/lib has that */
-		sym[0] = '\0';
+		user_frame_sym(r, addr, pid, comm, f);
 		return;
 	}
 	s = ksyms__map_addr(r->ksyms, addr);
-	if (!s) {
-		snprintf(sym, symlen, "[unknown]");
+	if (!s)
 		return;
+	f->known = true;
+	f->module = s->module;
+	if (s->module && !strcmp(s->name, "rr_arena") && !strcmp(s->module, "rerandom")) {
+		f->changing = true;
+		if (r->bodies && bodies__lookup(r->bodies, addr, &b)) {
+			snprintf(f->sym, sizeof(f->sym), "%s", b.name);
+			f->func_len = strlen(f->sym);
+			snprintf(f->sym + f->func_len, sizeof(f->sym) - f->func_len, "+0x%lx",
+				 b.off);
+			f->module = b.module ? b.module : s->module;
+			f->moved = true;
+			return;
+		}
 	}
-	snprintf(sym, symlen, "%s+0x%llx", s->name, addr - s->addr);
-	*module = s->module;
+	snprintf(f->sym, sizeof(f->sym), "%s", s->name);
+	f->func_len = strlen(f->sym);
+	snprintf(f->sym + f->func_len, sizeof(f->sym) - f->func_len, "+0x%llx", addr - s->addr);
 }
 
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
@@ -174,30 +226,55 @@ bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
 	return true;
 }
 
-/* One key per distinct stack: folded (comm;outer;...;inner) or a frame a line. */
-static int add_counted(struct watch_run *r, const struct stack_frames *st, const char *comm,
+/* Append "\tTEXT\n"-style frame lines or folded names to KEY. */
+static void key_cat(char *key, size_t size, const char *a, const char *b, const char *c,
+		    const char *d, const char *e)
+{
+	size_t l = strlen(key);
+
+	snprintf(key + l, size - l, "%s%s%s%s%s", a, b, c, d, e);
+}
+
+/*
+ * One key per distinct stack: folded (comm;user outer;...;user inner;kernel
+ * outer;...;kernel inner, as stackcollapse-perf.pl orders them) or a frame a
+ * line (kernel frames, then user frames of process PID, as bpftrace's
+ * @[kstack, ustack]).
+ */
+static int add_counted(struct watch_run *r, const struct stack_frames *kst,
+		       const struct stack_frames *ust, int pid, const char *comm,
 		       unsigned long long n)
 {
-	char key[8192] = "", sym[WPW_KSYM_NAME_LEN + 24], c[WATCH_COMM_LEN + 1];
-	const char *mod;
+	static struct frame_name f;
+	char key[8192] = "", c[WATCH_COMM_LEN + 1], name[sizeof(f.sym) + 8];
 	int i;
 
+	memcpy(c, comm, WATCH_COMM_LEN);
+	c[WATCH_COMM_LEN] = '\0';
 	if (r->env->format == FMT_FOLDED) {
-		memcpy(c, comm, WATCH_COMM_LEN);
-		c[WATCH_COMM_LEN] = '\0';
 		folded_append(key, sizeof(key), c, 1);
-		for (i = st->n - 1; i >= 0; i--) {
-			const struct ksym *s = ksyms__map_addr(r->ksyms, st->ip[i]);
-
-			folded_append(key, sizeof(key), s ? s->name : "[unknown]", 0);
+		for (i = ust->n - 1; i >= 0; i--) {
+			watch_frame_sym(r, ust->ip[i], pid, NULL, &f);
+			snprintf(name, sizeof(name), "%.*s", (int)f.func_len, f.sym);
+			folded_append(key, sizeof(key), name, 0);
+		}
+		for (i = kst->n - 1; i >= 0; i--) {
+			watch_frame_sym(r, kst->ip[i], -1, NULL, &f);
+			snprintf(name, sizeof(name), "%.*s%s", (int)f.func_len, f.sym,
+				 f.moved ? " [moved]" : "");
+			folded_append(key, sizeof(key), name, 0);
 		}
 	} else {
-		for (i = 0; i < st->n; i++) {
-			size_t l = strlen(key);
-
-			watch_frame_sym(r, st->ip[i], -1, sym, sizeof(sym), &mod);
-			snprintf(key + l, sizeof(key) - l, "\t%s%s%s%s\n", sym, mod ? " [" : "",
-				 mod ? mod : "", mod ? "]" : "");
+		for (i = 0; i < kst->n; i++) {
+			watch_frame_sym(r, kst->ip[i], -1, NULL, &f);
+			key_cat(key, sizeof(key), "\t", f.sym, f.module ? " [" : "",
+				f.module ? f.module : "", f.module ? "]" : "");
+			key_cat(key, sizeof(key), f.moved ? " (moved)" : "", "\n", "", "", "");
+		}
+		for (i = 0; i < ust->n; i++) {
+			watch_frame_sym(r, ust->ip[i], pid, NULL, &f);
+			key_cat(key, sizeof(key), "\t", f.sym, f.module ? " (" : "",
+				f.module ? f.module : "", f.module ? ")\n" : "\n");
 		}
 	}
 	r->counted += n;
@@ -208,55 +285,74 @@ static int add_counted(struct watch_run *r, const struct stack_frames *st, const
 	return 0;
 }
 
-/* A counted key's stack: its frames by id, the arm64 leaf caller put back. */
-static int key_stack(struct watch_run *r, const struct watch_count_key *k,
-		     struct stack_frames *st)
+int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
+		     struct stack_frames *kst, struct stack_frames *ust)
 {
 	const struct stack_frames *f;
 
-	st->n = 0;
+	kst->n = ust->n = 0;
+	if (k->ustack_id >= 0) {
+		f = frames_by_id(r, k->ustack_id);
+		if (!f)
+			return -ENOMEM;
+		*ust = *f;
+	}
 	if (k->kstack_id < 0)
 		return 0;
 	f = frames_by_id(r, k->kstack_id);
 	if (!f)
 		return -ENOMEM;
-	*st = *f;
+	*kst = *f;
 	if (k->lr)
-		watch_leaf_caller(r, st, st->ip[0], k->lr);
+		watch_leaf_caller(r, kst, kst->ip[0], k->lr);
 	return 0;
 }
 
 /*
  * Streaming with --summary or folded: one more write for the event's key,
  * rendered at the end; a stack that came inline (the stack map was full) is
- * rendered and counted now.
+ * rendered and counted now. A new key's user frames are named now, while
+ * the process lives (usyms.c keeps its mappings for the end).
  */
 void watch_tally(struct watch_run *r, const struct watch_record *rec)
 {
+	static struct stack_frames kst, ust;
+	static struct frame_name f;
 	const struct watch_event *e = &rec->e;
 	struct watch_count_key k;
+	bool created = false;
 	uint64_t *n;
+	int i;
 
 	memset(&k, 0, sizeof(k));
 	k.kstack_id = e->kstack_id == WATCH_NO_STACK ? -1 : e->kstack_id;
+	k.ustack_id = e->ustack_id == WATCH_NO_STACK ? -1 : e->ustack_id;
+	if (k.ustack_id >= 0)
+		k.pid = e->pid;
 	if (r->env->format == FMT_FOLDED)
 		memcpy(k.comm, e->comm, sizeof(k.comm));
 	if (e->flags & WATCH_F_BEFORE)
 		k.lr = e->regs[30];
-	if (e->kstack_id < 0 && e->kstack_id != WATCH_NO_STACK) {
-		static struct stack_frames st;
-
-		watch_stack_get(r, rec, false, &st);
+	if ((e->kstack_id < 0 && e->kstack_id != WATCH_NO_STACK) ||
+	    (e->ustack_id < 0 && e->ustack_id != WATCH_NO_STACK)) {
+		watch_stack_get(r, rec, false, &kst);
+		watch_stack_get(r, rec, true, &ust);
 		if (k.lr)
-			watch_leaf_caller(r, &st, e->ip, k.lr);
-		add_counted(r, &st, e->comm, 1);
+			watch_leaf_caller(r, &kst, e->ip, k.lr);
+		for (i = 0; i < ust.n; i++)	/* named as streaming names it */
+			watch_frame_sym(r, ust.ip[i], e->pid, watch_exec_comm(e), &f);
+		add_counted(r, &kst, &ust, e->pid, e->comm, 1);
 		return;
 	}
-	n = kmap_get(r->tally, &k, true, NULL);
-	if (n)
-		++*n;
-	else
+	n = kmap_get(r->tally, &k, true, &created);
+	if (!n) {
 		fprintf(stderr, "wpwatch watch: out of memory counting stacks\n");
+		return;
+	}
+	++*n;
+	if (created && k.ustack_id >= 0 && !watch_stack_get(r, rec, true, &ust))
+		for (i = 0; i < ust.n; i++)
+			watch_frame_sym(r, ust.ip[i], e->pid, watch_exec_comm(e), &f);
 }
 
 /*
@@ -266,18 +362,19 @@ void watch_tally(struct watch_run *r, const struct watch_record *rec)
  */
 int watch_collect_counts(struct watch_run *r, struct bpf_map *counts)
 {
-	static struct stack_frames st;
+	static struct stack_frames kst, ust;
 	struct watch_count_key k, next;
 	int fd = bpf_map__fd(counts), err;
 	size_t i;
 	__u64 n;
 
+	bodies__stale(r->bodies);	/* moved bodies: named as the core has them now */
 	for (i = 0; i < kmap_size(r->tally); i++) {
 		const struct watch_count_key *tk = kmap_key(r->tally, i);
 
-		err = key_stack(r, tk, &st);
+		err = watch_key_stacks(r, tk, &kst, &ust);
 		if (!err)
-			err = add_counted(r, &st, tk->comm, kmap_value(r->tally, i));
+			err = add_counted(r, &kst, &ust, tk->pid, tk->comm, kmap_value(r->tally, i));
 		if (err)
 			return err;
 	}
@@ -288,9 +385,9 @@ int watch_collect_counts(struct watch_run *r, struct bpf_map *counts)
 		k = next;
 		if (bpf_map_lookup_elem(fd, &k, &n))
 			return -errno;
-		err = key_stack(r, &k, &st);
+		err = watch_key_stacks(r, &k, &kst, &ust);
 		if (!err)
-			err = add_counted(r, &st, k.comm, n);
+			err = add_counted(r, &kst, &ust, k.pid, k.comm, n);
 		if (err)
 			return err;
 		err = bpf_map_get_next_key(fd, &k, &next);

@@ -9,13 +9,16 @@
  * run's format, then copied into every line that shows it; each line is
  * built in one buffer (r->out) that goes out with one write(2) per batch of
  * the ring buffer (watch_flush()), or per event on a terminal or with
- * --line-buffered.
+ * --line-buffered. A stack through the re-randomization core's arena is
+ * rendered each time (the body at an address changes as bodies move).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bodies.h"
 #include "cli.h"
+#include "evtime.h"
 #include "json.h"
 #include "ksyms.h"
 #include "output.h"
@@ -36,94 +39,129 @@ _Static_assert(sizeof(struct render_key) == WATCH_RENDER_KEY_SIZE, "watch_cmd.h'
 
 struct rendered {
 	size_t len;
+	bool changing;		/* names a frame in the core's arena: rendered each time */
 	char s[];
 };
 
-static struct rendered *rendered_new(const struct obuf *b)
+static struct rendered *rendered_new(const struct obuf *b, bool changing)
 {
 	struct rendered *x = malloc(sizeof(*x) + b->len);
 
 	if (!x)
 		return NULL;
 	x->len = b->len;
+	x->changing = changing;
 	memcpy(x->s, b->buf, b->len);
 	return x;
 }
 
-/* The kernel frames of ST in the run's format. */
-static void render_kstack(const struct watch_run *r, const struct stack_frames *st,
+/* The kernel frames of ST in the run's format; true when one may change its name. */
+static bool render_kstack(const struct watch_run *r, const struct stack_frames *st,
 			  struct obuf *b)
 {
-	char sym[WPW_KSYM_NAME_LEN + 24];
-	const char *mod;
+	static struct frame_name f;
+	bool changing = false;
 	int i;
 
 	for (i = 0; i < st->n; i++) {
-		watch_frame_sym(r, st->ip[i], -1, sym, sizeof(sym), &mod);
+		watch_frame_sym(r, st->ip[i], -1, NULL, &f);
+		changing |= f.changing;
 		if (r->env->format == FMT_JSON) {
 			obuf_str(b, i ? ",{\"addr\":\"" : "{\"addr\":\"");
 			obuf_hex(b, st->ip[i]);
 			obuf_str(b, "\",\"sym\":");
-			obuf_json_strn(b, sym, strlen(sym));
+			obuf_json_strn(b, f.sym, strlen(f.sym));
 			obuf_str(b, ",\"module\":");
-			if (mod)
-				obuf_json_strn(b, mod, strlen(mod));
+			if (f.module)
+				obuf_json_strn(b, f.module, strlen(f.module));
 			else
 				obuf_str(b, "null");
-			obuf_char(b, '}');
+			obuf_str(b, f.moved ? ",\"moved\":true}" : "}");
 		} else {
 			obuf_char(b, '\t');
 			obuf_hex_pad(b, st->ip[i], 16);
 			obuf_char(b, ' ');
-			obuf_str(b, sym);
-			if (mod) {
+			obuf_str(b, f.sym);
+			if (f.module) {
 				obuf_str(b, " [");
-				obuf_str(b, mod);
+				obuf_str(b, f.module);
 				obuf_char(b, ']');
 			}
+			if (f.moved)
+				obuf_str(b, " (moved)");
 			obuf_char(b, '\n');
 		}
 	}
+	return changing;
 }
 
-/* The user frames of ST (process PID) in the run's format. */
+/*
+ * The user frames of ST (process PID, COMM) in the run's format. Text:
+ * "name+0xoff (file)", "[unknown] (file)", "[unknown]" or "[exited]". JSON:
+ * "ustack" (the addresses), "ustack_syms" ({"sym": "name+0xoff" or null,
+ * "obj": the mapped file or null} each) and "ustack_exited": true when the
+ * process was gone before its mappings could be read (nothing is guessed).
+ */
 static void render_ustack(const struct watch_run *r, const struct stack_frames *st, int pid,
-			  struct obuf *b)
+			  const char *comm, struct obuf *b)
 {
-	char sym[WPW_KSYM_NAME_LEN + 24];
-	const char *obj;
+	static struct frame_name f;
+	bool exited = false;
 	int i;
 
-	for (i = 0; i < st->n; i++) {
-		watch_frame_sym(r, st->ip[i], pid, sym, sizeof(sym), &obj);
-		if (r->env->format == FMT_JSON) {
-			if (i)
-				obuf_char(b, ',');
-			obuf_char(b, '"');
+	if (r->env->format == FMT_JSON) {
+		obuf_str(b, ",\"ustack\":[");
+		for (i = 0; i < st->n; i++) {
+			obuf_str(b, i ? ",\"" : "\"");
 			obuf_hex(b, st->ip[i]);
 			obuf_char(b, '"');
-		} else {
-			obuf_char(b, '\t');
-			obuf_hex_pad(b, st->ip[i], 16);
-			if (sym[0]) {
-				obuf_char(b, ' ');
-				obuf_str(b, sym);
-			}
-			obuf_str(b, " [");
-			obuf_str(b, obj ? obj : "user");
-			obuf_str(b, "]\n");
 		}
+		obuf_str(b, "],\"ustack_syms\":[");
+		for (i = 0; i < st->n; i++) {
+			watch_frame_sym(r, st->ip[i], pid, comm, &f);
+			exited |= f.exited;
+			obuf_str(b, i ? ",{\"sym\":" : "{\"sym\":");
+			if (f.known)
+				obuf_json_strn(b, f.sym, strlen(f.sym));
+			else
+				obuf_str(b, "null");
+			obuf_str(b, ",\"obj\":");
+			if (f.module)
+				obuf_json_strn(b, f.module, strlen(f.module));
+			else
+				obuf_str(b, "null");
+			obuf_char(b, '}');
+		}
+		obuf_char(b, ']');
+		if (exited)
+			obuf_str(b, ",\"ustack_exited\":true");
+		return;
+	}
+	for (i = 0; i < st->n; i++) {
+		watch_frame_sym(r, st->ip[i], pid, comm, &f);
+		obuf_char(b, '\t');
+		obuf_hex_pad(b, st->ip[i], 16);
+		obuf_char(b, ' ');
+		obuf_str(b, f.sym);
+		if (f.module) {
+			obuf_str(b, " (");
+			obuf_str(b, f.module);
+			obuf_char(b, ')');
+		}
+		obuf_char(b, '\n');
 	}
 }
 
-/* The symbol of IP as a JSON string. */
-static void render_ipsym(const struct watch_run *r, unsigned long long ip, struct obuf *b)
+/* The symbol of IP as a JSON string, then "moved": true for a moved body. */
+static bool render_ipsym(const struct watch_run *r, unsigned long long ip, struct obuf *b)
 {
-	char sym[WPW_KSYM_NAME_LEN + 24];
-	const char *mod;
+	static struct frame_name f;
 
-	watch_frame_sym(r, ip, -1, sym, sizeof(sym), &mod);
-	obuf_json_strn(b, sym, strlen(sym));
+	watch_frame_sym(r, ip, -1, NULL, &f);
+	obuf_json_strn(b, f.sym, strlen(f.sym));
+	if (f.moved)
+		obuf_str(b, ",\"moved\":true");
+	return f.changing;
 }
 
 /*
@@ -132,31 +170,33 @@ static void render_ipsym(const struct watch_run *r, unsigned long long ip, struc
  * each time.
  */
 static void put_rendered(struct watch_run *r, const struct render_key *k,
-			 const struct stack_frames *st, bool cache)
+			 const struct stack_frames *st, const char *comm, bool cache)
 {
 	static struct obuf tmp;
 	struct rendered *x;
 	uint64_t *slot = NULL;
-	bool created = true;
+	bool created = true, changing = false;
 
 	if (cache) {
 		slot = kmap_get(r->rendered, k, true, &created);
-		if (slot && !created) {
-			x = (struct rendered *)(uintptr_t)*slot;
+		x = slot ? (struct rendered *)(uintptr_t)*slot : NULL;
+		if (x && !x->changing) {
 			obuf_put(&r->out, x->s, x->len);
 			return;
 		}
+		if (!created && x)
+			slot = NULL;	/* changing: rendered again, the first one kept */
 	}
 	tmp.len = 0;
 	switch (k->kind) {
 	case R_KSTACK:
-		render_kstack(r, st, &tmp);
+		changing = render_kstack(r, st, &tmp);
 		break;
 	case R_USTACK:
-		render_ustack(r, st, k->pid, &tmp);
+		render_ustack(r, st, k->pid, comm, &tmp);
 		break;
 	case R_IPSYM:
-		render_ipsym(r, k->a, &tmp);
+		changing = render_ipsym(r, k->a, &tmp);
 		break;
 	case R_SPEC:
 		if (r->env->format == FMT_JSON)
@@ -168,7 +208,7 @@ static void put_rendered(struct watch_run *r, const struct render_key *k,
 	}
 	obuf_put(&r->out, tmp.buf, tmp.len);
 	if (slot) {
-		x = rendered_new(&tmp);
+		x = rendered_new(&tmp, changing);
 		if (x)
 			*slot = (uintptr_t)x;
 		else
@@ -180,14 +220,14 @@ static void put_spec(struct watch_run *r, unsigned int slot)
 {
 	struct render_key k = { .id = slot, .kind = R_SPEC };
 
-	put_rendered(r, &k, NULL, true);
+	put_rendered(r, &k, NULL, NULL, true);
 }
 
 static void put_ipsym(struct watch_run *r, unsigned long long ip)
 {
 	struct render_key k = { .a = ip, .kind = R_IPSYM };
 
-	put_rendered(r, &k, NULL, true);
+	put_rendered(r, &k, NULL, NULL, true);
 }
 
 /* The event's kernel stack (the arm64 leaf caller put back). */
@@ -201,7 +241,7 @@ static void put_kstack(struct watch_run *r, const struct watch_record *rec)
 		return;
 	if ((e->flags & WATCH_F_BEFORE) && watch_leaf_caller(r, &st, e->ip, e->regs[30]))
 		k.a = e->regs[30];
-	put_rendered(r, &k, &st, e->kstack_id >= 0);
+	put_rendered(r, &k, &st, NULL, e->kstack_id >= 0);
 }
 
 static void put_ustack(struct watch_run *r, const struct watch_record *rec)
@@ -210,9 +250,12 @@ static void put_ustack(struct watch_run *r, const struct watch_record *rec)
 	const struct watch_event *e = &rec->e;
 	struct render_key k = { .id = e->ustack_id, .pid = e->pid, .kind = R_USTACK };
 
-	if (e->ustack_id == WATCH_NO_STACK || watch_stack_get(r, rec, true, &st))
+	if (e->ustack_id == WATCH_NO_STACK || watch_stack_get(r, rec, true, &st)) {
+		if (r->env->format == FMT_JSON)
+			obuf_str(&r->out, ",\"ustack\":[],\"ustack_syms\":[]");
 		return;
-	put_rendered(r, &k, &st, e->ustack_id >= 0);
+	}
+	put_rendered(r, &k, &st, watch_exec_comm(e), e->ustack_id >= 0);
 }
 
 static void put_value(struct obuf *b, bool known, unsigned long long v, const char *unknown)
@@ -259,9 +302,14 @@ static void print_json(struct watch_run *r, const struct watch_record *rec,
 {
 	const struct watch_event *e = &rec->e;
 	struct obuf *b = &r->out;
+	char ts[EVTIME_LEN];
 
+	evtime_rfc3339(e->time_ns, ts, sizeof(ts));
 	obuf_str(b, "{\"type\":\"write\",\"time_ns\":");
 	obuf_u64(b, e->time_ns);
+	obuf_str(b, ",\"timestamp\":\"");
+	obuf_str(b, ts);
+	obuf_char(b, '"');
 	obuf_str(b, ",\"cpu\":");
 	obuf_u64(b, e->cpu);
 	obuf_str(b, ",\"pid\":");
@@ -301,11 +349,8 @@ static void print_json(struct watch_run *r, const struct watch_record *rec,
 		obuf_str(b, ",\"stack\":[");
 		put_kstack(r, rec);
 		obuf_char(b, ']');
-		if (e->flags & WATCH_F_USER) {
-			obuf_str(b, ",\"ustack\":[");
-			put_ustack(r, rec);
-			obuf_char(b, ']');
-		}
+		if (e->flags & WATCH_F_USER)
+			put_ustack(r, rec);	/* "ustack", "ustack_syms" */
 	}
 	obuf_str(b, "}\n");
 }
@@ -327,6 +372,8 @@ int watch_handle_event(void *ctx, void *data, size_t size)
 		rec = &copy;
 	}
 	r->delivered++;
+	bodies__stale(r->bodies);	/* moved bodies: one reading of the core's map per event */
+	watch_prom_event(r, rec);
 	/* After -n COUNT, the rest is drained and counted, not shown. */
 	if (r->env->count && r->printed >= r->env->count)
 		return 0;
