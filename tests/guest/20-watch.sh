@@ -16,31 +16,6 @@ W=/tmp/watch
 TW=/sys/kernel/debug/wpw_testwriter
 mkdir -p $W
 
-# start_watch NAME ARGS...: wpwatch watch in the background (stdout NAME.out,
-# stderr NAME.err), returns once it says it is attached.
-start_watch() {
-	_n=$1
-	shift
-	wpwatch watch "$@" >$W/$_n.out 2>$W/$_n.err &
-	WPID=$!
-	_i=0
-	while ! grep -q 'tracing writes' $W/$_n.err 2>/dev/null; do
-		if ! kill -0 $WPID 2>/dev/null || [ $_i -gt 600 ]; then
-			sed 's/^/#   /' $W/$_n.err
-			return 1
-		fi
-		_i=$((_i + 1))
-		sleep 0.1
-	done
-}
-# stop_watch NAME: SIGINT, and wpwatch must exit 0 (1 would mean hits !=
-# delivered + lost, or another failure it noticed)
-stop_watch() {
-	kill -INT $WPID 2>/dev/null
-	wait $WPID
-	WRC=$?
-	num_is "$WRC" 0 "$1: wpwatch exits 0 after SIGINT" || sed 's/^/#   /' "$W/$1.err"
-}
 # dd_write "IDX VALUE COUNT": the writes done by a process named dd; its pid in $W/ddpid
 dd_write() {
 	echo "$1" | sh -c "echo \$\$ >$W/ddpid; exec dd of=$TW/write 2>/dev/null"

@@ -20,29 +20,6 @@ TW=/sys/kernel/debug/wpw_testwriter
 REL=$(uname -r)
 mkdir -p $W
 
-start_watch() {	# start_watch NAME ARGS...: in the background, back once attached
-	_n=$1
-	shift
-	wpwatch watch "$@" >$W/$_n.out 2>$W/$_n.err &
-	WPID=$!
-	_i=0
-	while ! grep -q 'tracing writes' $W/$_n.err 2>/dev/null; do
-		if ! kill -0 $WPID 2>/dev/null || [ $_i -gt 600 ]; then
-			sed 's/^/#   /' $W/$_n.err
-			return 1
-		fi
-		_i=$((_i + 1))
-		sleep 0.1
-	done
-}
-stop_watch() {	# stop_watch NAME: SIGINT; wpwatch must exit 0
-	kill -INT $WPID 2>/dev/null
-	wait_watch "$1"
-}
-wait_watch() {	# wait_watch NAME: its exit status must be 0
-	wait $WPID
-	num_is $? 0 "$1: wpwatch exits 0" || sed 's/^/#   /' "$W/$1.err"
-}
 field() { jqf $W/$1.out "select(.type == \"write\") | $2"; }
 # low 48 bits of a hex address, as a decimal number (busybox sh arithmetic is signed 64-bit)
 lo48() { printf '%d' "0x$(echo "$1" | sed 's/^0x//;s/^0*\(.\{0,12\}\)$/\1/;s/^.*\(.\{12\}\)$/\1/')"; }

@@ -50,28 +50,6 @@ num_is "$(fact free_slots_stale_closed)" "$((stale + 1))" \
 ok "$(atleast3 "$(fact count_fresh_event)")" \
 	"a new event on the re-onlined CPU counts all 3 ($(fact count_fresh_event))"
 
-# start_watch NAME ARGS...: wpwatch watch in the background (stdout NAME.out,
-# stderr NAME.err), returns once it says it is attached.
-start_watch() {
-	_n=$1
-	shift
-	wpwatch watch "$@" >$W/$_n.out 2>$W/$_n.err &
-	WPID=$!
-	_i=0
-	while ! grep -q 'tracing writes' $W/$_n.err 2>/dev/null; do
-		if ! kill -0 $WPID 2>/dev/null || [ $_i -gt 600 ]; then
-			sed 's/^/#   /' $W/$_n.err
-			return 1
-		fi
-		_i=$((_i + 1))
-		sleep 0.1
-	done
-}
-stop_watch() {
-	kill -INT $WPID 2>/dev/null
-	wait $WPID
-	num_is $? 0 "$1: wpwatch exits 0 (hits = delivered + lost)" || sed 's/^/#   /' $W/$1.err
-}
 # reattached NAME: how many re-attach lines wpwatch printed so far
 reattached() { grep -c '^wpwatch watch: CPU 1 .*: re-attached ' $W/$1.err 2>/dev/null; }
 # cycle NAME: CPU 1 offline and online again; returns once wpwatch says it

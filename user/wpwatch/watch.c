@@ -44,6 +44,13 @@ static double now_secs(void)
  */
 #define WATCH_POLL_SLICE	0.1	/* seconds of records per poll, at most */
 #define WATCH_POLL_YIELD	(-EAGAIN)
+/*
+ * Output bytes per batch, at most. Rendering from the cache is fast, so 0.1 s
+ * of it can be thousands of lines; a slow reader (a pipe, a FIFO) then holds
+ * the one write of the batch for minutes, and Ctrl-C with it. A batch that
+ * has built this much is written out before more records are consumed.
+ */
+#define WATCH_BATCH_BYTES	65536
 
 struct poll_ctx {
 	struct watch_run *r;
@@ -57,9 +64,15 @@ static int bounded_event(void *ctx, void *data, size_t size)
 	struct poll_ctx *p = ctx;
 	int err = watch_handle_event(p->r, data, size);
 
-	if (err || p->draining)
+	if (err)
 		return err;
-	if (cli_exiting || (++p->n % 64 == 0 && now_secs() >= p->until))
+	if (p->draining) {
+		if (p->r->out.len >= WATCH_BATCH_BYTES)
+			watch_flush(p->r);
+		return 0;
+	}
+	if (cli_exiting || p->r->out.len >= WATCH_BATCH_BYTES ||
+	    (++p->n % 64 == 0 && now_secs() >= p->until))
 		return WATCH_POLL_YIELD;
 	return 0;
 }
