@@ -15,34 +15,8 @@
 #include <cmocka.h>
 #include "bodies.h"
 
-static char dir[] = "/tmp/wpw-bodies-XXXXXX";
-
-static void put(const char *file, const char *text)
-{
-	char path[300];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
-}
+#define SCRATCH_NAME "bodies"
+#include "scratch.h"
 
 static void test_lookup(void **state)
 {
@@ -50,15 +24,15 @@ static void test_lookup(void **state)
 	struct rr_body_sym s;
 
 	(void)state;
-	put("bodies", "ffffffffc03f36c0 ffffffffc03f36e9 rr_args5\n"
+	scratch_write("bodies", "ffffffffc03f36c0 ffffffffc03f36e9 rr_args5\n"
 		      "ffffffffc0393f80 ffffffffc0393fad rr_stack\n");
-	put("retired", "ffffffffc0390000 ffffffffc0390040 rr_stack\n"
+	scratch_write("retired", "ffffffffc0390000 ffffffffc0390040 rr_stack\n"
 		       "ffffffffc0393f80 ffffffffc0393fad rr_args5\n");
-	put("layout", "rr_args5 tramp ffffffffc0413380 orig ffffffffc0413a70 size 41 sites 2 "
+	scratch_write("layout", "rr_args5 tramp ffffffffc0413380 orig ffffffffc0413a70 size 41 sites 2 "
 		      "moves 666 module rr_test_driver\n"
 		      "rr_stack tramp ffffffffc0413400 orig ffffffffc0413aa0 size 45 sites 2 "
 		      "moves 666 module rr_test_driver\n");
-	b = bodies__new(dir);
+	b = bodies__new(scratch_dir);
 	assert_non_null(b);
 	assert_true(bodies__lookup(b, 0xffffffffc0393f94, &s));
 	/* the current copy wins over a retired range the allocator reused */
@@ -73,8 +47,8 @@ static void test_lookup(void **state)
 	assert_false(bodies__lookup(b, 0xffffffffc03f36e9, &s));
 	assert_false(bodies__lookup(b, 0xffffffff81000000, &s));
 	/* a pass moves rr_stack: the old reading holds until marked stale */
-	put("bodies", "ffffffffc0400000 ffffffffc040002d rr_stack\n");
-	put("retired", "");
+	scratch_write("bodies", "ffffffffc0400000 ffffffffc040002d rr_stack\n");
+	scratch_write("retired", "");
 	assert_true(bodies__lookup(b, 0xffffffffc0393f94, &s));
 	bodies__stale(b);
 	assert_false(bodies__lookup(b, 0xffffffffc0393f94, &s));
@@ -94,5 +68,5 @@ int main(void)
 		cmocka_unit_test(test_lookup),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -21,7 +21,8 @@
 #define SHIFT	0x0000321234560000UL	/* the KASLR offset of the "running" kernel */
 #define NFUNC	40
 
-static char dir[] = "/tmp/wpw-sysmap-XXXXXX";
+#define SCRATCH_NAME "sysmap"
+#include "scratch.h"
 static char kall[8192];
 
 /* The map's text: _stext, NFUNC functions, then data, per-CPU and a duplicate name. */
@@ -31,7 +32,7 @@ static void write_map(const char *name, unsigned long moved_every)
 	FILE *f;
 	int i;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", scratch_dir, name);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fprintf(f, "%016lx T _text\n%016lx T _stext\n", LINK, LINK + 0x10000);
@@ -64,8 +65,7 @@ static int setup(void **state)
 	size_t l = 0;
 	int i;
 
-	(void)state;
-	if (!mkdtemp(dir))
+	if (scratch_setup(state))
 		return -1;
 	/* kallsyms: the same functions, shifted; no variables; a module too */
 	l += snprintf(kall + l, sizeof(kall) - l, "%016lx T _text\n%016lx T _stext\n",
@@ -76,27 +76,9 @@ static int setup(void **state)
 	l += snprintf(kall + l, sizeof(kall) - l, "ffff0000c0001000 t modfn\t[mod]\n");
 	write_map("good", 0);
 	write_map("other-build", 3);
-	{
-		char path[256];
-		FILE *f;
-
-		snprintf(path, sizeof(path), "%s/placeholder", dir);
-		f = fopen(path, "w");
-		if (!f)
-			return -1;
-		fprintf(f, "ffffffffffffffff B The real System.map is in the linux-image-<version>-dbg package\n");
-		fclose(f);
-	}
+	scratch_write("placeholder", "ffffffffffffffff B The real System.map is in the "
+		      "linux-image-<version>-dbg package\n");
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
 }
 
 static struct ksyms *load_map(const char *name)
@@ -104,7 +86,7 @@ static struct ksyms *load_map(const char *name)
 	char path[256];
 	struct ksyms *m;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", scratch_dir, name);
 	m = ksyms__load(path);
 	assert_non_null(m);
 	return m;
@@ -153,7 +135,7 @@ static void test_offset_placeholder(void **state)
 	ksyms__free(ks);
 }
 
-/* Candidates relative to dir: a NULL-terminated list. */
+/* Candidates relative to scratch_dir: a NULL-terminated list. */
 static int var(const struct ksyms *ks, const char *name, const char *const *names,
 	       unsigned long *addr, char *file, char *why)
 {
@@ -162,7 +144,7 @@ static int var(const struct ksyms *ks, const char *name, const char *const *name
 	int i;
 
 	for (i = 0; names[i] && i < 4; i++) {
-		snprintf(paths[i], sizeof(paths[i]), "%s/%s", dir, names[i]);
+		snprintf(paths[i], sizeof(paths[i]), "%s/%s", scratch_dir, names[i]);
 		p[i] = paths[i];
 	}
 	p[i] = NULL;
@@ -234,5 +216,5 @@ int main(void)
 		cmocka_unit_test(test_var_no_usable_map),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, scratch_teardown);
 }

@@ -24,26 +24,12 @@
 #include <cmocka.h>
 #include "usyms.h"
 
-static char dir[] = "/tmp/wpw-usyms-XXXXXX";
+#define SCRATCH_NAME "usyms"
+#include "scratch.h"
 
 __attribute__((noinline)) int usyms_test_marker(int x)
 {
 	return x * 3 + 1;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[300];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd);
 }
 
 static void test_pie_and_shared_lib(void **state)
@@ -94,8 +80,8 @@ static void test_static_binary(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/static.c", dir);
-	snprintf(bin, sizeof(bin), "%s/static_prog", dir);
+	snprintf(path, sizeof(path), "%s/static.c", scratch_dir);
+	snprintf(bin, sizeof(bin), "%s/static_prog", scratch_dir);
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs(src, f);
@@ -127,18 +113,6 @@ static void test_static_binary(void **state)
 	usyms__free(u);
 }
 
-static void write_file(const char *rel, const char *text)
-{
-	char path[400];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_fixture_proc(void **state)
 {
 	char maps[16384] = "", line[4500], buf[4400], p4242[300];
@@ -157,15 +131,15 @@ static void test_fixture_proc(void **state)
 		l += strlen(line);
 	}
 	fclose(f);
-	snprintf(p4242, sizeof(p4242), "%s/4242", dir);
+	snprintf(p4242, sizeof(p4242), "%s/4242", scratch_dir);
 	mkdir(p4242, 0755);
-	write_file("nosyms", "not an ELF file\n");
+	scratch_write("nosyms", "not an ELF file\n");
 	snprintf(maps + l, sizeof(maps) - l, "7fff00000000-7fff00001000 r-xp 00000000 00:2a 77 %s/nosyms\n"
-		 "7fff00002000-7fff00003000 r-xp 00000000 00:00 0 \n", dir);
-	write_file("4242/maps", maps);
-	write_file("4242/comm", "fixture\n");
+		 "7fff00002000-7fff00003000 r-xp 00000000 00:00 0 \n", scratch_dir);
+	scratch_write("4242/maps", maps);
+	scratch_write("4242/comm", "fixture\n");
 	mkdir(p4242, 0755);
-	u = usyms__new(dir);
+	u = usyms__new(scratch_dir);
 	assert_non_null(u);
 	/* never seen and gone: marked exited, whatever the address */
 	assert_int_equal(usyms__lookup(u, 4243, "gone", a, &s), USYM_EXITED);
@@ -180,7 +154,7 @@ static void test_fixture_proc(void **state)
 	assert_non_null(strstr(buf, "[unknown] ("));
 	assert_int_equal(usyms__lookup(u, 4242, "fixture", 0x7fff00002010, &s), USYM_UNMAPPED);
 	/* it exits: what was read still names its frames */
-	snprintf(line, sizeof(line), "%s/4242/maps", dir);
+	snprintf(line, sizeof(line), "%s/4242/maps", scratch_dir);
 	unlink(line);
 	assert_int_equal(usyms__lookup(u, 4242, "fixture", a, &s), USYM_FOUND);
 	/* an address in none of its mappings, now that it is gone: exited, not guessed */
@@ -198,5 +172,5 @@ int main(void)
 		cmocka_unit_test(test_fixture_proc),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
