@@ -55,6 +55,30 @@ static struct rendered *rendered_new(const struct obuf *b, bool changing)
 	return x;
 }
 
+/* "\tADDR SYM" and OBJ in OPEN..CLOSE when known: one text frame, no newline */
+static void text_frame(struct obuf *b, unsigned long long ip, const char *sym,
+		       const char *obj, const char *open, char close)
+{
+	obuf_char(b, '\t');
+	obuf_hex_pad(b, ip, 16);
+	obuf_char(b, ' ');
+	obuf_str(b, sym);
+	if (obj) {
+		obuf_str(b, open);
+		obuf_str(b, obj);
+		obuf_char(b, close);
+	}
+}
+
+/* S as a JSON string, or null */
+static void json_str_or_null(struct obuf *b, const char *s)
+{
+	if (s)
+		obuf_json_strn(b, s, strlen(s));
+	else
+		obuf_str(b, "null");
+}
+
 /* The kernel frames of ST in the run's format; true when one may change its name. */
 static bool render_kstack(const struct watch_run *r, const struct stack_frames *st,
 			  struct obuf *b)
@@ -72,21 +96,10 @@ static bool render_kstack(const struct watch_run *r, const struct stack_frames *
 			obuf_str(b, "\",\"sym\":");
 			obuf_json_strn(b, f.sym, strlen(f.sym));
 			obuf_str(b, ",\"module\":");
-			if (f.module)
-				obuf_json_strn(b, f.module, strlen(f.module));
-			else
-				obuf_str(b, "null");
+			json_str_or_null(b, f.module);
 			obuf_str(b, f.moved ? ",\"moved\":true}" : "}");
 		} else {
-			obuf_char(b, '\t');
-			obuf_hex_pad(b, st->ip[i], 16);
-			obuf_char(b, ' ');
-			obuf_str(b, f.sym);
-			if (f.module) {
-				obuf_str(b, " [");
-				obuf_str(b, f.module);
-				obuf_char(b, ']');
-			}
+			text_frame(b, st->ip[i], f.sym, f.module, " [", ']');
 			if (f.moved)
 				obuf_str(b, " (moved)");
 			obuf_char(b, '\n');
@@ -121,15 +134,9 @@ static void render_ustack(const struct watch_run *r, const struct stack_frames *
 			watch_frame_sym(r, st->ip[i], pid, comm, &f);
 			exited |= f.exited;
 			obuf_str(b, i ? ",{\"sym\":" : "{\"sym\":");
-			if (f.known)
-				obuf_json_strn(b, f.sym, strlen(f.sym));
-			else
-				obuf_str(b, "null");
+			json_str_or_null(b, f.known ? f.sym : NULL);
 			obuf_str(b, ",\"obj\":");
-			if (f.module)
-				obuf_json_strn(b, f.module, strlen(f.module));
-			else
-				obuf_str(b, "null");
+			json_str_or_null(b, f.module);
 			obuf_char(b, '}');
 		}
 		obuf_char(b, ']');
@@ -139,15 +146,7 @@ static void render_ustack(const struct watch_run *r, const struct stack_frames *
 	}
 	for (i = 0; i < st->n; i++) {
 		watch_frame_sym(r, st->ip[i], pid, comm, &f);
-		obuf_char(b, '\t');
-		obuf_hex_pad(b, st->ip[i], 16);
-		obuf_char(b, ' ');
-		obuf_str(b, f.sym);
-		if (f.module) {
-			obuf_str(b, " (");
-			obuf_str(b, f.module);
-			obuf_char(b, ')');
-		}
+		text_frame(b, st->ip[i], f.sym, f.module, " (", ')');
 		obuf_char(b, '\n');
 	}
 }
