@@ -126,6 +126,8 @@ row() { # LABEL TOTAL CALLS
 	echo "| $1 | $(per_call "$2") | $(ratio "$2" "$direct") | $(ratio "$2" "$tramp") | $(vs_bt "$2") | $3 |"
 }
 
+# between these marks: what scripts/bench-doc.sh copies into docs/performance.md
+echo "<!-- lat-bench $(uname -m) -->"
 echo "### wpwatch lat: cost of tracing a trampolined call ($(uname -m), $N calls, best of 3)"
 echo
 echo "| call | instructions per call | vs direct | vs untraced trampoline | vs cheapest bpftrace | calls counted |"
@@ -165,6 +167,7 @@ echo
 for f in /tmp/s_lat.out /tmp/s_latk.out /tmp/s_bt.out /tmp/s_btk.out; do
 	[ -e $f.stats ] && awk '$1 != "total" { printf "    %s: %s runs, %s\n", $1, $2, $3 }' $f.stats
 done
+echo "<!-- /lat-bench $(uname -m) -->"
 # every traced call counted: the figures above are exact or the bench fails
 [ "$lat_calls" = $((3 * N)) ] && [ "$latk_calls" = $((3 * N)) ] ||
 	{ echo "lat bench: wpwatch lat counted $lat_calls and $latk_calls calls, want $((3 * N))"; exit 1; }
