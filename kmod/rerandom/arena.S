@@ -8,7 +8,8 @@
  */
 #include <linux/linkage.h>
 
-#define RR_ARENA_SIZE	(512 * 1024)
+/* 2 MiB: room for the copies retired by some 50 passes over all of bfq */
+#define RR_ARENA_SIZE	(2 * 1024 * 1024)
 
 #ifdef CONFIG_X86_64
 #include <asm/orc_types.h>

@@ -74,6 +74,51 @@ static int rr_layout_show(struct seq_file *sf, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(rr_layout);
 
+/*
+ * Per module, how much of it moves: "MODULE: moved N of M functions, B of T
+ * bytes" (moved: at least once since it registered), then one line per
+ * function: "moved NAME SIZE MOVES", or "refused NAME SIZE REASON" for one
+ * that rrmeta --auto left in place.
+ */
+static int rr_coverage_show(struct seq_file *sf, void *v)
+{
+	const struct rr_refusal *r;
+	struct rr_mod *m;
+	struct rr_body *b;
+	unsigned int i, k;
+
+	mutex_lock(&rr_lock);
+	rr_for_each_mod(m) {
+		const struct rr_module_desc *d = m->desc;
+		u64 bytes = 0, total = 0;
+		unsigned int n = 0;
+
+		rr_mod_for_each_body(m, b, i) {
+			total += b->d->size;
+			if (b->moves) {
+				n++;
+				bytes += b->d->size;
+			}
+		}
+		for (k = 0; k < d->nrefused; k++)
+			total += d->refused[k].size;
+		seq_printf(sf, "%s: moved %u of %u functions, %llu of %llu bytes\n",
+			   d->owner ? module_name(d->owner) : "?", n,
+			   m->nbodies + d->nrefused, bytes, total);
+		rr_mod_for_each_body(m, b, i)
+			seq_printf(sf, "moved %s %u %llu\n", b->d->name,
+				   b->d->size, b->moves);
+		for (k = 0; k < d->nrefused; k++) {
+			r = &d->refused[k];
+			seq_printf(sf, "refused %s %u %s\n", r->name, r->size,
+				   r->why);
+		}
+	}
+	mutex_unlock(&rr_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rr_coverage);
+
 /* START END NAME of each old copy still waiting for its grace period */
 static int rr_retired_show(struct seq_file *sf, void *v)
 {
@@ -146,6 +191,7 @@ void rr_debugfs_init(void)
 	debugfs_create_file("bodies", 0444, rr_dir, NULL, &rr_bodies_fops);
 	debugfs_create_file("layout", 0444, rr_dir, NULL, &rr_layout_fops);
 	debugfs_create_file("retired", 0444, rr_dir, NULL, &rr_retired_fops);
+	debugfs_create_file("coverage", 0444, rr_dir, NULL, &rr_coverage_fops);
 	debugfs_create_file("trigger", 0200, rr_dir, NULL, &rr_trigger_fops);
 	debugfs_create_file("period_ms", 0644, rr_dir, NULL, &rr_period_fops);
 }

@@ -79,6 +79,7 @@ noinline int rerandom_step_copy(void)
 		}
 		b->next = addr;
 		memcpy(rr_arena_rw(b->next), b->snap, b->d->size);
+		rr_arena_set_origin(b->next, b->bytes, b->orig);
 		moved++;
 	}
 	return moved;
@@ -103,6 +104,8 @@ noinline int rerandom_step_fixup(void)
 			if (err)
 				break;
 		}
+		if (!err)
+			err = rr_fix_traps(b, dst, b->next);
 		if (err) {
 			pr_warn_ratelimited("%s: site %u not movable to %lx: %d\n",
 					    b->d->name, k, b->next, err);

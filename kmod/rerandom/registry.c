@@ -51,6 +51,7 @@ static void rr_mod_free(struct rr_mod *m)
 	rr_mod_for_each_body(m, b, i) {
 		kfree(b->snap);
 		kfree(b->act);
+		kfree(b->traps);
 	}
 	kfree(m);
 }
@@ -59,7 +60,8 @@ static void rr_mod_free(struct rr_mod *m)
  * b from its descriptor: the snapshot copies are made from, and what a
  * move does to each site. What it allocates, rr_mod_free() frees.
  */
-static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d)
+static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d,
+			struct module *owner)
 {
 	const struct rr_site *s;
 	unsigned int k;
@@ -85,6 +87,9 @@ static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d)
 			return err;
 		}
 	}
+	err = rr_find_traps(b, owner);
+	if (err)
+		return err;
 	b->bytes = ALIGN(d->size, 8) + rr_veneer_room(b);
 	return 0;
 }
@@ -104,7 +109,7 @@ int rerandom_register_module(struct rr_module_desc *desc)
 	m->desc = desc;
 	m->nbodies = desc->nbodies;
 	rr_mod_for_each_body(m, b, i) {
-		err = rr_body_init(b, &desc->bodies[i]);
+		err = rr_body_init(b, &desc->bodies[i], desc->owner);
 		if (err)
 			goto err_free_mod;
 	}

@@ -31,14 +31,24 @@ int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
 		return -EINVAL;
 	insn = get_unaligned_le32(b->snap + s->offset);
 	*act = RR_ACT_FIX;
-	switch (s->kind) {
+	switch (RR_SITE_KIND(s)) {
 	case RR_SITE_A64_BRANCH26:
-		return A64_IS_B(insn) ? 0 : -EINVAL;
+		if (A64_IS_B(insn))
+			return 0;
+		break;
 	case RR_SITE_A64_ADRP:
 	case RR_SITE_A64_ADR:
 		/* the loader may turn adrp into adr, or into b to a veneer */
-		return A64_IS_ADRP(insn) || A64_IS_ADR(insn) || A64_IS_B(insn) ?
-			0 : -EINVAL;
+		if (A64_IS_ADRP(insn) || A64_IS_ADR(insn) || A64_IS_B(insn))
+			return 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* an alternative replaced it (by position-independent code) */
+	if (s->kind & RR_SITE_ALT) {
+		*act = RR_ACT_SKIP;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -107,9 +117,9 @@ unsigned int rr_veneer_room(const struct rr_body *b)
 	unsigned int k, n = 0;
 
 	rr_for_each_site(b, s, k)
-		if (s->kind == RR_SITE_A64_BRANCH26 ||
-		    s->kind == RR_SITE_A64_ADRP ||
-		    s->kind == RR_SITE_A64_ADR)
+		if (RR_SITE_KIND(s) == RR_SITE_A64_BRANCH26 ||
+		    RR_SITE_KIND(s) == RR_SITE_A64_ADRP ||
+		    RR_SITE_KIND(s) == RR_SITE_A64_ADR)
 			n++;
 	return RR_VENEER_BYTES * n;
 }
@@ -124,7 +134,7 @@ bool rr_place_ok(const struct rr_body *b, unsigned long addr)
 	unsigned int k;
 
 	rr_for_each_site(b, s, k)
-		if (s->kind == RR_SITE_A64_ADRP &&
+		if (RR_SITE_KIND(s) == RR_SITE_A64_ADRP &&
 		    ((addr + s->offset) & 0xfff) >= 0xff8)
 			return false;
 	return true;
@@ -133,4 +143,26 @@ bool rr_place_ok(const struct rr_body *b, unsigned long addr)
 void rr_sync_icache(unsigned long start, unsigned long end)
 {
 	caches_clean_inval_pou(start, end);
+}
+
+/*
+ * Each WARN/BUG trap (brk) of the copy becomes a branch to the same brk in
+ * the loaded body, which the kernel's bug table knows (trap.c). -ERANGE
+ * when the loaded body is beyond +-128 MiB (no veneer: x16/x17 may be live
+ * at a trap site).
+ */
+int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr)
+{
+	unsigned int k;
+
+	for (k = 0; k < b->ntraps; k++) {
+		unsigned long np = newaddr + b->traps[k];
+		s64 d = (s64)(b->orig + b->traps[k]) - (s64)np;
+
+		if (d < -(1LL << 27) || d >= (1LL << 27))
+			return -ERANGE;
+		put_unaligned_le32(0x14000000 | ((d >> 2) & 0x3ffffff),
+				   dst + b->traps[k]);
+	}
+	return 0;
 }

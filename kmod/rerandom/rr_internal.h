@@ -42,6 +42,8 @@ struct rr_body {
 	unsigned long old;	/* copy replaced by this pass, to retire */
 	struct rr_retire *rec;	/* preallocated by copy */
 	u64 moves;
+	u32 *traps;		/* offsets of the body's WARN/BUG traps */
+	unsigned int ntraps;
 };
 
 struct rr_mod {
@@ -111,6 +113,9 @@ u8 *rr_arena_rw(unsigned long addr);
 bool rr_in_arena(unsigned long addr);
 unsigned int rr_arena_bytes(void);
 unsigned int rr_arena_used_bytes(void);
+void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
+			 unsigned long orig);
+unsigned long rr_arena_origin(unsigned long addr);
 
 /* --- pause.c: the pause list and retiring old copies -------------------- */
 int rr_pause_init(void);
@@ -129,6 +134,12 @@ int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
 unsigned int rr_veneer_room(const struct rr_body *b);
 bool rr_place_ok(const struct rr_body *b, unsigned long addr);
 void rr_sync_icache(unsigned long start, unsigned long end);
+int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr);
+
+/* --- trap.c: WARN/BUG in a copy reported from the loaded body ----------- */
+int rr_trap_init(void);
+void rr_trap_exit(void);
+int rr_find_traps(struct rr_body *b, struct module *owner);
 
 /* --- pass.c: a pass and the thread that runs one every period_ms -------- */
 extern unsigned int rr_period_ms;	/* the parameter period_ms */
