@@ -20,7 +20,7 @@
 #include "arena.h"
 
 #define RR_GRAN		64
-#define RR_MAX_GRANS	(2 * 1024 * 1024 / RR_GRAN)
+#define RR_MAX_GRANS	(8 * 1024 * 1024 / RR_GRAN)
 /* what arena.S fills the arena with: int3 on x86_64, udf #0 on arm64 */
 #define RR_POISON	(IS_ENABLED(CONFIG_X86_64) ? 0xcc : 0x00)
 
@@ -169,6 +169,8 @@ int rr_arena_init(void)
 		vunmap(rr_alias);
 		return -ENOMEM;
 	}
+	/* the arena is a NOBITS section: the loader zeroed it */
+	memset(rr_alias, RR_POISON, (size_t)npages * PAGE_SIZE);
 	return 0;
 }
 

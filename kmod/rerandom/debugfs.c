@@ -95,7 +95,7 @@ static int rr_coverage_show(struct seq_file *sf, void *v)
 
 		rr_mod_for_each_body(m, b, i) {
 			total += b->d->size;
-			if (b->moves) {
+			if (b->moves && !b->pin_why) {
 				n++;
 				bytes += b->d->size;
 			}
@@ -106,8 +106,12 @@ static int rr_coverage_show(struct seq_file *sf, void *v)
 			   d->owner ? module_name(d->owner) : "?", n,
 			   m->nbodies + d->nrefused, bytes, total);
 		rr_mod_for_each_body(m, b, i)
-			seq_printf(sf, "moved %s %u %llu\n", b->d->name,
-				   b->d->size, b->moves);
+			if (b->pin_why)
+				seq_printf(sf, "refused %s %u %s\n",
+					   b->d->name, b->d->size, b->pin_why);
+			else
+				seq_printf(sf, "moved %s %u %llu\n",
+					   b->d->name, b->d->size, b->moves);
 		for (k = 0; k < d->nrefused; k++) {
 			r = &d->refused[k];
 			seq_printf(sf, "refused %s %u %s\n", r->name, r->size,

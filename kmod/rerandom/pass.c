@@ -106,6 +106,8 @@ noinline int rerandom_step_fixup(void)
 		}
 		if (!err)
 			err = rr_fix_traps(b, dst, b->next);
+		if (!err)
+			err = rr_fix_patched(b, dst, b->next);
 		if (err) {
 			pr_warn_ratelimited("%s: site %u not movable to %lx: %d\n",
 					    b->d->name, k, b->next, err);

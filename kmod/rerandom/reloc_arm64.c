@@ -166,3 +166,64 @@ int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr)
 	}
 	return 0;
 }
+
+/* Stubs for the sites the kernel patches (patched.c): jump labels only. */
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset)
+{
+	return offset + 4 <= b->d->size && !(offset & 3);
+}
+
+unsigned int rr_stub_bytes(u8 kind)
+{
+	return kind == RR_PSITE_KEY ? 56 : 0;
+}
+
+static int rr_put_b(u8 *dst, unsigned long at, unsigned long target)
+{
+	s64 d = (s64)target - (s64)at;
+
+	if (d < -(1LL << 27) || d >= (1LL << 27))
+		return -ERANGE;
+	put_unaligned_le32(0x14000000 | ((d >> 2) & 0x3ffffff), dst);
+	return 0;
+}
+
+/*
+ * Jump label (56 bytes), entered by a b from the site; x16, x17 and the
+ * flags are preserved (an asm goto may keep anything live):
+ *   stp x16, x17, [sp, #-16]!
+ *   mrs x17, nzcv
+ *   ldr x16, =key
+ *   ldr w16, [x16]             key->enabled
+ *   cmp w16, #0
+ *   b.gt 1f
+ *   msr nzcv, x17; ldp x16, x17, [sp], #16; b <when disabled>
+ *   1: msr nzcv, x17; ldp x16, x17, [sp], #16; b <when enabled>
+ *   .quad key
+ */
+int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
+		  unsigned long newaddr, unsigned int at)
+{
+	static const u32 code[] = {
+		0xa9bf47f0, 0xd53b4211, 0x58000150, 0xb9400210, 0x7100021f,
+		0x5400008c, 0xd51b4211, 0xa8c147f0, 0, 0xd51b4211, 0xa8c147f0,
+		0,
+	};
+	unsigned long site = newaddr + p->offset, sa = newaddr + at;
+	unsigned long tgt = newaddr + p->target, fall = site + 4;
+	u8 *st = dst + at;
+	unsigned int i;
+	int err;
+
+	if (p->kind != RR_PSITE_KEY)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(code); i++)
+		put_unaligned_le32(code[i], st + 4 * i);
+	put_unaligned_le64(p->key, st + 48);
+	err = rr_put_b(st + 32, sa + 32, p->flag ? tgt : fall);
+	if (!err)
+		err = rr_put_b(st + 44, sa + 44, p->flag ? fall : tgt);
+	if (!err)
+		err = rr_put_b(dst + p->offset, site, sa);
+	return err;
+}

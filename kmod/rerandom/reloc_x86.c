@@ -11,6 +11,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <asm/unaligned.h>
+#include <asm/nospec-branch.h>
 #include "rr_internal.h"
 
 int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
@@ -82,4 +83,104 @@ void rr_sync_icache(unsigned long start, unsigned long end)
 int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr)
 {
 	return 0;
+}
+
+/*
+ * Stubs for the sites the kernel patches (patched.c). A jump label site
+ * must be 5 bytes (jmp rel32 or the 5-byte NOP) to hold a jmp to its stub.
+ */
+static const u8 rr_nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset)
+{
+	const u8 *p = b->snap + offset;
+
+	return offset + 5 <= b->d->size &&
+	       (p[0] == 0xe9 || !memcmp(p, rr_nop5, sizeof(rr_nop5)));
+}
+
+unsigned int rr_stub_bytes(u8 kind)
+{
+	return kind == RR_PSITE_KEY ? 24 : 32;
+}
+
+/* write "opcode rel32" at dst (address at) to target; -ERANGE if too far */
+static int rr_put_rel32(u8 *dst, unsigned long at, u8 opcode,
+			unsigned long target)
+{
+	s64 d = (s64)target - (s64)(at + 5);
+
+	if (d != (s32)d)
+		return -ERANGE;
+	dst[0] = opcode;
+	put_unaligned((u32)(s32)d, (u32 *)(dst + 1));
+	return 0;
+}
+
+/*
+ * Jump label (24 bytes):                 static call (32 bytes):
+ *   pushfq                                 movabs $key, %r11
+ *   cmpl $0, key->enabled(%rip)            mov (%r11), %r11   (key->func)
+ *   jg 1f                                  test %r11, %r11
+ *   popfq; jmp <when disabled>             je 1f
+ *   1: popfq; jmp <when enabled>           jmp *%r11 (the retpoline thunk)
+ *                                          1: ret (the return thunk)
+ * Flags are preserved at a jump label (an asm goto may keep them live);
+ * at a call site they and r11 are the callee's to clobber.
+ */
+int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
+		  unsigned long newaddr, unsigned int at)
+{
+	unsigned long site = newaddr + p->offset, sa = newaddr + at;
+	u8 *st = dst + at;
+	s64 d;
+	int err;
+
+	memset(st, 0xcc, rr_stub_bytes(p->kind));
+	if (p->kind == RR_PSITE_KEY) {
+		unsigned long tgt = newaddr + p->target, fall = site + 5;
+
+		d = (s64)p->key - (s64)(sa + 8);
+		if (d != (s32)d)
+			return -ERANGE;
+		st[0] = 0x9c;
+		st[1] = 0x83;
+		st[2] = 0x3d;
+		put_unaligned((u32)(s32)d, (u32 *)(st + 3));
+		st[7] = 0x00;
+		st[8] = 0x7f;
+		st[9] = 0x06;
+		st[10] = 0x9d;
+		err = rr_put_rel32(st + 11, sa + 11, 0xe9, p->flag ? tgt : fall);
+		st[16] = 0x9d;
+		if (!err)
+			err = rr_put_rel32(st + 17, sa + 17, 0xe9,
+					   p->flag ? fall : tgt);
+		if (!err)
+			err = rr_put_rel32(dst + p->offset, site, 0xe9, sa);
+		return err;
+	}
+	st[0] = 0x49;
+	st[1] = 0xbb;
+	put_unaligned((u64)p->key, (u64 *)(st + 2));
+	memcpy(st + 10, "\x4d\x8b\x1b\x4d\x85\xdb\x74\x05", 8);
+#ifdef CONFIG_RETPOLINE
+	err = rr_put_rel32(st + 18, sa + 18, 0xe9,
+			   (unsigned long)__x86_indirect_thunk_r11);
+#else
+	memcpy(st + 18, "\x41\xff\xe3\xcc\xcc", 5);
+	err = 0;
+#endif
+#ifdef CONFIG_RETHUNK
+	if (!err)
+		err = rr_put_rel32(st + 23, sa + 23, 0xe9,
+				   (unsigned long)__x86_return_thunk);
+#else
+	st[23] = 0xc3;
+#endif
+	/* a call stays a call (the return address is in the copy) */
+	if (!err)
+		err = rr_put_rel32(dst + p->offset, site, p->flag ? 0xe9 : 0xe8,
+				   sa);
+	return err;
 }

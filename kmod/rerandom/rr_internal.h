@@ -21,6 +21,16 @@
 /* --- registry.c: registered modules and their bodies -------------------- */
 enum { RR_ACT_FIX, RR_ACT_SKIP };	/* per site: what a move does to it */
 
+/* a site the kernel patches at run time (patched.c) */
+enum { RR_PSITE_KEY = 1, RR_PSITE_CALL };
+struct rr_psite {
+	u32 offset;		/* of the instruction in the body */
+	u32 target;		/* RR_PSITE_KEY: the jump's target in the body */
+	u8 kind;		/* RR_PSITE_* */
+	u8 flag;		/* KEY: the entry's branch bit; CALL: a tail call */
+	unsigned long key;	/* struct static_key / static_call_key */
+};
+
 /* an old copy, waiting for its grace period (pause.c) */
 struct rr_retire {
 	struct rcu_head rh;
@@ -44,12 +54,16 @@ struct rr_body {
 	u64 moves;
 	u32 *traps;		/* offsets of the body's WARN/BUG traps */
 	unsigned int ntraps;
+	struct rr_psite *psites;	/* jump labels, static calls */
+	unsigned int npsites;
+	const char *pin_why;	/* not NULL: never moved, for this reason */
 };
 
 struct rr_mod {
 	struct list_head list;
 	struct rr_module_desc *desc;
 	unsigned int nbodies;
+	unsigned int nmoving;	/* the bodies not pinned */
 	struct rr_body bodies[];
 };
 
@@ -135,6 +149,15 @@ unsigned int rr_veneer_room(const struct rr_body *b);
 bool rr_place_ok(const struct rr_body *b, unsigned long addr);
 void rr_sync_icache(unsigned long start, unsigned long end);
 int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr);
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset);
+unsigned int rr_stub_bytes(u8 kind);
+int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
+		  unsigned long newaddr, unsigned int at);
+
+/* --- patched.c: jump labels and static calls in copies ------------------ */
+int rr_find_patched(struct rr_body *b, struct module *owner);
+unsigned int rr_patched_room(const struct rr_body *b);
+int rr_fix_patched(struct rr_body *b, u8 *dst, unsigned long newaddr);
 
 /* --- trap.c: WARN/BUG in a copy reported from the loaded body ----------- */
 int rr_trap_init(void);

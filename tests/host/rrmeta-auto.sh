@@ -41,6 +41,11 @@ void __attribute__((noinline)) with_jump(void)
 	asm volatile("1: nop\n.pushsection __jump_table, \"aw\"\n"
 		     ".balign 8\n.long 1b - ., 1b - .\n.quad 0\n.popsection");
 }
+void __attribute__((noinline)) jump_out(void)
+{
+	asm volatile("1: nop\n.pushsection __jump_table, \"aw\"\n"
+		     ".balign 8\n.long 1b - ., helper - .\n.quad 0\n.popsection");
+}
 void __attribute__((noinline)) with_bug(void)
 {
 	asm volatile("1: nop\n.pushsection __bug_table, \"aw\"\n"
@@ -78,7 +83,7 @@ for arch in "${arches[@]}"; do
 	sed 's/^/# /' "$d/out" "$d/err"
 	sed 's/^/#   /' "$d/mod.txt"
 	has() { grep -qE "$1" "$d/mod.txt"; }
-	for f in twice helper caller with_bug; do
+	for f in twice helper caller with_bug with_jump; do
 		has "^moved $f [0-9]+\$"
 		tap $? "$arch: $f moves"
 	done
@@ -86,15 +91,15 @@ for arch in "${arches[@]}"; do
 	tap $? "$arch: a function in .init.text stays, with its reason"
 	! has '^(moved|refused) init_module '
 	tap $? "$arch: init_module, an alias of mod_init, is not counted twice"
-	has '^refused with_jump [0-9]+ it uses a jump label'
-	tap $? "$arch: a jump-label user stays (__jump_table)"
+	has '^refused jump_out [0-9]+ a jump label in it jumps to helper\+0, outside the function'
+	tap $? "$arch: a jump label whose target is another function stays"
 	has '^refused with_extable [0-9]+ it uses the exception table'
 	tap $? "$arch: an exception-table user stays (__ex_table)"
 	has '^refused inner_ref [0-9]+ it is referenced at \+0x[0-9a-f]+ from \.data\.inner'
 	tap $? "$arch: a function referenced inside its body from data stays"
 	total=$(grep -cE '^(moved|refused) [^ ]+ [0-9]+( |$)' "$d/mod.txt")
-	grep -qE "^moved 4 of $total functions, [0-9]+ of [0-9]+ bytes\$" "$d/mod.txt"
-	tap $? "$arch: the coverage line counts 4 of $total"
+	grep -qE "^moved 5 of $total functions, [0-9]+ of [0-9]+ bytes\$" "$d/mod.txt"
+	tap $? "$arch: the coverage line counts 5 of $total"
 	# the rewritten object: bodies renamed, references redirected
 	syms=$(readelf -sW "$d/mod.rr.o")
 	echo "$syms" | grep -qE ' FUNC +(LOCAL|GLOBAL) +(DEFAULT|HIDDEN) +[0-9]+ twice_real$' &&
@@ -116,10 +121,10 @@ for arch in "${arches[@]}"; do
 	tap $? "$arch: the module's init_module is renamed for the generated wrapper"
 	# the generated table
 	grep -q '__RR_TRAMPOLINE_AT("twice", "__rr_slot[0-9]*", __RR_MAXARGS);' "$d/mod.rr.c" &&
-		grep -q '\.nbodies = 4,' "$d/mod.rr.c" && grep -q '\.nrefused = 4,' "$d/mod.rr.c" &&
-		grep -q '"with_jump", [0-9]*, "it uses a jump label' "$d/mod.rr.c" &&
+		grep -q '\.nbodies = 5,' "$d/mod.rr.c" && grep -q '\.nrefused = 4,' "$d/mod.rr.c" &&
+		grep -q '"jump_out", [0-9]*, "a jump label in it jumps' "$d/mod.rr.c" &&
 		grep -q '^int __init init_module(void)' "$d/mod.rr.c"
-	tap $? "$arch: the generated C has the trampolines, 4 bodies, 4 refusals with reasons, the init wrapper"
+	tap $? "$arch: the generated C has the trampolines, 5 bodies, 4 refusals with reasons, the init wrapper"
 	# the rewritten object is still a valid object: it links with a stand-in
 	# for the generated trampolines
 	if [ "$arch" = x86_64 ]; then ld=ld; else ld=aarch64-linux-gnu-ld; fi
