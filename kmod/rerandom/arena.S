@@ -14,7 +14,7 @@
 
 #ifdef CONFIG_X86_64
 #include <asm/orc_types.h>
-	.pushsection .text.rr_arena, "ax", @nobits
+	.pushsection .rr_arena, "ax", @nobits
 	.balign 4096
 	.globl rr_arena
 rr_arena:
@@ -41,7 +41,7 @@ rr_arena_end:
 	.byte 0				/* type CALL, end 0 */
 	.popsection
 #else
-	.pushsection .text.rr_arena, "ax", %nobits
+	.pushsection .rr_arena, "ax", %nobits
 	.balign 4096
 	.globl rr_arena
 rr_arena:
