@@ -696,6 +696,13 @@ static void auto_load(struct aobj *o, const char *path, int fd)
 				sn);
 			continue;
 		}
+		if (!strncmp(sn, ".text.startup.", 14) ||
+		    !strncmp(sn, ".text.exit.", 11)) {
+			/* e.g. KASAN's _sub_I_65535_1: GCC names them per object */
+			arefuse(f, "it is a constructor or destructor the compiler generated (%s): run once, at load or unload",
+				sn);
+			continue;
+		}
 		if (s.st_value != 0 || !s.st_size) {
 			arefuse(f, "it does not start its section %s", sn);
 			continue;
