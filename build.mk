@@ -60,6 +60,8 @@ kmod: $(RRMETA)
 	$(call msg,KMOD,$(ARCH) $(KERNEL))
 	$(Q)mkdir -p $(KMOD_OUT)
 	$(Q)cp -rsfu $(TOP)/kmod/. $(KMOD_OUT)/
+	@# a source removed from kmod/ leaves a dangling link that Kbuild would build
+	$(Q)find $(KMOD_OUT) -xtype l -delete
 	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/$(KMOD_OUT) $(KBUILD_ARCH) RRMETA=$(RRMETA) $(if $(filter 1,$(V)),,-s) modules \
 		2>&1 | grep -v 'Skipping BTF generation' ; exit $${PIPESTATUS[0]}
 
@@ -101,10 +103,26 @@ WPWATCH_SRCS := $(wildcard user/wpwatch/*.c)
 WPWATCH_OBJS := $(patsubst %.c,$(OUTPUT)/obj/%.o,$(WPWATCH_SRCS))
 TESTBIN_SRCS := $(wildcard tests/guest/bin/*.c)
 TESTBINS := $(patsubst tests/guest/bin/%.c,$(OUTPUT)/bin/%,$(TESTBIN_SRCS))
-PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS)
+# wpwatch-rrmeta: rrmeta built for ARCH, static, for `make install` (a module
+# author on that machine runs it from Kbuild; the host/ copy is the build's)
+RRMETA_TARGET := $(OUTPUT)/bin/wpwatch-rrmeta
+# wpw_uwrite once more as a dynamically linked PIE (21-watch-symbols: user
+# frames in a PIE and in the shared libc; the guests have ld.so and libc.so.6,
+# which bpftool needs there too)
+UWRITE_PIE := $(if $(wildcard tests/guest/bin/wpw_uwrite.c),$(OUTPUT)/bin/wpw_uwrite_pie)
+PROGS := $(if $(WPWATCH_SRCS),$(OUTPUT)/bin/wpwatch) $(TESTBINS) $(UWRITE_PIE) $(RRMETA_TARGET)
 USER_OBJS := $(LIB_OBJS) $(WPWATCH_OBJS) $(patsubst %.c,$(OUTPUT)/obj/%.o,$(TESTBIN_SRCS))
 
 user: $(PROGS)
+
+# wpwatch serves metrics with libmicrohttpd (user/lib/prom_http.c). Debian's
+# static libmicrohttpd.a is built with HTTPS, and its static GnuTLS chain
+# cannot be linked (Debian ships no libp11-kit.a): wpwatch serves plain HTTP
+# only, and user/notls/gnutls.c answers libmicrohttpd's GnuTLS calls
+# (docs/many-machines.md).
+NOTLS_OBJ := $(OUTPUT)/obj/user/notls/gnutls.o
+MHD_LDLIBS := -lmicrohttpd $(NOTLS_OBJ)
+USER_OBJS += $(NOTLS_OBJ)
 
 # Each object depends on the skeletons its source includes (#include
 # "NAME.skel.h"), which must exist before its first compile; every other
@@ -123,15 +141,26 @@ $(LIBWPW): $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)
 	$(Q)rm -f $@ && $(CROSS)ar rcs $@ $^
 
-$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW)
+$(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(USER_LDLIBS)
+	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
+
+$(RRMETA_TARGET): tools/rrmeta/rrmeta.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -o $@ $< -static -lelf -lz
+-include $(RRMETA_TARGET).d
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $< $(LIBWPW) $(USER_LDLIBS)
+
+$(OUTPUT)/bin/wpw_uwrite_pie: tests/guest/bin/wpw_uwrite.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -fPIE -pie -fno-omit-frame-pointer -o $@ $<
 
 -include $(USER_OBJS:.o=.d)
 

@@ -8,25 +8,32 @@
  * A re-randomizable function <name> is a trampoline that calls
  * add_pause_list(), then the movable body <name>_real, then
  * remove_pause_list() (docs/rerandom.md):
- *   add_pause_list entry   push {now} on the task's stack of calls
- *   add_pause_list return  the body begins: WAIT = now - entry; the return
+ *   add_pause_list entry   the wait for the pause list begins
+ *   add_pause_list return  the body begins: push {ip, now} on the task's
+ *                          stack of calls; WAIT = now - entry; the return
  *                          address (in the trampoline, whose symbol is
  *                          <name>) names the function
  *   remove_pause_list      pop: BODY = now - body start
- * The return address is taken at the return probe, where the kernel has put
- * the real one back into the registers' instruction pointer: at the entry,
- * a return probe on the same function has already replaced it on the stack
- * (x86) or in the link register (arm64) with its own trampoline. Calls nest
- * (recursion, one function calling another), hence a stack per task.
+ * Calls nest (recursion, one function calling another), hence a stack per
+ * task, kept in task-local storage (created on a task's first call, freed
+ * with the task: no map lookup by tid, no insert or delete per call).
  *
  * Each probe body is written once; thin wrappers attach it as the core's
  * own tracepoints (rr_trace.h: the default), as kprobe/kretprobe, or as
  * fentry/fexit. User space turns autoload off for the flavours it does not
  * use: fentry needs BTF for the module, which Debian's modules do not have.
- * In the kprobe and fentry flavours, add_pause_list and remove_pause_list
- * are always kprobes: the stack pointer pairs them and the return address
- * names the function, and only pt_regs carry those (the tracepoints pass
- * both as arguments); fentry/fexit serve the pass and its steps.
+ *
+ * Tracepoints: two per call. The core times the wait itself and hands its
+ * start to rerandom_call_body, so that no program runs at the entry of
+ * add_pause_list (rerandom_call_enter stays for perf and tracefs).
+ * kprobes: three per call. The entry probe takes the time; the return
+ * address is taken at the return probe, where the kernel has put the real
+ * one back into the registers' instruction pointer (at the entry, a return
+ * probe on the same function has already replaced it on the stack (x86) or
+ * in the link register (arm64) with its own trampoline). In the kprobe and
+ * fentry flavours, add_pause_list and remove_pause_list are always kprobes:
+ * the stack pointer pairs them and the return address names the function,
+ * and only pt_regs carry those; fentry/fexit serve the pass and its steps.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -64,9 +71,9 @@ struct pass_state {
 
 /* per task: the re-randomizable calls it is inside of */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 8192);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct task_calls);
 } calls SEC(".maps");
 
@@ -92,14 +99,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct lat_hist);
 } zero SEC(".maps");
-
-/* an empty call stack, same purpose */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct task_calls);
-} zero_calls SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -193,7 +192,8 @@ static __always_inline void record(__u32 kind, __u64 ip, __u32 pid, __u64 ns,
 			h->sumsq_hi++;
 		h->sumsq_hi += (cross >> 31) + hi * hi;
 	}
-	slot = lat_slot(ns / unit_div);
+	/* unit_div is read-only: the verifier drops the division in ns mode */
+	slot = lat_slot(unit_div == 1 ? ns : ns / unit_div);
 	/* keep the bounds check and the access on one register */
 	asm volatile("" : "+r"(slot));
 	if (slot >= LAT_SLOTS)
@@ -203,64 +203,112 @@ static __always_inline void record(__u32 kind, __u64 ip, __u32 pid, __u64 ns,
 		emit(kind, ip, ns, depth);
 }
 
+/* the thread and process ids, read only when a filter or -L needs them */
+static __always_inline __u64 current_ids(void)
+{
+	return targ_tgid || targ_tid || per_task ? bpf_get_current_pid_tgid() : 0;
+}
+
 static __always_inline bool traced(__u64 id)
 {
 	return (!targ_tgid || (id >> 32) == targ_tgid) &&
 	       (!targ_tid || (__u32)id == targ_tid);
 }
 
-/*
- * add_pause_list entry. sp: the stack pointer at the entry, which is the
- * trampoline's own (x86: pointing at the return address): remove_pause_list
- * is entered with the same one, which pairs the two even when a probe was
- * missed or the task was inside a call when tracing began.
- */
-static __always_inline void call_enter(__u64 sp)
+/* the current task's stack of calls, created empty on its first call */
+static __always_inline struct task_calls *task_calls(bool create)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
-	__u32 tid = (__u32)id;
 	struct task_calls *tc;
-	__u32 d, z = 0;
 
-	if (!armed || !traced(id))
-		return;
-	tc = bpf_map_lookup_elem(&calls, &tid);
-	if (!tc) {
-		struct task_calls *fresh = bpf_map_lookup_elem(&zero_calls, &z);
+	tc = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), NULL,
+				  create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+	if (!tc && create)
+		count(LAT_CNT_NOMEM);
+	return tc;
+}
 
-		if (fresh)
-			bpf_map_update_elem(&calls, &tid, fresh, BPF_NOEXIST);
-		tc = bpf_map_lookup_elem(&calls, &tid);
-		if (!tc) {
-			count(LAT_CNT_NOMEM);
-			return;
-		}
-	}
-	d = tc->depth;
+/*
+ * Push a call whose body begins now. sp: the stack pointer that the
+ * trampoline's remove_pause_list call will show again (kprobes: at the
+ * entry of add_pause_list; tracepoints: the CFA the core passes), which pairs
+ * the two even when a probe was missed or the task was inside a call when
+ * tracing began. ip: where add_pause_list returns to. t_enter: when it was
+ * entered; the WAIT is recorded.
+ */
+static __always_inline void push_call(struct task_calls *tc, __u64 sp, __u64 ip,
+				      __u64 t_enter, __u64 now, __u64 id)
+{
+	struct frame *f;
+	__u32 d = tc->depth;
+
 	if (d >= LAT_MAX_DEPTH) {
 		tc->overflow++;
 		count(LAT_CNT_DEPTH);
 		return;
 	}
-	tc->f[d].sp = sp;
-	tc->f[d].ip = 0;
-	tc->f[d].t_enter = now;
-	tc->f[d].t_body = 0;
+	f = &tc->f[d];
+	f->sp = sp;
+	f->ip = ip;
+	f->t_enter = t_enter;
+	f->t_body = now;
 	tc->depth = d + 1;
+	record(LAT_KIND_WAIT, ip, per_task ? (__u32)id : 0, now - t_enter, d);
 }
 
-/* add_pause_list return: the body begins; ip: where it returns to */
-static __always_inline void call_body(__u64 ip)
+/* tracepoint flavour, rerandom_call_body: the body begins (the core timed the wait) */
+static __always_inline void call_body_tp(__u64 ip, __u64 cfa, __u64 t_enter)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
-	__u32 tid = (__u32)id;
+	__u64 id = current_ids(), now = bpf_ktime_get_ns();
+	struct task_calls *tc;
+
+	if (!armed || !traced(id))
+		return;
+	tc = task_calls(true);
+	if (tc)
+		push_call(tc, cfa, ip, t_enter, now, id);
+}
+
+/*
+ * kprobe flavour, add_pause_list entry: a frame with its entry time and no
+ * body yet; its return probe completes it (call_body_kp()).
+ */
+static __always_inline void call_enter_kp(__u64 sp)
+{
+	__u64 id = current_ids(), now = bpf_ktime_get_ns();
 	struct task_calls *tc;
 	struct frame *f;
 	__u32 d;
 
 	if (!armed || !traced(id))
 		return;
-	tc = bpf_map_lookup_elem(&calls, &tid);
+	tc = task_calls(true);
+	if (!tc)
+		return;
+	d = tc->depth;
+	if (d >= LAT_MAX_DEPTH) {
+		tc->overflow++;
+		count(LAT_CNT_DEPTH);
+		return;
+	}
+	f = &tc->f[d];
+	f->sp = sp;
+	f->ip = 0;
+	f->t_enter = now;
+	f->t_body = 0;
+	tc->depth = d + 1;
+}
+
+/* kprobe flavour, add_pause_list return: the body begins; ip: where it returns to */
+static __always_inline void call_body_kp(__u64 ip)
+{
+	__u64 id = current_ids(), now = bpf_ktime_get_ns();
+	struct task_calls *tc;
+	struct frame *f;
+	__u32 d;
+
+	if (!armed || !traced(id))
+		return;
+	tc = task_calls(false);
 	if (!tc || !tc->depth || tc->overflow)
 		return;
 	d = tc->depth - 1;
@@ -271,21 +319,20 @@ static __always_inline void call_body(__u64 ip)
 		return;
 	f->t_body = now;
 	f->ip = ip;
-	record(LAT_KIND_WAIT, f->ip, per_task ? tid : 0, now - f->t_enter, d);
+	record(LAT_KIND_WAIT, ip, per_task ? (__u32)id : 0, now - f->t_enter, d);
 }
 
-/* remove_pause_list entry: the body has returned; sp as in call_enter() */
+/* remove_pause_list entry: the body has returned; sp as in push_call() */
 static __always_inline void call_exit(__u64 sp)
 {
-	__u64 id = bpf_get_current_pid_tgid(), now = bpf_ktime_get_ns();
-	__u32 tid = (__u32)id;
+	__u64 id = current_ids(), now = bpf_ktime_get_ns();
 	struct task_calls *tc;
 	struct frame *f;
 	__u32 i, d, found = 0;
 
 	if (!armed || !traced(id))
 		return;
-	tc = bpf_map_lookup_elem(&calls, &tid);
+	tc = task_calls(false);
 	if (!tc || !tc->depth) {
 		count(LAT_CNT_UNMATCHED);
 		return;
@@ -317,11 +364,9 @@ static __always_inline void call_exit(__u64 sp)
 	tc->depth = d;
 	f = &tc->f[d & (LAT_MAX_DEPTH - 1)];
 	if (f->t_body)
-		record(LAT_KIND_BODY, f->ip, per_task ? tid : 0, now - f->t_body, d);
+		record(LAT_KIND_BODY, f->ip, per_task ? (__u32)id : 0, now - f->t_body, d);
 	else
 		count(LAT_CNT_NORET);	/* the return probe missed it */
-	if (!d)
-		bpf_map_delete_elem(&calls, &tid);
 }
 
 static __always_inline void pass_enter(void)
@@ -383,7 +428,7 @@ static __always_inline void step_exit(__u32 step)
 SEC("kprobe/add_pause_list")
 int BPF_KPROBE(kp_add_pause_list)
 {
-	call_enter(PT_REGS_SP(ctx));
+	call_enter_kp(PT_REGS_SP(ctx));
 	return 0;
 }
 
@@ -391,7 +436,7 @@ SEC("kretprobe/add_pause_list")
 int BPF_KRETPROBE(krp_add_pause_list)
 {
 	/* the kernel restored the real return address into the pt_regs' ip */
-	call_body(PT_REGS_IP(ctx));
+	call_body_kp(PT_REGS_IP(ctx));
 	return 0;
 }
 
@@ -435,20 +480,15 @@ int BPF_PROG(fx_pass, int ret)
 /* --- the probes: tracepoint flavour (rerandom.ko's own, rr_trace.h) ------- */
 /*
  * The same bodies again, on the core's tracepoints (raw: the arguments as
- * the core passed them). add_pause_list hands over its return address and
- * the caller's stack pointer (CFA), which the kprobes read from pt_regs.
+ * the core passed them). The core hands over the return address of the
+ * add_pause_list()/remove_pause_list() call and the caller's stack pointer
+ * (CFA), which the kprobes read from pt_regs, and, with the body's start,
+ * when add_pause_list() was entered.
  */
-SEC("raw_tp/rerandom_call_enter")
-int BPF_PROG(tp_call_enter, unsigned long ip, unsigned long cfa)
-{
-	call_enter(cfa);
-	return 0;
-}
-
 SEC("raw_tp/rerandom_call_body")
-int BPF_PROG(tp_call_body, unsigned long ip, unsigned long cfa)
+int BPF_PROG(tp_call_body, unsigned long ip, unsigned long cfa, __u64 enter_ns)
 {
-	call_body(ip);
+	call_body_tp(ip, cfa, enter_ns);
 	return 0;
 }
 

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wpwatch watch, kernel side: one program on the perf breakpoint (hardware
- * watchpoint) events that user space opens on every online CPU. Per write it
- * records who wrote (time, CPU, pid/tid, comm, IP, kernel and user stack),
- * where (the slot) and what (the value after and, where it can be had,
- * before), into a ring buffer. Per-CPU counters keep hits = submitted + lost.
+ * watchpoint) events that user space opens on every online CPU. Streaming,
+ * per write it records who wrote (time, CPU, pid/tid, comm, IP, kernel and
+ * user stack as ids in the stack map), where (the slot) and what (the value
+ * after and, where it can be had, before), into a ring buffer. Counting
+ * (--summary, folded), it only adds one to the count of the write's
+ * (kernel stack id, user stack id and process, comm) in watch_counts:
+ * nothing crosses per write.
+ * Per-CPU counters keep hits = submitted (or counted) + lost.
  *
  * x86 traps after the store: memory holds the new value, the old one is the
  * last value seen for the slot (watch_shadow, seeded at start by
@@ -18,11 +22,20 @@
 #include <bpf/bpf_core_read.h>
 #include "watch.h"
 
+#define EEXIST 17	/* not in vmlinux.h */
+
 const volatile __u32 targ_tgid;			/* 0: every process */
 const volatile __u32 targ_tid;			/* 0: every thread */
 const volatile char targ_comm[WATCH_COMM_LEN];	/* "": every comm */
 const volatile __u32 nr_slots;
 const volatile bool user_stacks = true;
+const volatile bool kernel_stacks = true;	/* false: --no-stack */
+const volatile __u32 mode = WATCH_MODE_STREAM;
+const volatile bool count_by_comm;		/* counting: comm is part of the key (folded) */
+const volatile bool count_by_spec;		/* counting: the SPEC is part of the key (--prometheus) */
+/* Wake the consumer at most every wakeup_ns per CPU, or once wakeup_bytes wait; 0: each event */
+const volatile __u64 wakeup_ns;
+const volatile __u64 wakeup_bytes;
 const volatile __u32 thread_size = 16384;	/* THREAD_SIZE, set by user space */
 
 struct {
@@ -36,6 +49,38 @@ struct {
 	__type(key, __u32);
 	__type(value, struct watch_counters);
 } watch_counters SEC(".maps");
+
+/* Distinct stacks, kernel and user, by id (--max-stacks entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, WATCH_MAX_STACKS);
+	__type(key, __u32);
+	__uint(value_size, WATCH_STACK_DEPTH * sizeof(__u64));
+} watch_stacks SEC(".maps");
+
+/* Counting mode: writes per key (--max-stacks entries). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WATCH_MAX_STACKS);
+	__type(key, struct watch_count_key);
+	__type(value, __u64);
+} watch_counts SEC(".maps");
+
+/* Streaming: when this CPU last woke the consumer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} watch_last_wakeup SEC(".maps");
+
+/* Streaming: the record is built here, then copied into the ring buffer at its used size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct watch_record);
+} watch_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -170,6 +215,110 @@ static __always_inline __u64 read_slot(const struct watch_slot *s, bool *ok)
 	return v;
 }
 
+/*
+ * Counting: one more write for this key. Nothing is lost silently: a stack
+ * the stack map cannot store (a full map, or a different stack in its
+ * bucket) and a new key in a full watch_counts are counted as lost.
+ */
+static __always_inline void count_write(struct bpf_perf_event_data *ctx,
+					struct watch_counters *cnt, const char *comm,
+					const struct watch_slot *slot)
+{
+	struct watch_count_key key;
+	__u64 one = 1, *n;
+	long err;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.kstack_id = -1;
+	if (kernel_stacks) {
+		key.kstack_id = bpf_get_stackid(ctx, &watch_stacks, 0);
+		if (key.kstack_id < 0) {
+			cnt->lost++;
+			cnt->lost_stack++;
+			return;
+		}
+	}
+	key.ustack_id = -1;
+	/* A user stack, as streaming has one; one the map cannot store is left out. */
+	if (kernel_stacks && user_stacks && in_task_context(ctx)) {
+		struct task_struct *task = (void *)bpf_get_current_task();
+
+		if (BPF_CORE_READ(task, mm)) {
+			key.ustack_id = bpf_get_stackid(ctx, &watch_stacks, BPF_F_USER_STACK);
+			if (key.ustack_id < 0)
+				key.ustack_id = -1;
+			else
+				key.pid = bpf_get_current_pid_tgid() >> 32;
+		}
+	}
+	if (count_by_comm)
+		__builtin_memcpy(key.comm, comm, sizeof(key.comm));
+	if (count_by_spec)
+		key.spec = slot->spec;
+#ifdef __TARGET_ARCH_arm64
+	key.lr = ctx->regs.regs[30];
+#endif
+	n = bpf_map_lookup_elem(&watch_counts, &key);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	err = bpf_map_update_elem(&watch_counts, &key, &one, BPF_NOEXIST);
+	if (err == -EEXIST) {	/* another CPU added it meanwhile */
+		n = bpf_map_lookup_elem(&watch_counts, &key);
+		if (n) {
+			__sync_fetch_and_add(n, 1);
+			return;
+		}
+	}
+	if (err) {
+		cnt->lost++;
+		cnt->lost_counts++;
+	}
+}
+
+/*
+ * A stack as an id in watch_stacks; when the map cannot store it, the frames
+ * go inline in the record (FRAMES) and the id is the error.
+ */
+static __always_inline int stack_of(struct bpf_perf_event_data *ctx, __u64 *frames, int *bytes,
+				    __u64 flags, struct watch_counters *cnt)
+{
+	int id = bpf_get_stackid(ctx, &watch_stacks, flags);
+
+	if (id >= 0)
+		return id;
+	*bytes = bpf_get_stack(ctx, frames, WATCH_STACK_DEPTH * sizeof(__u64), flags);
+	cnt->stacks_inline++;
+	return id;
+}
+
+/*
+ * The ring buffer wakes a waiting consumer for every record by default; on a
+ * busy CPU that is a context switch and a poll per write, with the writer
+ * preempted each time. Batch instead: wake when this CPU has not woken it for
+ * wakeup_ns (so a lone write is seen at once) or when wakeup_bytes are
+ * waiting; a record left without a wake-up is read at the consumer's next
+ * poll timeout.
+ */
+static __always_inline __u64 wakeup_flag(__u64 now)
+{
+	__u32 zero = 0;
+	__u64 *last;
+
+	if (!wakeup_ns)
+		return 0;
+	last = bpf_map_lookup_elem(&watch_last_wakeup, &zero);
+	if (!last)
+		return 0;
+	if (now - *last >= wakeup_ns ||
+	    bpf_ringbuf_query(&watch_events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		*last = now;
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return BPF_RB_NO_WAKEUP;
+}
+
 SEC("perf_event")
 int watch_write_hit(struct bpf_perf_event_data *ctx)
 {
@@ -178,8 +327,11 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 	struct watch_counters *cnt;
 	struct watch_shadow *shadow;
 	struct watch_slot *slot;
+	struct watch_record *rec;
 	struct watch_event *e;
 	char comm[WATCH_COMM_LEN];
+	bool need_comm = targ_comm[0] || mode == WATCH_MODE_STREAM || count_by_comm;
+	__u64 size = sizeof(struct watch_event);
 	bool ok;
 
 	cnt = bpf_map_lookup_elem(&watch_counters, &zero);
@@ -202,24 +354,23 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 		}
 	}
 #endif
-	bpf_get_current_comm(comm, sizeof(comm));
+	if (need_comm)
+		bpf_get_current_comm(comm, sizeof(comm));
 	if ((targ_tgid && (id >> 32) != targ_tgid) || (targ_tid && (__u32)id != targ_tid) ||
-	    !comm_matches(comm)) {
+	    (need_comm && !comm_matches(comm))) {
 		cnt->filtered++;
 		return 0;
 	}
 	cnt->hits++;
-
-	e = bpf_ringbuf_reserve(&watch_events, sizeof(*e), 0);
-	if (!e) {
-		cnt->lost++;
-#ifndef __TARGET_ARCH_arm64
-		/* keep the shadow right for the next event that gets through */
-		shadow->value = read_slot(slot, &ok);
-		shadow->known = ok;
-#endif
+	if (mode == WATCH_MODE_COUNT) {
+		count_write(ctx, cnt, comm, slot);
 		return 0;
 	}
+
+	rec = bpf_map_lookup_elem(&watch_scratch, &zero);
+	if (!rec)
+		return 0;
+	e = &rec->e;
 	e->time_ns = bpf_ktime_get_ns();
 	e->cpu = bpf_get_smp_processor_id();
 	e->pid = id >> 32;
@@ -263,8 +414,15 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 	shadow->known = ok;
 #endif
 
-	e->kstack_bytes = bpf_get_stack(ctx, e->kstack, sizeof(e->kstack), 0);
+	e->kstack_id = WATCH_NO_STACK;
+	e->ustack_id = WATCH_NO_STACK;
+	e->kstack_bytes = 0;
 	e->ustack_bytes = 0;
+	if (kernel_stacks) {
+		e->kstack_id = stack_of(ctx, rec->kstack, &e->kstack_bytes, 0, cnt);
+		if (e->kstack_id < 0)
+			size = offsetof(struct watch_record, ustack);
+	}
 	if (in_task_context(ctx)) {
 		struct task_struct *task = (void *)bpf_get_current_task();
 
@@ -272,12 +430,18 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 		/* A user context exists when the writer is a process in a system call. */
 		if (BPF_CORE_READ(task, mm)) {
 			e->flags |= WATCH_F_USER;
-			if (user_stacks)
-				e->ustack_bytes = bpf_get_stack(ctx, e->ustack, sizeof(e->ustack),
-								BPF_F_USER_STACK);
+			if (user_stacks && kernel_stacks) {
+				e->ustack_id = stack_of(ctx, rec->ustack, &e->ustack_bytes,
+							BPF_F_USER_STACK, cnt);
+				if (e->ustack_id < 0)
+					size = sizeof(struct watch_record);
+			}
 		}
 	}
-	bpf_ringbuf_submit(e, 0);
+	if (bpf_ringbuf_output(&watch_events, rec, size, wakeup_flag(e->time_ns))) {
+		cnt->lost++;
+		cnt->lost_ringbuf++;
+	}
 	return 0;
 }
 

@@ -36,7 +36,7 @@ enum lat_counter {
 	LAT_CNT_LOST,		/* ... that found it full (hits = delivered + lost) */
 	LAT_CNT_DEPTH,		/* calls nested deeper than LAT_MAX_DEPTH: not timed */
 	LAT_CNT_UNMATCHED,	/* remove_pause_list with no add seen (attached mid-call) */
-	LAT_CNT_NOMEM,		/* a histogram could not be created (map full) */
+	LAT_CNT_NOMEM,		/* a histogram or a task's call stack could not be created */
 	LAT_CNT_PASS_FAILED,	/* rerandom_pass() returned an error */
 	LAT_CNT_STALE,		/* calls whose remove_pause_list was missed */
 	LAT_CNT_NORET,		/* calls whose add_pause_list return was missed */

@@ -6,6 +6,11 @@
 #define WATCH_MAX_SLOTS		16	/* hardware slots one run may use */
 #define WATCH_STACK_DEPTH	64	/* frames kept per stack */
 #define WATCH_COMM_LEN		16
+#define WATCH_MAX_STACKS	8192	/* default entries of the stack and counts maps (--max-stacks) */
+
+/* What the program does per write (rodata mode). */
+#define WATCH_MODE_STREAM	0	/* one ring-buffer record per write */
+#define WATCH_MODE_COUNT	1	/* only a count per (stack, group) in watch_counts */
 
 /* watch_event.flags */
 #define WATCH_F_VALUE		(1U << 0)	/* value: memory after the write */
@@ -22,12 +27,33 @@ struct watch_slot {
 	unsigned int spec;	/* index of the SPEC it belongs to */
 };
 
-/* Per-CPU counters: hits = events submitted + lost; filtered never become events. */
+/*
+ * Per-CPU counters: hits = events submitted (streaming) or counted in
+ * watch_counts (counting) + lost; lost is the sum of its three causes;
+ * filtered never become events.
+ */
 struct watch_counters {
 	unsigned long long hits;	/* writes seen that pass the filters */
-	unsigned long long lost;	/* ring buffer full: event not reserved */
+	unsigned long long lost;	/* neither delivered nor counted, any cause below */
 	unsigned long long filtered;	/* writes dropped by -p / --comm */
 	unsigned long long retraps;	/* arm64: the same store trapping again (not a write) */
+	unsigned long long lost_ringbuf;	/* streaming: ring buffer full */
+	unsigned long long lost_stack;	/* counting: the stack map could not store the stack */
+	unsigned long long lost_counts;	/* counting: watch_counts full (a new key) */
+	unsigned long long stacks_inline;	/* streaming: stack map full, frames sent in the record */
+};
+
+/*
+ * Counting mode: the key of watch_counts, what the output groups by. Fields
+ * a format does not group by are 0.
+ */
+struct watch_count_key {
+	unsigned long long lr;		/* arm64: the link register (leaf caller, see watch_model.c) */
+	int kstack_id;			/* in watch_stacks; -1: no kernel stack (--no-stack) */
+	int ustack_id;			/* in watch_stacks; -1: no user stack */
+	unsigned int pid;		/* with a user stack: its process (whose mappings name it) */
+	unsigned int spec;		/* --prometheus: the SPEC written (per-SPEC counts) */
+	char comm[WATCH_COMM_LEN];	/* folded: the writer's comm */
 };
 
 /*
@@ -61,10 +87,27 @@ struct watch_event {
 	unsigned int slot;
 	unsigned int flags;		/* WATCH_F_* */
 	unsigned int insn;		/* arm64: the instruction word at ip */
-	int kstack_bytes;		/* bpf_get_stack() result: bytes or -errno */
+	/*
+	 * A stack is an id in watch_stacks (>= 0), or, when that map could not
+	 * store it (-errno from bpf_get_stackid()), its frames inline in the
+	 * record (struct watch_record): kstack_bytes/ustack_bytes are then
+	 * bpf_get_stack()'s result (bytes or -errno); the record ends after the
+	 * last half of it in use.
+	 * WATCH_NO_STACK: not recorded (--no-stack, --no-ustack, no user context).
+	 */
+	int kstack_id;
+	int ustack_id;
+	int kstack_bytes;
 	int ustack_bytes;
 	char comm[WATCH_COMM_LEN];
 	unsigned long long regs[33];	/* arm64: x0..x30, sp, pc (to decode the store) */
+};
+
+#define WATCH_NO_STACK		(-1000000)	/* stack id: none recorded */
+
+/* A ring-buffer record: the event, then inline stacks when the stack map was full. */
+struct watch_record {
+	struct watch_event e;
 	unsigned long long kstack[WATCH_STACK_DEPTH];
 	unsigned long long ustack[WATCH_STACK_DEPTH];
 };

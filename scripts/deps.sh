@@ -9,10 +9,12 @@ HOST_PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcmock
 pkg-config linux-headers-amd64 kmod cpio xz-utils busybox-static
 qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 flex bison bc libssl-dev dwarves python3 libjansson-dev gojq
-mmdebstrap e2fsprogs qemu-user-static binfmt-support arch-test help2man"
+mmdebstrap e2fsprogs qemu-user-static binfmt-support arch-test help2man
+libmicrohttpd-dev prometheus python3-jsonschema"
 # arm64 libraries that co-install beside the amd64 ones (multiarch) for static
 # cross-linking and for the arm64 guest's bpftool.
-ARM64_PKGS="libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcap2:arm64"
+ARM64_PKGS="libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcap2:arm64
+libmicrohttpd-dev:arm64"
 
 missing=""
 for p in $HOST_PKGS $ARM64_PKGS; do

@@ -10,6 +10,7 @@
 #   modules/     lib/modules/<release> of the image (virtio, 9p, ... for the guest)
 #   build/       a kernel build tree for out-of-tree modules (KDIR)
 #   release      the release string (uname -r)
+#   System.map   the kernel's real System.map (see system_map below)
 # The cache is $WPWATCH_CACHE (default ~/.cache/wpwatch), shared by every clone.
 set -euo pipefail
 
@@ -57,7 +58,41 @@ fi
 
 echo "$abi" >"$memo"
 dir=$cache/kernels/stock-$abi-$deb
+release=$abi-$deb
+
+# The kernel's System.map: every symbol, variables included, at link-time
+# addresses (wpwatch places vmlinux variables from it where /proc/kallsyms lists
+# functions only). Debian's linux-image ships only a one-line placeholder in
+# /boot; the real map is in linux-image-RELEASE-dbg (800 MB), at the start of
+# its archive: fetched once, read up to the map (tar stops there), and only the
+# map kept, as $dir/System.map. Added lazily to a folder cached before it
+# existed. A failure only warns: the guest then has no map and wpwatch says so.
+system_map() {
+	[ -s "$dir/System.map" ] && return 0
+	(
+		flock 9
+		[ -s "$dir/System.map" ] && exit 0
+		tmp=$(mktemp -d "$dir/.sysmap.XXXXXX")
+		trap 'rm -rf "$tmp"' EXIT
+		echo "kernel.sh: fetching the System.map of $release (from linux-image-$release-dbg)" >&2
+		cd "$tmp"
+		apt-get download -q "linux-image-$release-dbg:$deb" 2>&1 |
+			grep -v '^W: Download is performed unsandboxed' >&2 || true
+		for f in ./*.deb; do
+			[ -f "$f" ] || break
+			dpkg-deb --fsys-tarfile "$f" 2>/dev/null |
+				tar -x --occurrence=1 -O "./usr/lib/debug/boot/System.map-$release" >map 2>/dev/null || true
+		done
+		if [ -f map ] && grep -q ' _stext$' map; then
+			mv map "$dir/System.map"
+		else
+			echo "kernel.sh: warning: no System.map for $release (linux-image-$release-dbg not fetched or without one); guests get none" >&2
+		fi
+	) 9>"$dir.sysmap.lock"
+}
+
 if [ -f "$dir/.complete" ]; then
+	system_map || true
 	echo "$dir"
 	exit 0
 fi
@@ -74,7 +109,6 @@ mkdir -p "$dir/debs" "$dir/root"
 ) || { echo "kernel.sh: apt-get download failed for $abi-$deb" >&2; exit 1; }
 ls "$dir"/root/boot/vmlinuz-* >/dev/null 2>&1 || { echo "kernel.sh: no vmlinuz in linux-image-$abi-$deb" >&2; exit 1; }
 
-release=$abi-$deb
 # The package ships no modules.dep (its postinst makes it): make it here.
 depmod -b "$dir/root" "$release"
 ln -s "root/boot/vmlinuz-$release" "$dir/vmlinuz"
@@ -88,4 +122,5 @@ ln -s "root/usr/src/linux-headers-$release" "$dir/build"
 echo "$release" >"$dir/release"
 rm -rf "$dir/debs"
 touch "$dir/.complete"
+system_map || true
 echo "$dir"

@@ -2,7 +2,9 @@
 # Print the cached Debian 12 root image of ARCH (an ext4 file system image,
 # booted by tests/vm/run --rootfs debian), building it first if it is not
 # there: mmdebstrap from Debian's mirror with tests/vm/rootfs-packages, for
-# arm64 through qemu-user-static (binfmt_misc). See docs/testing.md.
+# arm64 through qemu-user-static (binfmt_misc), plus Debian's headers for
+# the stock guest kernel's ABI (linux-headers-RELEASE, what a user installs
+# before a DKMS build). See docs/testing.md.
 #   scripts/rootfs.sh x86_64|arm64
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,10 +17,14 @@ arm64) darch=arm64 ;;
 esac
 arch=$1
 list=$top/tests/vm/rootfs-packages
-pkgs=$(sed 's/#.*//' "$list" | xargs)
+# the headers of the kernel the guest boots (stock): its release names them
+kdir=$("$top/scripts/kernel.sh" "$arch" stock) || die "cannot resolve the stock kernel of $arch"
+release=$(cat "$kdir/release")
+pkgs="$(sed 's/#.*//' "$list" | xargs) linux-headers-$release"
 cache=${WPWATCH_CACHE:-$HOME/.cache/wpwatch}
-# the folder is named after what makes the root: this script and the list
-hash=$(cat "$0" "$list" | sha256sum | cut -c1-12)
+# the folder is named after what makes the root: this script, the list and
+# the kernel release (a new Debian kernel ABI builds a new root)
+hash=$({ cat "$0" "$list"; echo "$release"; } | sha256sum | cut -c1-12)
 dir=$cache/rootfs/debian12-$arch-$hash
 [ -f "$dir/.complete" ] && { echo "$dir/root.ext4"; exit 0; }
 

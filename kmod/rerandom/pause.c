@@ -30,37 +30,45 @@ static LLIST_HEAD(rr_done);		/* grace period over */
 /* --- the trampolines' side ---------------------------------------------- */
 /*
  * The tracepoints (rr_trace.h) sit behind their static branches with the
- * argument computation out of line, so that untraced the pause list pays
- * only the patched-out jumps (docs/performance.md).
+ * traced path out of line, so that untraced the pause list pays only the
+ * patched-out jumps (docs/performance.md). Traced, add_pause_list() times
+ * its own wait and hands the entry time to rerandom_call_body, so that a
+ * latency tool needs a program on two tracepoints per call, not three.
  */
-static noinline void __cold rr_trace_call(int what, unsigned long ip,
-					  unsigned long cfa)
+static noinline int __cold rr_add_traced(unsigned long ip, unsigned long cfa)
 {
-	if (what == 0)
-		trace_rerandom_call_enter(ip, cfa);
-	else if (what == 1)
-		trace_rerandom_call_body(ip, cfa);
-	else
-		trace_rerandom_call_exit(ip, cfa);
+	/* bpf_ktime_get_ns()'s clock, read only for rerandom_call_body */
+	u64 enter_ns = trace_rerandom_call_body_enabled() ?
+		       ktime_get_mono_fast_ns() : 0;
+	int token;
+
+	trace_rerandom_call_enter(ip, cfa);
+	token = srcu_read_lock(&rr_srcu);
+	trace_rerandom_call_body(ip, cfa, enter_ns);
+	return token;
+}
+
+static noinline void __cold rr_remove_traced(unsigned long ip,
+					     unsigned long cfa)
+{
+	trace_rerandom_call_exit(ip, cfa);
 }
 
 noinline int add_pause_list(void)
 {
-	int token;
-
-	if (trace_rerandom_call_enter_enabled())
-		rr_trace_call(0, _RET_IP_, (unsigned long)__builtin_dwarf_cfa());
-	token = srcu_read_lock(&rr_srcu);
-	if (trace_rerandom_call_body_enabled())
-		rr_trace_call(1, _RET_IP_, (unsigned long)__builtin_dwarf_cfa());
-	return token;
+	if (trace_rerandom_call_body_enabled() ||
+	    trace_rerandom_call_enter_enabled())
+		return rr_add_traced(_RET_IP_,
+				     (unsigned long)__builtin_dwarf_cfa());
+	return srcu_read_lock(&rr_srcu);
 }
 EXPORT_SYMBOL_GPL(add_pause_list);
 
 noinline void remove_pause_list(int token)
 {
 	if (trace_rerandom_call_exit_enabled())
-		rr_trace_call(2, _RET_IP_, (unsigned long)__builtin_dwarf_cfa());
+		rr_remove_traced(_RET_IP_,
+				 (unsigned long)__builtin_dwarf_cfa());
 	srcu_read_unlock(&rr_srcu, token);
 }
 EXPORT_SYMBOL_GPL(remove_pause_list);

@@ -12,6 +12,7 @@
  *   sleep    write "MS COUNT": call rr_sleep_ms(MS) COUNT times
  *   fnptrs   the registered driver pointers (the trampolines)
  *   stack    a stack trace saved inside rr_stack's (moved) body
+ *   poke     write V: rr_poke(V) stores V to rr_poked from its (moved) body
  *   bench    write N: time N direct and N trampolined calls of one body
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -33,6 +34,7 @@ static const char *const rr_fnames[RR_F_NR] = {
 	"rr_args3", "rr_args4", "rr_args5", "rr_args6", "rr_args7",
 	"rr_args8", "rr_kernel_call", "rr_static_data", "rr_calls_other",
 	"rr_recurse", "rr_pair", "rr_sleep_ms", "rr_stack", "rr_bench_fn",
+	"rr_poke",
 };
 
 /* --- expected results (plain code, never moved) --------------------------- */
@@ -195,6 +197,27 @@ static const struct file_operations rr_sleep_fops = {
 	.llseek = noop_llseek,
 };
 
+static ssize_t rr_poke_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	u64 v;
+	int err = kstrtou64_from_user(ubuf, len, 0, &v);
+
+	if (err)
+		return err;
+	if (rr_poke(v) != v + 1 || READ_ONCE(rr_poked) != v) {
+		atomic_long_inc(&rr_errors);
+		return -EIO;
+	}
+	return len;
+}
+
+static const struct file_operations rr_poke_fops = {
+	.owner = THIS_MODULE,
+	.write = rr_poke_write,
+	.llseek = noop_llseek,
+};
+
 static int rr_calls_show(struct seq_file *sf, void *v)
 {
 	int i;
@@ -302,6 +325,7 @@ static int __init random_test_driver_init(void)
 	debugfs_create_file("fnptrs", 0444, rr_dir, NULL, &rr_fnptrs_fops);
 	debugfs_create_file("stack", 0444, rr_dir, NULL, &rr_stack_fops);
 	debugfs_create_file("bench", 0644, rr_dir, NULL, &rr_bench_fops);
+	debugfs_create_file("poke", 0200, rr_dir, NULL, &rr_poke_fops);
 	return 0;
 }
 

@@ -14,7 +14,7 @@ enum {
 	RR_F_INIT, RR_F_CHECK, RR_F_A0, RR_F_A1, RR_F_A2, RR_F_A3, RR_F_A4,
 	RR_F_A5, RR_F_A6, RR_F_A7, RR_F_A8, RR_F_KCALL, RR_F_DATA,
 	RR_F_OTHER, RR_F_RECURSE, RR_F_PAIR, RR_F_SLEEP, RR_F_STACK,
-	RR_F_BENCH, RR_F_NR
+	RR_F_BENCH, RR_F_POKE, RR_F_NR
 };
 
 /* completed calls per function, counted in the bodies */
@@ -24,6 +24,9 @@ struct rr_pair {
 	u64 sum;
 	u64 xor;
 };
+
+/* written by rr_poke's body with a plain store (a watchpoint's target) */
+extern u64 rr_poked;
 
 /* static data the body of rr_static_data reads */
 extern const u16 rr_table[8];
@@ -48,6 +51,7 @@ struct rr_pair rr_pair(u64 a, u64 b);
 unsigned int rr_sleep_ms(unsigned int ms);
 unsigned int rr_stack(unsigned long *entries, unsigned int max);
 u64 rr_bench_fn(u64 a, u64 b);
+u64 rr_poke(u64 v);
 /* rr_bench_fn's body as a plain function, for the benchmark */
 u64 rr_bench_plain(u64 a, u64 b);
 

@@ -4,8 +4,9 @@
  * reads, built with the flags of a re-randomizable module): every kind of
  * site a moved body must keep right: calls into the kernel, calls between
  * re-randomizable functions, static data and string literals, 0 to 8
- * arguments, a two-register result, recursion, a body that sleeps, and one
- * that saves a stack trace. Each returns a value rr_td.c checks exactly.
+ * arguments, a two-register result, recursion, a body that sleeps, one
+ * that saves a stack trace, and one that stores to a variable a watchpoint
+ * can watch. Each returns a value rr_td.c checks exactly.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -176,6 +177,22 @@ SPECIAL_FUNCTION(u64, rr_bench_fn, u64 a, u64 b)
 {
 	RR_COUNT(RR_F_BENCH);
 	return RR_BENCH_BODY(a, b);
+}
+
+/*
+ * A write from inside a moved body, for wpwatch watch (tests/guest/
+ * 21-watch-symbols.sh): one plain store to rr_poked. Not an atomic: on arm64
+ * without LSE that is an LDXR/STXR loop, which a watchpoint trap on the STXR
+ * makes fail and retry forever (docs/watchpoint.md). Called only from debugfs
+ * "poke", so the test is its only writer.
+ */
+u64 rr_poked;
+
+SPECIAL_FUNCTION(u64, rr_poke, u64 v)
+{
+	WRITE_ONCE(rr_poked, v);
+	RR_COUNT(RR_F_POKE);
+	return v + 1;
 }
 
 noinline notrace u64 rr_bench_plain(u64 a, u64 b)

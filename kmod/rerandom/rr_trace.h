@@ -16,6 +16,9 @@
  *      carry a pointer-authentication code; readers strip it).
  * cfa: the caller's stack pointer at the call, the same for the add and the
  *      remove of one call: it pairs them, also across nesting.
+ * enter_ns: when add_pause_list() was entered (ktime_get_mono_fast_ns(), the
+ *      clock of bpf_ktime_get_ns()): rerandom_call_body carries it so that
+ *      the wait needs no probe at the entry.
  * step: enum rr_step (include/rr_steps.h), the order of the steps in a pass.
  */
 #undef TRACE_SYSTEM
@@ -46,9 +49,22 @@ DEFINE_EVENT(rerandom_call, rerandom_call_enter,
 	TP_ARGS(ip, cfa));
 
 /* add_pause_list() about to return: the body begins */
-DEFINE_EVENT(rerandom_call, rerandom_call_body,
-	TP_PROTO(unsigned long ip, unsigned long cfa),
-	TP_ARGS(ip, cfa));
+TRACE_EVENT(rerandom_call_body,
+	TP_PROTO(unsigned long ip, unsigned long cfa, u64 enter_ns),
+	TP_ARGS(ip, cfa, enter_ns),
+	TP_STRUCT__entry(
+		__field(unsigned long, ip)
+		__field(unsigned long, cfa)
+		__field(u64, enter_ns)
+	),
+	TP_fast_assign(
+		__entry->ip = ip;
+		__entry->cfa = cfa;
+		__entry->enter_ns = enter_ns;
+	),
+	TP_printk("ip=%pS cfa=%lx enter_ns=%llu", (void *)__entry->ip,
+		  __entry->cfa, __entry->enter_ns)
+);
 
 /* remove_pause_list() entered: the body has returned */
 DEFINE_EVENT(rerandom_call, rerandom_call_exit,

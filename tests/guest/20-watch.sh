@@ -16,31 +16,6 @@ W=/tmp/watch
 TW=/sys/kernel/debug/wpw_testwriter
 mkdir -p $W
 
-# start_watch NAME ARGS...: wpwatch watch in the background (stdout NAME.out,
-# stderr NAME.err), returns once it says it is attached.
-start_watch() {
-	_n=$1
-	shift
-	wpwatch watch "$@" >$W/$_n.out 2>$W/$_n.err &
-	WPID=$!
-	_i=0
-	while ! grep -q 'tracing writes' $W/$_n.err 2>/dev/null; do
-		if ! kill -0 $WPID 2>/dev/null || [ $_i -gt 600 ]; then
-			sed 's/^/#   /' $W/$_n.err
-			return 1
-		fi
-		_i=$((_i + 1))
-		sleep 0.1
-	done
-}
-# stop_watch NAME: SIGINT, and wpwatch must exit 0 (1 would mean hits !=
-# delivered + lost, or another failure it noticed)
-stop_watch() {
-	kill -INT $WPID 2>/dev/null
-	wait $WPID
-	WRC=$?
-	num_is "$WRC" 0 "$1: wpwatch exits 0 after SIGINT" || sed 's/^/#   /' "$W/$1.err"
-}
 # dd_write "IDX VALUE COUNT": the writes done by a process named dd; its pid in $W/ddpid
 dd_write() {
 	echo "$1" | sh -c "echo \$\$ >$W/ddpid; exec dd of=$TW/write 2>/dev/null"
@@ -254,8 +229,103 @@ echo "0 1 6" >$TW/write
 stop_watch summ
 grep -q '^]: 6$' $W/summ.out
 ok $? "--summary: the stack with its count (6)"
-grep -q '^hits 6, delivered 6, lost 0' $W/summ.out
-ok $? "--summary: hits/delivered/lost"
+grep -q '^hits 6, counted 6, lost 0' $W/summ.out
+ok $? "--summary: hits/counted/lost (counted in the kernel)"
+
+# --- counting in the kernel: exact counts, full maps counted as lost ------------------
+# summ_line NAME: "hits counted lost" from --summary's last line
+summ_line() { sed -n 's/^hits \([0-9]*\), counted \([0-9]*\), lost \([0-9]*\),.*/\1 \2 \3/p' $W/$1.out; }
+before=$(cat $TW/writes)
+start_watch summ2k -s wpw_test_target
+echo "0 1 2000" >$TW/write
+stop_watch summ2k
+num_is "$(($(cat $TW/writes) - before))" 2000 "--summary: the writer did 2000 writes"
+is "$(summ_line summ2k)" "2000 2000 0" "--summary: 2000 writes = 2000 hits = 2000 counted, 0 lost"
+grep -q '^]: 2000$' $W/summ2k.out
+ok $? "--summary: one stack counted 2000 times"
+grep -q "2000 hits, 2000 counted in the kernel, 0 lost" $W/summ2k.err
+ok $? "--summary: stderr says the writes were counted in the kernel"
+
+# three system calls, three kernel stacks (ksys_write, ksys_pwrite64, do_writev)
+writeby3() {
+	wpw_writeby write $TW/write "0 1 3" &&
+	wpw_writeby pwrite $TW/write "0 1 2" &&
+	wpw_writeby writev $TW/write "0 1 4"
+}
+start_watch fold3 -f folded wpw_test_target
+writeby3
+stop_watch fold3
+sed 's/^/# /' $W/fold3.out
+num_is "$(wc -l <$W/fold3.out)" 3 "folded: 3 lines for 3 system calls (3 kernel stacks)"
+num_is "$(awk '{ s += $NF } END { print s }' $W/fold3.out)" 9 "folded: the counts sum to the 9 writes"
+# pwrite64's frame: ksys_pwrite64, or the syscall wrapper it is inlined into (x86: __x64_sys_pwrite64)
+is "$(awk '{ k = /pwrite64;/ ? "pwrite" : /;do_writev;/ ? "writev" : /;ksys_write;/ ? "write" : "other"
+	print k, $NF }' $W/fold3.out | sort | tr '\n' ,)" \
+	"pwrite 2,write 3,writev 4," "folded: each system call's stack with its own count"
+grep -q "9 hits, 9 counted in the kernel, 0 lost" $W/fold3.err
+ok $? "folded: hits 9 = counted 9"
+
+# a stack map of one entry: the first stack is kept, the other two are lost and counted
+start_watch stackfull -s --max-stacks 1 wpw_test_target
+writeby3
+stop_watch stackfull
+is "$(summ_line stackfull)" "9 3 6" "--max-stacks 1: hits 9 = 3 counted (first stack) + 6 lost"
+grep -q "stack map could not store the stack 6, counts map full 0" $W/stackfull.err
+ok $? "--max-stacks 1: the 6 lost writes are said to be the stack map's" ||
+	sed 's/^/#   /' $W/stackfull.err
+
+# a counts map of one key: dd's stack is counted, sh's (same stack, other comm) is lost
+start_watch countsfull -f folded --max-stacks 1 wpw_test_target
+dd_write "0 1 4"
+echo "0 1 3" >$TW/write
+stop_watch countsfull
+grep -q '^dd;.*;wpw_test_write_one 4$' $W/countsfull.out
+ok $? "--max-stacks 1, folded: the first key (dd) counted 4"
+num_is "$(wc -l <$W/countsfull.out)" 1 "--max-stacks 1, folded: no line for the key that did not fit"
+grep -q "7 hits, 4 counted in the kernel, 3 lost (ring buffer full 0, stack map could not store the stack 0, counts map full 3" $W/countsfull.err
+ok $? "--max-stacks 1, folded: hits 7 = 4 counted + 3 lost to the full counts map" ||
+	sed 's/^/#   /' $W/countsfull.err
+
+# streaming with a full stack map: the frames come inline, every event keeps its stack
+start_watch inline -f json --max-stacks 1 wpw_test_target
+writeby3
+stop_watch inline
+check_json inline 9
+num_is "$(field inline 'select(any(.stack[]; .sym | startswith("wpw_test_write_one+"))) | 1' | wc -l)" 9 \
+	"--max-stacks 1, streaming: all 9 events carry the writer's whole stack"
+num_is "$(field inline 'select(any(.stack[]; .sym | test("pwrite64[+]"))) | 1' | wc -l)" 2 \
+	"--max-stacks 1, streaming: the 2 pwrite events show their own stack (pwrite64)"
+ok "$([ "$(summary $W/inline.out stacks_inline)" -gt 0 ]; echo $?)" \
+	"--max-stacks 1, streaming: the summary counts the stacks sent inline"
+
+# -n with --summary: counted per event in user space, stops at COUNT
+start_watch summn -s -n 3 wpw_test_target
+echo "0 1 5" >$TW/write
+_i=0
+while kill -0 $WPID 2>/dev/null && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+wait $WPID
+num_is $? 0 "-s -n 3 ends by itself with status 0"
+grep -q '^]: 3$' $W/summn.out
+ok $? "-s -n 3: the stack counted 3 times"
+
+# --- --no-stack: values only -------------------------------------------------------------
+echo "0 4 1" >$TW/write	# word 0 holds 4 before the run
+start_watch nostack -f json --no-stack wpw_test_target
+dd_write "0 200 3"
+stop_watch nostack
+json_ok $W/nostack.out "--no-stack: every line is one JSON object (gojq)"
+is "$(field nostack '"\(.old) \(.value) \(.comm)"' | tr '\n' ,)" \
+	"0x4 0xc8 dd,0xc8 0xc9 dd,0xc9 0xca dd," "--no-stack: exact old -> new values and the writer"
+num_is "$(field nostack 'select(has("stack") or has("ustack")) | 1' | wc -l)" 0 \
+	"--no-stack: no kernel or user stack in any event"
+num_is "$(summary $W/nostack.out hits)" 3 "--no-stack: hits 3"
+start_watch nostackt --no-stack wpw_test_target
+echo "0 9 2" >$TW/write
+stop_watch nostackt
+num_is "$(grep -c ': 0x[0-9a-f]* -> 0x[0-9a-f]*$' $W/nostackt.out)" 2 "--no-stack, text: 2 header lines"
+num_is "$(grep -c '^	' $W/nostackt.out)" 0 "--no-stack, text: no frame lines"
+grep -q ": 0xca -> 0x9$" $W/nostackt.out
+ok $? "--no-stack, text: 0xca -> 0x9"
 
 # --- --pin -----------------------------------------------------------------------------
 start_watch pin --pin wpw_test_target
@@ -270,7 +340,7 @@ num_is "$(grep -o '"hits": [0-9]*' $W/pin.map | awk '{s += $2} END {print s}')" 
 grep -q 'name watch_write_hit' $W/pin.prog
 ok $? "--pin: bpftool prog show names the program watch_write_hit"
 is "$(sort $W/pin.ls | tr '\n' ' ')" \
-	"watch_counters watch_events watch_last_trap watch_shadow watch_slots watch_write_hit " \
+	"watch_counters watch_counts watch_events watch_last_trap watch_last_wakeup watch_scratch watch_shadow watch_slots watch_stacks watch_write_hit " \
 	"--pin: every map and the program pinned under /sys/fs/bpf/wpwatch"
 num_is "$(grep -c 'perf_event' $W/pin.link)" "$ncpu" "bpftool link show: one perf_event link per CPU ($ncpu)"
 ok "$([ ! -e /sys/fs/bpf/wpwatch ]; echo $?)" "--pin: the pins are removed at exit"

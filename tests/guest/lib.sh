@@ -21,6 +21,9 @@
 #   # timeout: 300              (seconds, default 300)
 #   # cpus: 2  /  # mem: 512    (guest size)
 #   # cpu: MODEL                (QEMU -cpu model, e.g. max,pauth-impdef=on; optional)
+#   # rootfs: debian            (run in the Debian-userspace guest, tests/vm/run --rootfs
+#                               debian: Debian's dash is sh there; not on the debug
+#                               lane unless '# kernel:' names debug)
 #   # weight: N                 (make check runs the heaviest first; x2 on the debug
 #                               kernel; default 1)
 
@@ -108,6 +111,37 @@ json_ok() {
 		else empty end' "$_f" 2>&1)
 	_c=$?
 	ok "$_c" "$@" || diag "  $_f: $_out"
+}
+
+# wpwatch watch in the background, for suites that watch ($W: their scratch
+# folder). start_watch NAME ARGS...: runs `wpwatch watch ARGS` with its
+# output in $W/NAME.out and $W/NAME.err, its pid in $WPID; back once it says
+# it is tracing (0), or 1 if it died or took 60 s. stop_watch NAME: SIGINT,
+# then wait_watch NAME: its exit status (in $WRC) must be 0, which wpwatch
+# gives only when hits = delivered + lost.
+start_watch() {
+	_n=$1
+	shift
+	wpwatch watch "$@" >$W/$_n.out 2>$W/$_n.err &
+	WPID=$!
+	_i=0
+	while ! grep -q 'tracing writes' $W/$_n.err 2>/dev/null; do
+		if ! kill -0 $WPID 2>/dev/null || [ $_i -gt 600 ]; then
+			sed 's/^/#   /' $W/$_n.err
+			return 1
+		fi
+		_i=$((_i + 1))
+		sleep 0.1
+	done
+}
+stop_watch() {
+	kill -INT $WPID 2>/dev/null
+	wait_watch "$1"
+}
+wait_watch() {
+	wait $WPID
+	WRC=$?
+	num_is "$WRC" 0 "$1: wpwatch exits 0 (hits = delivered + lost)" || sed 's/^/#   /' "$W/$1.err"
 }
 
 jqf() {

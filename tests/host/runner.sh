@@ -67,12 +67,12 @@ for arch in "${arches[@]}"; do
 	# exits 0, and the runner must still fail it (x86_64: 'kernel BUG at',
 	# 'invalid opcode: 0000 [#1]'; arm64: 'Internal error: Oops - BUG').
 	expect 125 "$arch: a BUG() in a kernel thread fails the run, though the command exits 0" -- \
-		--arch "$arch" --no-build -- sh -c 'insmod /opt/wpwatch/kmod/wpw_bug.ko action=kthread && sleep 1 && echo "went on"'
-	expect_log "kernel BUG at .*wpw_bug\.c" "$arch: the runner names the kernel thread's BUG"
+		--arch "$arch" --no-build -- sh -c 'insmod /opt/wpwatch/kmod/wpw_crash.ko action=kthread && sleep 1 && echo "went on"'
+	expect_log "kernel BUG at .*wpw_crash\.c" "$arch: the runner names the kernel thread's BUG"
 	expect_log "command status: 0" "$arch: the command did exit 0 after the kernel thread's BUG"
 	expect 125 "$arch: a BUG() in process context (insmod) fails the run, though the command exits 0" -- \
-		--arch "$arch" --no-build -- sh -c 'insmod /opt/wpwatch/kmod/wpw_bug.ko action=process; echo "insmod died: $?"'
-	expect_log "kernel BUG at .*wpw_bug\.c" "$arch: the runner names the process's BUG"
+		--arch "$arch" --no-build -- sh -c 'insmod /opt/wpwatch/kmod/wpw_crash.ko action=process; echo "insmod died: $?"'
+	expect_log "kernel BUG at .*wpw_crash\.c" "$arch: the runner names the process's BUG"
 	expect_log "kernel tainted .*: D( |$)" "$arch: the runner names the D (die) taint"
 	expect 0 "$arch: --share makes a host script runnable" -- \
 		--arch "$arch" --no-build --share "$share" -- sh /mnt/share/hello.sh
@@ -80,13 +80,13 @@ for arch in "${arches[@]}"; do
 done
 # The taint flags alone: D set with add_taint() and no console line at all.
 expect 125 "${arches[0]}: a D taint alone (no console line) fails the run" -- \
-	--arch "${arches[0]}" --no-build -- insmod /opt/wpwatch/kmod/wpw_bug.ko action=taint
+	--arch "${arches[0]}" --no-build -- insmod /opt/wpwatch/kmod/wpw_crash.ko action=taint
 expect_log "kernel tainted \([0-9]+\): D \(" "${arches[0]}: the runner names the flag"
 expect 125 "${arches[0]}: an L taint (soft lockup) alone fails the run" -- \
-	--arch "${arches[0]}" --no-build -- insmod /opt/wpwatch/kmod/wpw_bug.ko action=taint bit=14
+	--arch "${arches[0]}" --no-build -- insmod /opt/wpwatch/kmod/wpw_crash.ko action=taint bit=14
 expect_log "kernel tainted \([0-9]+\): L \(" "${arches[0]}: the runner names the L flag"
 expect 0 "${arches[0]}: the O and E taints of loading our modules do not fail a run" -- \
-	--arch "${arches[0]}" --no-build -- sh -c 'insmod /opt/wpwatch/kmod/wpw_bug.ko && grep -qx 12288 /proc/sys/kernel/tainted'
+	--arch "${arches[0]}" --no-build -- sh -c 'insmod /opt/wpwatch/kmod/wpw_crash.ko && grep -qx 12288 /proc/sys/kernel/tainted'
 expect 124 "${arches[0]}: the timeout kills QEMU" -- --arch "${arches[0]}" --no-build --timeout 15 -- sleep 600
 expect_log "timeout" "${arches[0]}: the runner says it timed out"
 expect 2 "an unknown arch is refused without a boot" -- --arch sparc -- true

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of user/lib/output.c: folded lines, counting distinct stacks. */
+/* Unit tests of user/lib/output.c: folded lines, counting distinct stacks, the output buffer, the key map. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "output.h"
 
@@ -51,11 +53,115 @@ static void test_counter(void **state)
 	counter_free(c);
 }
 
+/* What an obuf wrote to a file, compared with printf's rendering. */
+static void test_obuf(void **state)
+{
+	static char got[200000];
+	char want[512];
+	FILE *t = tmpfile();
+	struct obuf b;
+	ssize_t n;
+	size_t i;
+
+	(void)state;
+	assert_non_null(t);
+	obuf_init(&b, fileno(t));
+	obuf_u64(&b, 0);
+	obuf_char(&b, ' ');
+	obuf_u64(&b, 18446744073709551615ULL);
+	obuf_char(&b, ' ');
+	obuf_hex(&b, 0);
+	obuf_char(&b, ' ');
+	obuf_hex(&b, 0xffffffffc03ea008ULL);
+	obuf_char(&b, '|');
+	obuf_hex_pad(&b, 0x47b7a0, 16);
+	obuf_char(&b, '|');
+	obuf_hex_pad(&b, 0xffffffffc03ea008ULL, 16);
+	obuf_char(&b, '|');
+	obuf_dec_pad0(&b, 7, 3);
+	obuf_char(&b, '|');
+	obuf_dec_pad0(&b, 1234, 3);
+	obuf_char(&b, '|');
+	obuf_dec_pad0(&b, 5000, 9);
+	obuf_char(&b, '|');
+	obuf_json_strn(&b, "a\"b\\\nc\x01", 7);
+	obuf_json_strn(&b, "comm-not-terminated", 4);
+	obuf_char(&b, '|');
+	/* more than one buffer's worth (64 KiB) goes out whole, in order */
+	for (i = 0; i < 100000; i++)
+		obuf_char(&b, 'a' + i % 26);
+	assert_int_equal(obuf_flush(&b), 0);
+	assert_int_equal(b.len, 0);
+	n = pread(fileno(t), got, sizeof(got) - 1, 0);
+	assert_true(n > 0);
+	got[n] = '\0';
+	snprintf(want, sizeof(want), "%llu %llu 0x%llx 0x%llx|%16llx|%16llx|%03u|%03u|%09u|%s|",
+		 0ULL, 18446744073709551615ULL, 0ULL, 0xffffffffc03ea008ULL, 0x47b7a0ULL,
+		 0xffffffffc03ea008ULL, 7, 1234, 5000, "\"a\\\"b\\\\\\nc\\u0001\"\"comm\"");
+	assert_int_equal(strncmp(got, want, strlen(want)), 0);
+	assert_int_equal(n, strlen(want) + 100000);
+	for (i = 0; i < 100000; i++)
+		if (got[strlen(want) + i] != (char)('a' + i % 26))
+			fail_msg("byte %zu of the long run is wrong", i);
+	/* a write that fails is reported by the next flush, once */
+	obuf_free(&b);
+	fclose(t);
+	obuf_init(&b, -1);
+	obuf_str(&b, "x");
+	assert_int_equal(obuf_flush(&b), -EBADF);
+	assert_int_equal(obuf_flush(&b), 0);
+	obuf_free(&b);
+}
+
+struct key3 {
+	int id;
+	unsigned long long lr;
+	char comm[4];
+};
+
+static void test_kmap(void **state)
+{
+	struct kmap *m = kmap_new(sizeof(struct key3));
+	struct key3 k;
+	bool created;
+	uint64_t *v;
+	int i;
+
+	(void)state;
+	assert_non_null(m);
+	memset(&k, 0, sizeof(k));
+	assert_null(kmap_get(m, &k, false, &created));
+	assert_false(created);
+	for (i = 0; i < 5000; i++) {
+		k.id = i % 1000;
+		k.lr = i % 2000 < 1000 ? 0 : 1;	/* 2000 distinct keys */
+		v = kmap_get(m, &k, true, &created);
+		assert_non_null(v);
+		assert_int_equal(created, i < 2000);
+		++*v;
+	}
+	assert_int_equal(kmap_size(m), 2000);
+	for (i = 0; i < 2000; i++) {
+		const struct key3 *kk = kmap_key(m, i);
+
+		assert_int_equal(kk->id, i % 1000);	/* the order of creation */
+		assert_int_equal(kmap_value(m, i), i < 1000 ? 3 : 2);
+	}
+	k.id = 5;
+	k.lr = 1;
+	assert_int_equal(*kmap_get(m, &k, false, NULL), 2);
+	k.id = 1000;
+	assert_null(kmap_get(m, &k, false, NULL));
+	kmap_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_counter),
+		cmocka_unit_test(test_obuf),
+		cmocka_unit_test(test_kmap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

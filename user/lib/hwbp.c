@@ -7,7 +7,8 @@
 #include <linux/perf_event.h>
 #include "hwbp.h"
 
-int hwbp_open_write(unsigned long addr, unsigned long long len, int cpu, bool disabled)
+static int open_write(unsigned long addr, unsigned long long len, int cpu, bool disabled,
+		      unsigned long long read_format)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_BREAKPOINT,
@@ -17,8 +18,30 @@ int hwbp_open_write(unsigned long addr, unsigned long long len, int cpu, bool di
 		.bp_len = len,
 		.sample_period = 1,
 		.disabled = disabled,
+		.read_format = read_format,
 	};
 	int fd = syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+int hwbp_open_write(unsigned long addr, unsigned long long len, int cpu, bool disabled)
+{
+	return open_write(addr, len, cpu, disabled, 0);
+}
+
+int hwbp_open_write_timed(unsigned long addr, unsigned long long len, int cpu)
+{
+	return open_write(addr, len, cpu, false,
+			  PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING);
+}
+
+int hwbp_running_ns(int fd, unsigned long long *running)
+{
+	unsigned long long v[3];	/* count, time enabled, time running */
+
+	if (read(fd, v, sizeof(v)) != sizeof(v))
+		return errno ? -errno : -EIO;
+	*running = v[2];
+	return 0;
 }

@@ -14,4 +14,15 @@
  */
 int hwbp_open_write(unsigned long addr, unsigned long long len, int cpu, bool disabled);
 
+/* The same, enabled, and its read() also gives the times (hwbp_running_ns). */
+int hwbp_open_write_timed(unsigned long addr, unsigned long long len, int cpu);
+
+/*
+ * How long an event of hwbp_open_write_timed() has been on its CPU's
+ * hardware, in ns. It stops advancing when the kernel takes the event off
+ * for good, as when its CPU goes offline (docs/wpwatch.md, "CPU hotplug").
+ * 0 or -errno.
+ */
+int hwbp_running_ns(int fd, unsigned long long *running);
+
 #endif

@@ -593,3 +593,178 @@ int ksyms__module_var(const char *name, const char *module, const char *sysfs,
 		 dirs[1] ? " and " : "", dirs[1] ? dirs[1] : "", name);
 	return -ENOENT;
 }
+
+/* ---- vmlinux variables through the running kernel's System.map --------- */
+
+static bool is_text(const struct ksym *s)
+{
+	return s->type == 't' || s->type == 'T';
+}
+
+/* Does MAP name NAME at ADDR (among the aliases there)? */
+static bool map_names_at(const struct ksyms *map, unsigned long addr, const char *name)
+{
+	const struct ksym *s = ksyms__map_addr(map, addr);
+	size_t i;
+
+	if (!s || s->addr != addr)
+		return false;
+	for (i = s - map->syms; i < map->n && map->syms[i].addr == addr; i++)
+		if (!strcmp(map->syms[i].name, name))
+			return true;
+	return false;
+}
+
+int ksyms__kaslr_offset(const struct ksyms *ks, const struct ksyms *map, unsigned long *off,
+			unsigned int *agree, char *why, size_t whylen)
+{
+	static const char *const anchors[] = { "_stext", "_text" };
+	const struct ksym *a = NULL, *b = NULL, *first_bad = NULL;
+	unsigned int good = 0, bad = 0, tried = 0;
+	size_t ntext = 0, t = 0, step, i;
+	unsigned long d;
+
+	for (i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++) {
+		if (ksyms__find(ks, anchors[i], "vmlinux", &a, 1) == 1 &&
+		    ksyms__find(map, anchors[i], NULL, &b, 1) == 1)
+			break;
+		a = b = NULL;
+	}
+	if (!a || !b) {
+		snprintf(why, whylen, "it names no _stext or _text (%zu symbols)", map->n);
+		return -ENODATA;
+	}
+	d = a->addr - b->addr;	/* modulo 2^64: a kernel may also sit below its link address */
+	for (i = 0; i < ks->n; i++)
+		ntext += !ks->syms[i].module && is_text(&ks->syms[i]);
+	step = ntext / KSYMS_MAP_PROBES ? ntext / KSYMS_MAP_PROBES : 1;
+	/* Functions spread over the whole text, in address order. */
+	for (i = 0; i < ks->n && tried < KSYMS_MAP_PROBES; i++) {
+		const struct ksym *s = &ks->syms[i], *c[1];
+
+		if (s->module || !is_text(s) || t++ % step)
+			continue;
+		tried++;
+		if (map_names_at(map, s->addr - d, s->name)) {
+			good++;
+		} else if (ksyms__find(map, s->name, NULL, c, 1)) {
+			/* Named elsewhere: another build. Not named at all: skipped. */
+			if (!bad++)
+				first_bad = s;
+		}
+	}
+	if (bad) {
+		snprintf(why, whylen, "%u of %u functions of /proc/kallsyms are not where it puts "
+			 "them after the KASLR shift of 0x%lx measured on %s (%s at 0x%lx)", bad,
+			 good + bad, d, a->name, first_bad->name, first_bad->addr);
+		return -ESTALE;
+	}
+	if (good < KSYMS_MAP_MIN_AGREE) {
+		snprintf(why, whylen, "only %u functions of /proc/kallsyms are in it (%u needed to "
+			 "trust it)", good, KSYMS_MAP_MIN_AGREE);
+		return good ? -ESTALE : -ENODATA;
+	}
+	*off = d;
+	if (agree)
+		*agree = good;
+	return 0;
+}
+
+/* APPEND to BUF (NUL-terminated, LEN bytes) what printf would print. */
+static void appendf(char *buf, size_t len, const char *fmt, const char *a, const char *b)
+{
+	size_t l = strlen(buf);
+
+	if (l < len)
+		snprintf(buf + l, len - l, fmt, a, b);
+}
+
+int ksyms__sysmap_var(const struct ksyms *ks, const char *name, const char *const *paths,
+		      unsigned long *addr, char *file, size_t filelen, char *why, size_t whylen)
+{
+	char defs[3][320], looked[1024] = "", stale[1024] = "", empty[1024] = "", reason[512];
+	const char *def[4];
+	const struct ksym *cand[16];
+	struct utsname u;
+	size_t i, n, k;
+	int err;
+
+	if (!paths) {
+		if (uname(&u))
+			u.release[0] = '\0';
+		snprintf(defs[0], sizeof(defs[0]), "/boot/System.map-%s", u.release);
+		snprintf(defs[1], sizeof(defs[1]), "/usr/lib/debug/boot/System.map-%s", u.release);
+		snprintf(defs[2], sizeof(defs[2]), "/lib/modules/%s/build/System.map", u.release);
+		for (i = 0; i < 3; i++)
+			def[i] = defs[i];
+		def[3] = NULL;
+		paths = def;
+	}
+	for (i = 0; paths[i]; i++) {
+		const struct ksym *pcs[1], *pce[1];
+		unsigned long off;
+		unsigned int agree;
+		struct ksyms *map;
+
+		appendf(looked, sizeof(looked), "%s%s", i ? ", " : "", paths[i]);
+		map = ksyms__load(paths[i]);
+		if (!map) {
+			if (errno != ENOENT && !empty[0])
+				snprintf(empty, sizeof(empty), "%s is not readable (%s)", paths[i],
+					 strerror(errno));
+			continue;
+		}
+		err = ksyms__kaslr_offset(ks, map, &off, &agree, reason, sizeof(reason));
+		if (err) {
+			char *dst = err == -ESTALE ? stale : empty;
+
+			if (!dst[0])
+				snprintf(dst, sizeof(stale), "%s %s: %s", paths[i],
+					 err == -ESTALE ? "does not belong to the running kernel"
+							: "holds no kernel symbols", reason);
+			ksyms__free(map);
+			continue;
+		}
+		snprintf(file, filelen, "%s", paths[i]);
+		n = ksyms__find(map, name, NULL, cand, 16);
+		if (!n) {
+			snprintf(why, whylen, "%s is not in %s either", name, paths[i]);
+			ksyms__free(map);
+			return -ENOENT;
+		}
+		if (n > 1) {
+			snprintf(why, whylen, "%s names %zu symbols %s (at", paths[i], n, name);
+			for (k = 0; k < n && k < 16; k++) {
+				size_t l = strlen(why);
+
+				if (l < whylen)
+					snprintf(why + l, whylen - l, " 0x%lx", cand[k]->addr + off);
+			}
+			appendf(why, whylen, "%s%s", "): give the one you mean as 0xADDRESS", "");
+			ksyms__free(map);
+			return -ENOTUNIQ;
+		}
+		if (ksyms__find(map, "__per_cpu_start", NULL, pcs, 1) == 1 &&
+		    ksyms__find(map, "__per_cpu_end", NULL, pce, 1) == 1 &&
+		    cand[0]->addr >= pcs[0]->addr && cand[0]->addr < pce[0]->addr) {
+			snprintf(why, whylen, "%s is a per-CPU variable (%s places only its template, "
+				 "no CPU's copy): give one CPU's copy as 0xADDRESS", name, paths[i]);
+			ksyms__free(map);
+			return -EINVAL;
+		}
+		*addr = cand[0]->addr + off;
+		snprintf(why, whylen, "placed from %s: KASLR offset 0x%lx, %u functions agree",
+			 paths[i], off, agree);
+		ksyms__free(map);
+		return 0;
+	}
+	if (stale[0]) {
+		snprintf(why, whylen, "%s", stale);
+		return -ESTALE;
+	}
+	if (empty[0])
+		snprintf(why, whylen, "%s, and no other System.map (looked for %s)", empty, looked);
+	else
+		snprintf(why, whylen, "no System.map of this kernel (looked for %s)", looked);
+	return -ENODATA;
+}

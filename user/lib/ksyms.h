@@ -5,7 +5,10 @@
  * binary search, name -> symbol(s) with ambiguity reported, close-name
  * suggestions; and, for module variables that /proc/kallsyms does not list
  * (arm64 without CONFIG_KALLSYMS_ALL), a fallback through
- * /sys/module/<mod>/sections/ plus the .ko file's own symbol table.
+ * /sys/module/<mod>/sections/ plus the .ko file's own symbol table; for
+ * vmlinux variables there, the kernel's System.map, shifted by the KASLR
+ * offset measured on the functions /proc/kallsyms lists, once the map is
+ * shown to belong to the running kernel.
  *
  * Reusable by every wpwatch command (watch, lat): no global state.
  */
@@ -81,5 +84,38 @@ size_t ksyms__edit_distance(const char *a, const char *b, size_t limit);
 int ksyms__module_var(const char *name, const char *module, const char *sysfs,
 		      const char *const *ko_dirs, unsigned long *addr, char *modbuf,
 		      size_t modlen, char *why, size_t whylen);
+
+/*
+ * The KASLR offset of the kernel whose symbols are KS (/proc/kallsyms) with
+ * respect to MAP (a System.map, link-time addresses): measured on _stext
+ * (or _text), then checked on up to KSYMS_MAP_PROBES vmlinux functions of KS
+ * spread over its text, each of which must sit at its kallsyms address minus
+ * the offset in MAP. A function MAP does not name at all is skipped; at least
+ * KSYMS_MAP_MIN_AGREE must agree and none may disagree. Returns 0 and sets
+ * *OFF (and *AGREE), or, with a reason in WHY:
+ *   -ENODATA MAP holds no _stext/_text (Debian's placeholder) or KS no text
+ *   -ESTALE  MAP is not the running kernel's (some functions disagree)
+ */
+#define KSYMS_MAP_PROBES 16
+#define KSYMS_MAP_MIN_AGREE 8
+int ksyms__kaslr_offset(const struct ksyms *ks, const struct ksyms *map, unsigned long *off,
+			unsigned int *agree, char *why, size_t whylen);
+
+/*
+ * A vmlinux symbol NAME placed through the running kernel's System.map.
+ * PATHS: NULL-terminated candidates, tried in order (NULL: perf's places
+ * for release R = uname -r: /boot/System.map-R, /usr/lib/debug/boot/
+ * System.map-R (Debian's linux-image-R-dbg), /lib/modules/R/build/
+ * System.map). The first map that ksyms__kaslr_offset() accepts is used.
+ * Returns 0, *ADDR and the map used in FILE; or a negative errno with one
+ * line in WHY (naming the file):
+ *   -ENODATA no usable map: none found, or only placeholders without symbols
+ *   -ESTALE  the maps found belong to another kernel build
+ *   -ENOENT  the map has no symbol NAME
+ *   -ENOTUNIQ several symbols NAME at different addresses
+ *   -EINVAL  NAME is a per-CPU variable (its System.map address is no CPU's copy)
+ */
+int ksyms__sysmap_var(const struct ksyms *ks, const char *name, const char *const *paths,
+		      unsigned long *addr, char *file, size_t filelen, char *why, size_t whylen);
 
 #endif

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Folded stack lines and the stack counter: see output.h. */
+/* Folded stack lines, the stack counter, the output buffer, the key map: see output.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "output.h"
 #include "grow.h"
+#include "json.h"
 
 void folded_append(char *line, size_t len, const char *frame, int first)
 {
@@ -124,4 +126,291 @@ const struct counter_entry *counter_sorted(struct counter *c)
 			c->nslots = 0;
 	}
 	return c->e;
+}
+
+void obuf_init(struct obuf *b, int fd)
+{
+	memset(b, 0, sizeof(*b));
+	b->fd = fd;
+}
+
+void obuf_free(struct obuf *b)
+{
+	free(b->buf);
+	b->buf = NULL;
+	b->len = b->cap = 0;
+}
+
+int obuf_flush(struct obuf *b)
+{
+	size_t off = 0;
+	int err;
+
+	while (off < b->len) {
+		ssize_t n = write(b->fd, b->buf + off, b->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!b->err)
+				b->err = n < 0 ? errno : EIO;
+			break;
+		}
+		off += n;
+	}
+	b->len = 0;
+	err = b->err;
+	b->err = 0;
+	return -err;
+}
+
+/* Room for N more bytes, or -1 (then the caller writes what fits of it). */
+static int reserve(struct obuf *b, size_t n)
+{
+	if (b->len + n <= b->cap)
+		return 0;
+	if (!wpw_grow(&b->buf, &b->cap, b->len + n, 1, 65536))
+		return 0;
+	if (!b->err)
+		b->err = ENOMEM;
+	if (b->len)
+		obuf_flush(b);
+	return b->len + n <= b->cap ? 0 : -1;
+}
+
+void obuf_put(struct obuf *b, const char *s, size_t n)
+{
+	while (n && reserve(b, n)) {
+		/* out of memory: write through in pieces the buffer holds */
+		size_t part = b->cap - b->len;
+
+		if (!part) {
+			ssize_t w = write(b->fd, s, n);
+
+			if (w <= 0)
+				return;
+			s += w;
+			n -= w;
+			continue;
+		}
+		memcpy(b->buf + b->len, s, part);
+		b->len += part;
+		s += part;
+		n -= part;
+		obuf_flush(b);
+	}
+	if (n) {
+		memcpy(b->buf + b->len, s, n);
+		b->len += n;
+	}
+}
+
+void obuf_str(struct obuf *b, const char *s)
+{
+	obuf_put(b, s, strlen(s));
+}
+
+void obuf_char(struct obuf *b, char c)
+{
+	if (b->len < b->cap)
+		b->buf[b->len++] = c;
+	else
+		obuf_put(b, &c, 1);
+}
+
+void obuf_u64(struct obuf *b, uint64_t v)
+{
+	char d[20];
+	int i = sizeof(d);
+
+	do {
+		d[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	obuf_put(b, d + i, sizeof(d) - i);
+}
+
+void obuf_dec_pad0(struct obuf *b, uint64_t v, int width)
+{
+	char d[24];
+	int i = sizeof(d);
+
+	do {
+		d[--i] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while ((int)sizeof(d) - i < width && i > 0)
+		d[--i] = '0';
+	obuf_put(b, d + i, sizeof(d) - i);
+}
+
+static int hex_digits(uint64_t v, char *d, int size)
+{
+	int i = size;
+
+	do {
+		d[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v);
+	return i;
+}
+
+void obuf_hex(struct obuf *b, uint64_t v)
+{
+	char d[18];
+	int i = hex_digits(v, d, sizeof(d));
+
+	d[--i] = 'x';
+	d[--i] = '0';
+	obuf_put(b, d + i, sizeof(d) - i);
+}
+
+void obuf_hex_pad(struct obuf *b, uint64_t v, int width)
+{
+	char d[32];
+	int i = hex_digits(v, d, sizeof(d));
+
+	while ((int)sizeof(d) - i < width && i > 0)
+		d[--i] = ' ';
+	obuf_put(b, d + i, sizeof(d) - i);
+}
+
+void obuf_json_strn(struct obuf *b, const char *s, size_t n)
+{
+	char small[256], *t = small;
+	size_t need;
+
+	/* json_str_buf() takes a NUL-terminated string: copy the N bytes first */
+	if (n >= sizeof(small)) {
+		t = malloc(n + 1);
+		if (!t) {
+			b->err = b->err ? b->err : ENOMEM;
+			return;
+		}
+	}
+	memcpy(t, s, n);
+	t[n] = '\0';
+	need = json_str_buf(NULL, 0, t);
+	if (!reserve(b, need + 1)) {
+		json_str_buf(b->buf + b->len, need + 1, t);
+		b->len += need;
+	}
+	if (t != small)
+		free(t);
+}
+
+/* Open addressing on a hash of the key bytes; entries stored densely. */
+struct kmap {
+	size_t key_size, stride;	/* stride: key rounded up to 8, then the value */
+	unsigned char *e;
+	size_t n, cap;
+	size_t *slots;		/* index + 1, 0 = empty */
+	size_t nslots;
+};
+
+static uint64_t hash_bytes(const unsigned char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	while (n--)
+		h = (h ^ *p++) * 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+struct kmap *kmap_new(size_t key_size)
+{
+	struct kmap *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->key_size = key_size;
+	m->stride = ((key_size + 7) & ~(size_t)7) + sizeof(uint64_t);
+	return m;
+}
+
+void kmap_free(struct kmap *m)
+{
+	if (!m)
+		return;
+	free(m->e);
+	free(m->slots);
+	free(m);
+}
+
+static unsigned char *entry(const struct kmap *m, size_t i)
+{
+	return m->e + i * m->stride;
+}
+
+static uint64_t *entry_value(const struct kmap *m, size_t i)
+{
+	return (uint64_t *)(entry(m, i) + m->stride - sizeof(uint64_t));
+}
+
+static int kmap_rehash(struct kmap *m)
+{
+	size_t ns = m->nslots ? m->nslots * 2 : 64, i;
+	size_t *s = calloc(ns, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (i = 0; i < m->n; i++) {
+		size_t j = hash_bytes(entry(m, i), m->key_size) & (ns - 1);
+
+		while (s[j])
+			j = (j + 1) & (ns - 1);
+		s[j] = i + 1;
+	}
+	free(m->slots);
+	m->slots = s;
+	m->nslots = ns;
+	return 0;
+}
+
+uint64_t *kmap_get(struct kmap *m, const void *key, bool create, bool *created)
+{
+	size_t j;
+
+	if (created)
+		*created = false;
+	if (!m->nslots && (!create || kmap_rehash(m)))
+		return NULL;
+	j = hash_bytes(key, m->key_size) & (m->nslots - 1);
+	while (m->slots[j]) {
+		size_t i = m->slots[j] - 1;
+
+		if (!memcmp(entry(m, i), key, m->key_size))
+			return entry_value(m, i);
+		j = (j + 1) & (m->nslots - 1);
+	}
+	if (!create)
+		return NULL;
+	if ((m->n + 1) * 2 > m->nslots) {
+		if (kmap_rehash(m))
+			return NULL;
+		return kmap_get(m, key, create, created);
+	}
+	if (wpw_grow(&m->e, &m->cap, m->n + 1, m->stride, 64))
+		return NULL;
+	memset(entry(m, m->n), 0, m->stride);
+	memcpy(entry(m, m->n), key, m->key_size);
+	m->slots[j] = ++m->n;
+	if (created)
+		*created = true;
+	return entry_value(m, m->n - 1);
+}
+
+size_t kmap_size(const struct kmap *m)
+{
+	return m->n;
+}
+
+const void *kmap_key(const struct kmap *m, size_t i)
+{
+	return entry(m, i);
+}
+
+uint64_t kmap_value(const struct kmap *m, size_t i)
+{
+	return *entry_value(m, i);
 }

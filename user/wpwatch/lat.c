@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "ksyms.h"
+#include "outfile.h"
 #include "lat_cmd.h"
 #include "lat.skel.h"
 
@@ -128,6 +129,13 @@ static void sleep_poll(struct ring_buffer *rb, double deadline)
 		double left = deadline - lat_now(NULL);
 		int ms;
 
+		if (outfile_check()) {
+			fprintf(stderr, "wpwatch lat: reopening %s: %s\n", env.output,
+				strerror(errno));
+			cli_exiting = 1;
+			return;
+		}
+
 		if (deadline && left <= 0)
 			return;
 		ms = (!deadline || left > 0.1) ? 100 : (int)(left * 1000) + 1;
@@ -152,12 +160,19 @@ static void print_report(const struct collector *c, const struct report *r, bool
 		lat_print_text(r, stamp);
 }
 
+/* Collect into REP: directly, or with --prometheus (which collects every
+ * LAT_PROM_TICK) by adding up into it */
+static int collect(struct collector *col, struct report *rep, struct report *scratch)
+{
+	return env.prometheus ? lat_prom_collect(col, rep, scratch) : lat_collect(col, rep);
+}
+
 /* Reports every interval until the duration, -n reports or a signal; then the last one. */
 static int run(struct collector *col, struct lat_bpf *skel, struct lat_links *links,
 	       struct ring_buffer *rb)
 {
-	struct report rep = {};
-	double start, deadline, next;
+	struct report rep = {}, scratch = {};
+	double start, deadline, next, tick;
 	int err = 0, reports = 0;
 
 	cli_catch_signals();
@@ -168,21 +183,37 @@ static int run(struct collector *col, struct lat_bpf *skel, struct lat_links *li
 		"Hit Ctrl-C to end.\n", col->probe);
 	deadline = env.duration ? start + env.duration : 0;
 	next = env.interval ? start + env.interval : 0;
+	tick = env.prometheus ? start + LAT_PROM_TICK : 0;
 	for (;;) {
 		double until = next;
 
+		if (tick && (!until || tick < until))
+			until = tick;
 		if (deadline && (!until || deadline < until))
 			until = deadline;
 		sleep_poll(rb, until);
 		if (cli_exiting || (deadline && lat_now(NULL) >= deadline))
 			break;
+		if (tick && lat_now(NULL) >= tick && (!next || lat_now(NULL) < next)) {
+			/* --prometheus: a snapshot, no report */
+			if (rb)
+				ring_buffer__consume(rb);
+			err = lat_prom_collect(col, &rep, &scratch);
+			if (err)
+				break;
+			while (tick <= lat_now(NULL))
+				tick += LAT_PROM_TICK;
+			continue;
+		}
 		/* an interval has passed */
 		if (rb)
 			ring_buffer__consume(rb);
-		err = lat_collect(col, &rep);
+		err = collect(col, &rep, &scratch);
 		if (err)
 			break;
 		print_report(col, &rep, true);
+		if (env.prometheus)
+			lat_report_clear(&rep);
 		reports++;
 		if (env.count && reports >= env.count)
 			break;
@@ -195,11 +226,12 @@ static int run(struct collector *col, struct lat_bpf *skel, struct lat_links *li
 	if (rb)
 		ring_buffer__consume(rb);
 	if (!err && !(env.count && reports >= env.count)) {
-		err = lat_collect(col, &rep);
+		err = collect(col, &rep, &scratch);
 		if (!err && (!env.interval || rep.n || !reports))
 			print_report(col, &rep, env.interval > 0);
 	}
 	free(rep.rows);
+	free(scratch.rows);
 	return err;
 }
 
@@ -216,6 +248,10 @@ int cmd_lat(int argc, char **argv)
 	ret = lat_parse_args(argc, argv);
 	if (ret)
 		return ret;
+	if (env.output && outfile_open(env.output)) {
+		fprintf(stderr, "wpwatch lat: --output %s: %s\n", env.output, strerror(errno));
+		return WPW_EXIT_FAIL;
+	}
 	cli_libbpf_print(env.common.verbose);
 	ret = cli_check_privilege("lat");
 	if (ret)
@@ -252,6 +288,10 @@ int cmd_lat(int argc, char **argv)
 			goto cleanup;
 		}
 	}
+	ret = lat_prom_start(&col);
+	if (ret)
+		goto cleanup;
+	ret = WPW_EXIT_FAIL;
 	err = run(&col, skel, links, rb);
 	if (err) {
 		fprintf(stderr, "wpwatch lat: reading the histograms: %s\n", strerror(-err));
@@ -266,6 +306,7 @@ int cmd_lat(int argc, char **argv)
 		}
 	}
 cleanup:
+	lat_prom_stop();
 	lat_detach(links);
 	free(links);
 	ring_buffer__free(rb);

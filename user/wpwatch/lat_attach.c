@@ -22,7 +22,8 @@
 /*
  * The programs of each flavour (bpf/lat.bpf.c), entry probes first: a row
  * needs SYM in /proc/kallsyms; an optional one (the pass, a step) is left
- * out without it. The pause list is probed by kprobes in the fentry flavour
+ * out without it. Tracepoints time a call with two programs (the core
+ * hands the wait's start to rerandom_call_body), kprobes with three. The pause list is probed by kprobes in the fentry flavour
  * too: only pt_regs carry the stack pointer and return address that pair
  * and name its calls.
  */
@@ -34,7 +35,6 @@ static const struct probe_row {
 	bool optional;
 } probe_rows[] = {
 #define TP_ROW(prog, name) { "__traceiter_rerandom_" name, { [F_TP] = prog }, false },
-	TP_ROW("tp_call_enter", "call_enter")
 	TP_ROW("tp_call_body", "call_body")
 	TP_ROW("tp_call_exit", "call_exit")
 	TP_ROW("tp_pass_begin", "pass_begin")

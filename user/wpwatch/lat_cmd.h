@@ -14,6 +14,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <linux/types.h>
+#include <netinet/in.h>
 #include "cli.h"
 #include "hist.h"
 #include "lat.h"
@@ -39,6 +40,9 @@ struct lat_env {
 	enum lat_probe probe;
 	char **funcs;
 	int nfuncs;
+	const char *prometheus;		/* --prometheus ADDR:PORT (lat_prom.c) */
+	struct sockaddr_in prom_addr;
+	const char *output;		/* --output FILE, reopened on SIGHUP */
 };
 
 extern struct lat_env env;
@@ -96,6 +100,10 @@ int lat_collector_init(struct collector *c, const struct ksyms *ks, const char *
 void lat_collector_free(struct collector *c);
 /* Move everything the kernel aggregated since the last call into R. */
 int lat_collect(struct collector *c, struct report *r);
+/* Add SRC's rows, counters and span to DST (rows sorted only by lat_collect). */
+int lat_report_add(struct report *dst, const struct report *src);
+/* Empty R (its rows stay allocated). */
+void lat_report_clear(struct report *r);
 double lat_now(struct timespec *ts);
 /* FUNCTION's name for a return address inside its trampoline (or 0x...). */
 void lat_ip_name(const struct ksyms *ks, __u64 ip, char *buf, size_t len);
@@ -134,5 +142,15 @@ void lat_print_text(const struct report *r, bool stamp);
 void lat_print_json(const struct collector *c, const struct report *r);
 int lat_handle_event(void *ctx, void *data, size_t len);
 int lat_write_svg(const char *path, const struct report *r);
+
+/* --- --prometheus (lat_prom.c) ------------------------------------------- */
+
+/* Seconds between two snapshots of the metrics. */
+#define LAT_PROM_TICK 0.5
+/* Serve env.prom_addr: 0 or an exit status, with a message. */
+int lat_prom_start(struct collector *c);
+/* Collect into the running report REP (through SCRATCH), then publish the whole run. */
+int lat_prom_collect(struct collector *c, struct report *rep, struct report *scratch);
+void lat_prom_stop(void);
 
 #endif

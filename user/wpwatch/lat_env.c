@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cli.h"
 #include "lat_cmd.h"
+#include "prom_http.h"
 
 struct lat_env env;
 const char *const lat_unit_names[] = { "nsecs", "usecs", "msecs" };
@@ -32,6 +33,7 @@ static const char doc[] =
 "    wpwatch lat -t 1235         # thread 1235 only\n"
 "    wpwatch lat -d 10 --format json --events   # JSON, raw events too\n"
 "    wpwatch lat -d 10 --svg lat.svg            # the histograms, drawn\n"
+"    wpwatch lat --prometheus 0.0.0.0:9464      # metrics for Prometheus\n"
 "\n"
 "EXIT STATUS (the same for every wpwatch command, docs/wpwatch.md): 0 ok,\n"
 "1 run-time failure, 2 bad option or unknown function, 3 no privilege,\n"
@@ -39,7 +41,7 @@ static const char doc[] =
 "module BTF, tracepoints in an older core), 6 re-randomization core not loaded.\n";
 
 
-enum { OPT_FORMAT = 1000, OPT_SVG, OPT_PIN, OPT_PROBE };
+enum { OPT_FORMAT = 1000, OPT_SVG, OPT_PIN, OPT_PROBE, OPT_PROMETHEUS, OPT_OUTPUT };
 
 static const struct argp_option opts[] = {
 	{ "interval", 'i', "SECS", 0, "Print a report every SECS seconds", 0 },
@@ -56,6 +58,10 @@ static const struct argp_option opts[] = {
 	  "Pin the maps under DIR (default " LAT_PIN_DEFAULT ") while running", 0 },
 	{ "probe", OPT_PROBE, "MODE", 0,
 	  "auto (default: the core's tracepoints if it has them), tracepoint, kprobe or fentry", 0 },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve the whole run's metrics at http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
+	{ "output", OPT_OUTPUT, "FILE", 0,
+	  "Write reports and events to FILE (appended), reopened on SIGHUP", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -116,6 +122,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else
 			argp_failure(state, WPW_EXIT_USAGE, 0,
 				     "--probe takes auto, tracepoint, kprobe or fentry, not '%s'", arg);
+		break;
+	case OPT_PROMETHEUS: {
+		char err[256];
+
+		if (prom_http_parse_addr(arg, &env.prom_addr, err, sizeof(err)))
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--prometheus %s", err);
+		env.prometheus = arg;
+		break;
+	}
+	case OPT_OUTPUT:
+		env.output = arg;
 		break;
 	case ARGP_KEY_INIT:
 		state->child_inputs[0] = &env.common;

@@ -263,27 +263,41 @@ int lat_collect(struct collector *c, struct report *r)
 	r->secs = lat_now(&now) - (c->last.tv_sec + c->last.tv_nsec / 1e9);
 	c->last = now;
 
-	/* keep the whole run for the picture */
-	for (i = 0; i < r->n; i++) {
-		struct row *t = row_get(&c->total, r->rows[i].kind, r->rows[i].name,
-					r->rows[i].tid);
-
-		if (!t) {
-			err = -ENOMEM;
-			goto out;
-		}
-		hist_merge(&t->h, &r->rows[i].h);
-	}
-	c->total.secs += r->secs;
-	c->total.moves += r->moves;
-	c->total.core_passes += r->core_passes;
-	c->total.have_core_stats |= r->have_core_stats;
-	for (k = 0; k < LAT_NR_COUNTERS; k++)
-		c->total.cnt[k] += r->cnt[k];
+	/* keep the whole run for the picture (and --prometheus) */
+	err = lat_report_add(&c->total, r);
 out:
 	free(pc);
 	free(keys);
 	return err;
+}
+
+int lat_report_add(struct report *dst, const struct report *src)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < src->n; i++) {
+		struct row *t = row_get(dst, src->rows[i].kind, src->rows[i].name,
+					src->rows[i].tid);
+
+		if (!t)
+			return -ENOMEM;
+		hist_merge(&t->h, &src->rows[i].h);
+	}
+	dst->secs += src->secs;
+	dst->moves += src->moves;
+	dst->core_passes += src->core_passes;
+	dst->have_core_stats |= src->have_core_stats;
+	dst->delivered += src->delivered;
+	for (k = 0; k < LAT_NR_COUNTERS; k++)
+		dst->cnt[k] += src->cnt[k];
+	qsort(dst->rows, dst->n, sizeof(dst->rows[0]), row_cmp);
+	return 0;
+}
+
+void lat_report_clear(struct report *r)
+{
+	report_reset(r);
 }
 
 void lat_figures(const struct hist *h, struct figs *f)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "evtime.h"
 #include "json.h"
 #include "lat_cmd.h"
 
@@ -194,13 +195,17 @@ static void json_figs(const struct hist *h, bool with_hist)
 void lat_print_json(const struct collector *c, const struct report *r)
 {
 	struct hist all, h;
+	struct timespec now;
+	char ts[EVTIME_LEN];
 	bool first = true;
 	size_t i;
 
 	lat_merged(r, LAT_KIND_BODY, NULL, &all);
-	printf("{\"type\":\"report\",\"time\":%lld,\"secs\":%.3f,\"unit\":\"%s\","
-	       "\"probe\":\"%s\",\"calls\":{", (long long)time(NULL), r->secs,
-	       lat_unit_names[env.unit], c->probe);
+	clock_gettime(CLOCK_REALTIME, &now);
+	evtime_format(now.tv_sec, now.tv_nsec, ts, sizeof(ts));
+	printf("{\"type\":\"report\",\"time\":%lld,\"timestamp\":\"%s\",\"secs\":%.3f,"
+	       "\"unit\":\"%s\",\"probe\":\"%s\",\"calls\":{", (long long)now.tv_sec, ts,
+	       r->secs, lat_unit_names[env.unit], c->probe);
 	json_figs(&all, true);
 	printf("},\"functions\":[");
 	for (i = 0; i < r->n; i++) {
@@ -273,7 +278,7 @@ int lat_handle_event(void *ctx, void *data, size_t len)
 	const struct lat_event *e = data;
 	static const char *const kinds[] = { "?", "body", "wait", "pass", "step" };
 	struct collector *c = ctx;
-	char name[WPW_KSYM_NAME_LEN];
+	char name[WPW_KSYM_NAME_LEN], ts[EVTIME_LEN];
 
 	if (len < sizeof(*e))
 		return 0;
@@ -291,8 +296,9 @@ int lat_handle_event(void *ctx, void *data, size_t len)
 	default:
 		snprintf(name, sizeof(name), "pass");
 	}
-	printf("{\"type\":\"event\",\"ts\":%llu,\"kind\":\"%s\",\"name\":",
-	       (unsigned long long)e->ts, e->kind < 5 ? kinds[e->kind] : "?");
+	evtime_rfc3339(e->ts, ts, sizeof(ts));
+	printf("{\"type\":\"event\",\"ts\":%llu,\"timestamp\":\"%s\",\"kind\":\"%s\",\"name\":",
+	       (unsigned long long)e->ts, ts, e->kind < 5 ? kinds[e->kind] : "?");
 	json_str(stdout, name);
 	printf(",\"ns\":%llu,\"tid\":%u,\"pid\":%u,\"depth\":%u,\"comm\":",
 	       (unsigned long long)e->ns, e->pid, e->tgid, e->depth);

@@ -3,7 +3,8 @@
  * wpwatch watch, attaching: SPECs to addresses (kallsyms, or a loaded
  * module's .ko), addresses to aligned hardware watchpoint slots, and one
  * perf breakpoint event per slot and online CPU with the BPF program on it
- * (the attach cookie names the slot); errors to exit statuses.
+ * (the attach cookie names the slot), kept through CPU hotplug: a CPU that
+ * comes online is attached again; errors to exit statuses.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -11,7 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <linux/netlink.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "hwbp.h"
@@ -50,10 +56,10 @@ static int hw_watch_slots(void)
 #endif
 }
 
-/* The online CPUs, from /sys/devices/system/cpu/online ("0-3,5"). */
-int watch_online_cpus(bool *online, int max)
+/* The CPUs of a sysfs CPU list such as /sys/devices/system/cpu/online ("0-3,5"). */
+static int cpu_list(const char *path, bool *online, int max)
 {
-	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	FILE *f = fopen(path, "re");
 	char buf[1024], *p;
 	int n = 0;
 
@@ -79,6 +85,51 @@ int watch_online_cpus(bool *online, int max)
 			}
 	}
 	return n;
+}
+
+/* The online CPUs, from /sys/devices/system/cpu/online. */
+int watch_online_cpus(bool *online, int max)
+{
+	return cpu_list("/sys/devices/system/cpu/online", online, max);
+}
+
+/*
+ * A vmlinux variable that /proc/kallsyms does not list (arm64: functions
+ * only; x86_64: a name it leaves out), from the running kernel's System.map
+ * (ksyms__sysmap_var). 0 when placed; -ENOENT when the map is good but has no
+ * such name either (the caller suggests names); any other error has had its
+ * one line.
+ */
+static int watch_resolve_sysmap(struct watch_run *r, struct watch_spec *sp)
+{
+	char why[2048], file[320];
+	struct utsname u;
+	unsigned long addr;
+	int err;
+
+	if (sp->module[0] && strcmp(sp->module, "vmlinux") && strcmp(sp->module, "kernel"))
+		return -ENOENT;
+	err = ksyms__sysmap_var(r->ksyms, sp->symbol, NULL, &addr, file, sizeof(file), why,
+				sizeof(why));
+	if (!err) {
+		if (r->env->common.verbose)
+			fprintf(stderr, "wpwatch watch: %s is not in /proc/kallsyms; %s\n",
+				sp->symbol, why);
+		sp->addr = addr + sp->offset;
+		return 0;
+	}
+	/* With every variable in kallsyms, a name it lacks is just unknown. */
+	if (err == -ENOENT || ((err == -ENODATA || err == -ESTALE) && ksyms__has_data(r->ksyms)))
+		return -ENOENT;
+	if (uname(&u))
+		snprintf(u.release, sizeof(u.release), "RELEASE");
+	fprintf(stderr, "wpwatch watch: '%s': %s is not in /proc/kallsyms%s and %s", sp->text,
+		sp->symbol, ksyms__has_data(r->ksyms) ? "" : " (functions only on this kernel)", why);
+	if (err == -ENODATA)
+		fprintf(stderr, ": install this kernel's System.map (Debian: linux-image-%s-dbg) or "
+			"give the address as 0xADDRESS", u.release);
+	fprintf(stderr, "\n");
+	return err;
 }
 
 int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
@@ -122,6 +173,13 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 		fprintf(stderr, "wpwatch watch: '%s': %s\n", sp->text, why);
 		return err;
 	}
+	if (err == -ENOEXEC) {
+		fprintf(stderr, "wpwatch watch: '%s': %s\n", sp->text, why);
+		return -ENOENT;
+	}
+	err = watch_resolve_sysmap(r, sp);
+	if (err != -ENOENT)
+		return err;
 	fprintf(stderr, "wpwatch watch: '%s': unknown symbol %s", sp->text, sp->symbol);
 	if (sp->module[0])
 		fprintf(stderr, " in module %s", sp->module);
@@ -129,11 +187,6 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "%s%s", i ? ", " : "; did you mean: ", close[i]);
 	fprintf(stderr, "\n");
-	if (!ksyms__has_data(ks))
-		fprintf(stderr, "  this kernel's /proc/kallsyms lists functions only (no "
-			"CONFIG_KALLSYMS_ALL) and %s;\n  for a vmlinux variable give its address "
-			"as 0xADDRESS (System.map or the -dbg vmlinux, shifted by the KASLR offset "
-			"of a listed function such as _stext)\n", why);
 	return -ENOENT;
 }
 
@@ -215,77 +268,315 @@ int watch_errno_status(int err)
 	}
 }
 
-int watch_open_events(struct watch_run *r, struct watch_bpf *skel, const bool *online,
-		      struct bpf_link ***linksp, int *nlinks)
+/* ---- the perf events, per CPU, through CPU hotplug ------------------------------
+ *
+ * What the kernel does (6.1, kernel/events/core.c; wpw_hotplug_probe proves it
+ * in 22-watch-hotplug): when a CPU goes offline, perf_event_exit_cpu() takes
+ * every event of that CPU out of its context for good (state OFF, no longer
+ * on any list); when the CPU comes back nothing puts it back, and
+ * PERF_EVENT_IOC_ENABLE does not either. The event keeps its breakpoint slot
+ * until it is closed. So a CPU that comes online needs its events closed and
+ * opened again, with the BPF program attached to the new ones.
+ *
+ * How we notice: a kernel uevent ("online@/devices/system/cpu/cpuN") makes us
+ * look at once; every WATCH_LOOK_SECS we look at every CPU anyway (suspend,
+ * a lost uevent, no uevents in this network namespace). Looking is the
+ * kernel's own answer: an event whose time on the hardware (time_running)
+ * did not advance since the last look is not watching, and a CPU missing
+ * from /sys/devices/system/cpu/online cannot be. Writes on a CPU between its
+ * coming online and our re-attach are seen by nothing: no hit, no loss.
+ */
+#define WATCH_TICK_SECS	0.1	/* uevents and unwatched CPUs: this often at most */
+#define WATCH_LOOK_SECS	1.0	/* every CPU's events: this often */
+
+struct watch_cpu {
+	struct bpf_link *links[WATCH_MAX_SLOTS];
+	int probe_fd;			/* slot 0's perf event, owned by links[0] */
+	unsigned long long running;	/* its time on the hardware at the last look */
+	bool wanted;			/* every CPU, or the -C one */
+	bool attached;
+	int look_soon;			/* looks left at the tick rate (after a uevent) */
+	int reported_err;		/* re-attach error already said (0: none) */
+};
+
+struct watch_events {
+	struct watch_run *r;
+	struct watch_bpf *skel;
+	int ncpus;			/* CPU numbers below this are possible */
+	struct watch_cpu *cpu;
+	int uevent_fd;			/* -1: none */
+	double last_tick, last_look;
+	unsigned int reattached;
+};
+
+static double mono_secs(void)
 {
-	struct bpf_link **links;
-	int s, cpu, hw = hw_watch_slots();
+	struct timespec t;
 
-	links = calloc((size_t)r->nslots * WATCH_MAX_CPUS, sizeof(*links));
-	if (!links)
-		return -ENOMEM;
-	*linksp = links;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The first attach's errors, said once with what to do; -EDOM: bad SPEC. */
+static int say_open_error(struct watch_run *r, int s, int cpu, int err)
+{
+	const struct slot *sl = &r->slots[s];
+	const struct watch_spec *sp = &r->env->specs[sl->spec];
+	int hw = hw_watch_slots();
+
+	switch (-err) {
+	case ENOSPC:
+	case EBUSY:
+		fprintf(stderr, "wpwatch watch: %s: no free hardware watchpoint on CPU %d: this "
+			"CPU has %d%s, this run holds %d of them there; the others are taken "
+			"(perf, gdb, a module such as watchpoint.ko)\n", sp->text, cpu, hw,
+			hw < 0 ? " (unknown)" : "", s);
+		break;
+	case ENOENT:
+	case ENODEV:
+	case EOPNOTSUPP:
+	case ENOSYS:
+		fprintf(stderr, "wpwatch watch: this kernel lacks hardware breakpoint support "
+			"(perf_event_open(PERF_TYPE_BREAKPOINT): %s); it needs CONFIG_PERF_EVENTS "
+			"and CONFIG_HAVE_HW_BREAKPOINT\n", strerror(-err));
+		break;
+	case EINVAL:
+		fprintf(stderr, "wpwatch watch: %s: the kernel refuses a %u-byte watchpoint at "
+			"0x%llx (EINVAL): a length or alignment this architecture does not take\n",
+			sp->text, sl->bp.len, sl->bp.addr);
+		return -EDOM;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr, "wpwatch watch: perf_event_open: %s: needs root or CAP_PERFMON "
+			"(and perf_event_paranoid)\n", strerror(-err));
+		break;
+	default:
+		fprintf(stderr, "wpwatch watch: %s: perf_event_open on CPU %d: %s\n", sp->text,
+			cpu, strerror(-err));
+	}
+	return err;
+}
+
+static void detach_cpu(struct watch_events *ev, int cpu)
+{
+	struct watch_cpu *c = &ev->cpu[cpu];
+	int s;
+
+	for (s = 0; s < ev->r->nslots; s++) {
+		bpf_link__destroy(c->links[s]);	/* closes the perf event, frees its slot */
+		c->links[s] = NULL;
+	}
+	c->attached = false;
+	c->probe_fd = -1;
+}
+
+/* Every slot's event on CPU with the program on it, or none: 0 or -errno. */
+static int attach_cpu(struct watch_events *ev, int cpu, bool first)
+{
+	struct watch_run *r = ev->r;
+	struct watch_cpu *c = &ev->cpu[cpu];
+	int s, fd, err;
+
 	for (s = 0; s < r->nslots; s++) {
-		const struct slot *sl = &r->slots[s];
-		const struct watch_spec *sp = &r->env->specs[sl->spec];
+		LIBBPF_OPTS(bpf_perf_event_opts, popts, .bpf_cookie = s);
 
-		for (cpu = 0; cpu < WATCH_MAX_CPUS; cpu++) {
-			LIBBPF_OPTS(bpf_perf_event_opts, popts, .bpf_cookie = s);
-			struct bpf_link *l;
-			int fd, err;
-
-			if (!online[cpu])
-				continue;
-			fd = hwbp_open_write(sl->bp.addr, sl->bp.len, cpu, false);
-			if (fd < 0) {
-				err = fd;
-				switch (-err) {
-				case ENOSPC:
-				case EBUSY:
-					fprintf(stderr, "wpwatch watch: %s: no free hardware watchpoint "
-						"on CPU %d: this CPU has %d%s, this run holds %d of them "
-						"there; the others are taken (perf, gdb, a module such "
-						"as watchpoint.ko)\n", sp->text, cpu, hw,
-						hw < 0 ? " (unknown)" : "", s);
-					break;
-				case ENOENT:
-				case ENODEV:
-				case EOPNOTSUPP:
-				case ENOSYS:
-					fprintf(stderr, "wpwatch watch: this kernel lacks hardware "
-						"breakpoint support (perf_event_open(PERF_TYPE_BREAKPOINT): "
-						"%s); it needs CONFIG_PERF_EVENTS and "
-						"CONFIG_HAVE_HW_BREAKPOINT\n", strerror(-err));
-					break;
-				case EINVAL:
-					fprintf(stderr, "wpwatch watch: %s: the kernel refuses a %u-byte "
-						"watchpoint at 0x%llx (EINVAL): a length or alignment "
-						"this architecture does not take\n", sp->text,
-						sl->bp.len, sl->bp.addr);
-					return -EDOM;
-				case EACCES:
-				case EPERM:
-					fprintf(stderr, "wpwatch watch: perf_event_open: %s: needs root "
-						"or CAP_PERFMON (and perf_event_paranoid)\n",
-						strerror(-err));
-					break;
-				default:
-					fprintf(stderr, "wpwatch watch: %s: perf_event_open on CPU %d: "
-						"%s\n", sp->text, cpu, strerror(-err));
-				}
-				return err;
-			}
-			l = bpf_program__attach_perf_event_opts(skel->progs.watch_write_hit, fd,
-								&popts);
-			if (!l) {
-				err = -errno;
-				close(fd);
+		fd = hwbp_open_write_timed(r->slots[s].bp.addr, r->slots[s].bp.len, cpu);
+		if (fd < 0) {
+			err = first ? say_open_error(r, s, cpu, fd) : fd;
+			goto fail;
+		}
+		c->links[s] = bpf_program__attach_perf_event_opts(ev->skel->progs.watch_write_hit,
+								   fd, &popts);
+		if (!c->links[s]) {
+			err = -errno;
+			close(fd);
+			if (first)
 				fprintf(stderr, "wpwatch watch: cannot attach BPF to the watchpoint "
 					"on CPU %d: %s\n", cpu, strerror(-err));
-				return err;
-			}
-			links[(*nlinks)++] = l;
+			goto fail;
 		}
+		if (s == 0)
+			c->probe_fd = fd;
 	}
+	c->attached = true;
+	if (hwbp_running_ns(c->probe_fd, &c->running))
+		c->running = 0;
 	return 0;
+fail:
+	detach_cpu(ev, cpu);
+	return err;
+}
+
+/* A kernel uevent socket for CPU online/offline messages; -1 when there is none. */
+static int uevent_open(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Read the queued uevents; a CPU going offline or online gets looked at at the
+ * tick rate for two looks (two readings tell a stopped event). A uevent only
+ * makes us look sooner: what we do is decided by the kernel's state.
+ */
+static void uevent_drain(struct watch_events *ev)
+{
+	char buf[4096];
+	ssize_t n;
+	int cpu, i;
+
+	if (ev->uevent_fd < 0)
+		return;
+	for (;;) {
+		n = recv(ev->uevent_fd, buf, sizeof(buf) - 1, 0);
+		if (n < 0 && errno == ENOBUFS) {	/* overflowed: look at every CPU */
+			for (i = 0; i < ev->ncpus; i++)
+				ev->cpu[i].look_soon = 2;
+			continue;
+		}
+		if (n <= 0)
+			return;
+		buf[n] = '\0';
+		if ((sscanf(buf, "online@/devices/system/cpu/cpu%d", &cpu) == 1 ||
+		     sscanf(buf, "offline@/devices/system/cpu/cpu%d", &cpu) == 1) &&
+		    cpu >= 0 && cpu < ev->ncpus)
+			ev->cpu[cpu].look_soon = 2;
+	}
+}
+
+int watch_open_events(struct watch_run *r, struct watch_bpf *skel, const bool *online,
+		      struct watch_events **evp)
+{
+	static bool possible[WATCH_MAX_CPUS];
+	struct watch_events *ev;
+	int cpu, err;
+
+	*evp = ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return -ENOMEM;
+	ev->uevent_fd = -1;
+	ev->r = r;
+	ev->skel = skel;
+	ev->ncpus = WATCH_MAX_CPUS;
+	if (cpu_list("/sys/devices/system/cpu/possible", possible, WATCH_MAX_CPUS) > 0)
+		for (ev->ncpus = WATCH_MAX_CPUS; ev->ncpus > 0 && !possible[ev->ncpus - 1];)
+			ev->ncpus--;
+	ev->cpu = calloc(WATCH_MAX_CPUS, sizeof(*ev->cpu));
+	if (!ev->cpu)
+		return -ENOMEM;
+	/* before attaching, so that a CPU going away meanwhile is heard of */
+	ev->uevent_fd = uevent_open();
+	for (cpu = 0; cpu < WATCH_MAX_CPUS; cpu++) {
+		ev->cpu[cpu].probe_fd = -1;
+		ev->cpu[cpu].wanted = cpu < ev->ncpus &&
+				      (r->env->cpu < 0 || r->env->cpu == cpu);
+		if (!online[cpu])
+			continue;
+		err = attach_cpu(ev, cpu, true);
+		if (err)
+			return err;
+	}
+	ev->last_tick = ev->last_look = mono_secs();
+	return 0;
+}
+
+/* Was CPU's watching lost since the last look? (It then is detached.) */
+static bool lost_cpu(struct watch_events *ev, int cpu, const bool *online)
+{
+	struct watch_cpu *c = &ev->cpu[cpu];
+	unsigned long long running;
+
+	if (!online[cpu]) {
+		detach_cpu(ev, cpu);
+		fprintf(stderr, "wpwatch watch: CPU %d went offline: not watched until it comes "
+			"back\n", cpu);
+		return true;
+	}
+	if (hwbp_running_ns(c->probe_fd, &running) || running == c->running) {
+		detach_cpu(ev, cpu);
+		return true;
+	}
+	c->running = running;
+	return false;
+}
+
+void watch_follow_cpus(struct watch_events *ev)
+{
+	static bool online[WATCH_MAX_CPUS];
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	double now = mono_secs();
+	bool look_all, have_online = false;
+	int cpu, err;
+
+	if (!ev || now - ev->last_tick < WATCH_TICK_SECS)
+		return;
+	ev->last_tick = now;
+	uevent_drain(ev);
+	look_all = now - ev->last_look >= WATCH_LOOK_SECS;
+	if (look_all)
+		ev->last_look = now;
+	for (cpu = 0; cpu < ev->ncpus; cpu++) {
+		struct watch_cpu *c = &ev->cpu[cpu];
+		bool was_attached = c->attached;
+
+		if (!c->wanted || (c->attached && !look_all && !c->look_soon))
+			continue;
+		if (!have_online) {
+			if (watch_online_cpus(online, WATCH_MAX_CPUS) <= 0)
+				return;
+			have_online = true;
+		}
+		if (c->look_soon)
+			c->look_soon--;
+		if (c->attached && !lost_cpu(ev, cpu, online))
+			continue;
+		if (!online[cpu])
+			continue;
+		err = attach_cpu(ev, cpu, false);
+		if (err) {
+			/* ENODEV: online, but perf's own hotplug step has not run yet */
+			if (err != -ENODEV && err != c->reported_err)
+				fprintf(stderr, "wpwatch watch: CPU %d is online but cannot be "
+					"watched: %s; trying again\n", cpu, strerror(-err));
+			c->reported_err = err;
+			continue;
+		}
+		c->reported_err = 0;
+		ev->reattached++;
+		fprintf(stderr, "wpwatch watch: CPU %d %s: re-attached %d hardware watchpoint%s "
+			"(writes on it before this line were not seen)\n", cpu,
+			was_attached ? "went offline and came back" : "is online",
+			ev->r->nslots, ev->r->nslots == 1 ? "" : "s");
+		/* x86's old values: the memory now, not the last value seen before the gap */
+		bpf_prog_test_run_opts(bpf_program__fd(ev->skel->progs.watch_seed_old), &topts);
+	}
+}
+
+void watch_close_events(struct watch_events *ev)
+{
+	int cpu;
+
+	if (!ev)
+		return;
+	for (cpu = 0; ev->cpu && cpu < WATCH_MAX_CPUS; cpu++)
+		if (ev->cpu[cpu].attached)
+			detach_cpu(ev, cpu);
+	if (ev->uevent_fd >= 0)
+		close(ev->uevent_fd);
+	free(ev->cpu);
+	free(ev);
+}
+
+unsigned int watch_reattached(const struct watch_events *ev)
+{
+	return ev ? ev->reattached : 0;
 }

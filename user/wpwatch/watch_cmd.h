@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
+#include <netinet/in.h>
 #include "cli.h"
+#include "output.h"
 #include "spec.h"
 #include "watch.h"
 
@@ -32,9 +34,16 @@ struct watch_env {
 	bool summary;
 	bool pin;
 	bool no_ustack;
+	bool no_stack;		/* neither kernel nor user stacks */
+	bool line_buffered;	/* write each event out at once (also when stdout is a terminal) */
+	unsigned long max_stacks;	/* entries of the stack and counts maps */
 	unsigned long ringbuf_size;
 	struct watch_spec specs[WATCH_MAX_SLOTS];
 	int nspecs;
+	const char *prometheus;		/* --prometheus ADDR:PORT (watch_prom.c) */
+	struct sockaddr_in prom_addr;
+	unsigned int prom_top;		/* --prometheus-top N stacks */
+	const char *output;		/* --output FILE, reopened on SIGHUP */
 };
 
 /* One hardware slot of the plan. */
@@ -47,10 +56,27 @@ struct slot {
 struct watch_run {
 	struct watch_env *env;
 	struct ksyms *ksyms;
+	struct usyms *usyms;		/* user frames (usyms.c) */
+	struct rr_bodies *bodies;	/* moved bodies (bodies.c) */
 	struct slot slots[WATCH_MAX_SLOTS];
 	int nslots;
-	struct counter *stacks;		/* distinct stacks (folded, --summary) */
-	unsigned long long delivered, printed;
+	unsigned int mode;		/* WATCH_MODE_*: streaming, or counting in the kernel */
+	int stacks_fd;			/* watch_stacks: frames by stack id */
+	struct counter *stacks;		/* distinct stacks (folded, --summary), rendered */
+	struct kmap *tally;		/* streaming --summary/folded: struct watch_count_key -> writes */
+	struct kmap *frames;		/* stack id -> struct stack_frames * (read once) */
+	struct kmap *rendered;		/* struct render_key -> struct rendered * (built once) */
+	struct obuf out;		/* stdout: one write per ring-buffer batch */
+	bool flush_each;		/* a terminal or --line-buffered: one write per event */
+	unsigned long long delivered, printed, counted;
+};
+
+#define WATCH_RENDER_KEY_SIZE 24	/* watch_output.c's struct render_key */
+
+/* A stack's frames, innermost first. */
+struct stack_frames {
+	int n;
+	unsigned long long ip[WATCH_STACK_DEPTH + 1];	/* + the arm64 leaf caller */
 };
 
 /* New value, old value and hit address as far as they can be known. */
@@ -62,6 +88,7 @@ struct values {
 struct watch_bpf;
 struct bpf_link;
 struct bpf_map;
+struct watch_events;
 
 /* watch_env.c: parse the command line into ENV; 0 or an exit status. */
 int watch_parse_args(int argc, char **argv, struct watch_env *env);
@@ -71,22 +98,76 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp);
 int watch_online_cpus(bool *online, int max);
 int watch_plan_slots(struct watch_run *r, int first_cpu);
 int watch_errno_status(int err);
+/* The perf events on every ONLINE CPU; *EVP is set even on failure (to close). */
 int watch_open_events(struct watch_run *r, struct watch_bpf *skel, const bool *online,
-		      struct bpf_link ***linksp, int *nlinks);
+		      struct watch_events **evp);
+/* Called from the loop: re-attach a CPU that came online (rate-limited inside). */
+void watch_follow_cpus(struct watch_events *ev);
+/* Detach everything: no hit happens after it. */
+void watch_close_events(struct watch_events *ev);
+unsigned int watch_reattached(const struct watch_events *ev);
 
 /* watch_model.c */
 unsigned int watch_thread_size(const struct ksyms *ks);
-void watch_sym_parts(const struct watch_run *r, unsigned long addr, char *sym, size_t symlen,
-		     const char **module);
+/*
+ * A frame's name, from watch_frame_sym(), the one place a frame is named:
+ * kernel frames from kallsyms (a moved body's copy named as the body, from
+ * the core's bodies map), user frames from the process's mappings (usyms.c).
+ */
+struct frame_name {
+	char sym[WPW_KSYM_NAME_LEN + 24];	/* "name+0xoff", "[unknown]" or "[exited]" */
+	size_t func_len;	/* the function's name: the first func_len bytes of sym */
+	const char *module;	/* kernel: the module (NULL: vmlinux); user: the mapped file */
+	bool known;		/* sym names a function */
+	bool moved;		/* kernel: in a moved body's copy (rerandom) */
+	bool changing;		/* kernel: in the core's arena, whose names change: not cached */
+	bool exited;		/* user: the process was gone before its mappings were read */
+};
+
+/*
+ * The comm usyms compares to tell an exec: the process's (its main thread's)
+ * only, since other threads may name themselves (pthread_setname_np), and an
+ * exec always leaves the execing thread as the main one.
+ */
+static inline const char *watch_exec_comm(const struct watch_event *e)
+{
+	return e->tid == e->pid ? e->comm : NULL;
+}
+
+/*
+ * PID < 0: a kernel frame; otherwise a user frame of process PID (COMM: its
+ * watch_exec_comm(), or NULL).
+ */
+void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
+		     const char *comm, struct frame_name *f);
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
 			struct values *v);
 int watch_nstack(const unsigned long long *st, int bytes);
-void watch_count_stack(struct watch_run *r, const struct watch_event *e);
-void watch_leaf_caller(const struct watch_run *r, struct watch_event *e);
+int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool user,
+		    struct stack_frames *out);
+bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
+		       unsigned long long ip, unsigned long long lr);
+void watch_tally(struct watch_run *r, const struct watch_record *rec);
+/* A count key's kernel and user stacks (the arm64 leaf caller put back): 0 or -ENOMEM. */
+int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
+		     struct stack_frames *kst, struct stack_frames *ust);
+int watch_collect_counts(struct watch_run *r, struct bpf_map *counts);
 int watch_read_counters(struct bpf_map *map, struct watch_counters *sum);
+
+/* watch_prom.c: --prometheus (each a no-op without it) */
+#define WATCH_PROM_TOP_DEFAULT 10
+#define WATCH_PROM_TOP_MAX 1000
+int watch_prom_start(struct watch_run *r);
+void watch_prom_event(struct watch_run *r, const struct watch_record *rec);
+/* Publish a snapshot (COUNTS: the kernel's counts, counting): every 0.25 s at most unless FORCE. */
+void watch_prom_tick(struct watch_run *r, struct bpf_map *counters, struct bpf_map *counts,
+		     bool force);
+void watch_prom_stop(void);
 
 /* watch_output.c */
 int watch_handle_event(void *ctx, void *data, size_t size);
+int watch_flush(struct watch_run *r);
 void watch_print_end(struct watch_run *r, const struct watch_counters *c);
+void watch_free_rendered(struct watch_run *r);
 
 #endif

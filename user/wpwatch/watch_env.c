@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli.h"
+#include "prom_http.h"
 #include "watch_cmd.h"
 
 static const char doc[] =
@@ -20,6 +21,10 @@ static const char doc[] =
 "  wpwatch watch -c dd -t 1234 wpw_test_target  # only thread 1234 named dd\n"
 "  wpwatch watch wpw_test_target+8:16 -d 5   # 16 bytes (2 slots), 5 seconds\n"
 "  wpwatch watch -s -f folded trampolines:32 > out.folded  # for flamegraph.pl\n"
+"  wpwatch watch -s wpw_test_target -d 5      # stacks counted in the kernel\n"
+"  wpwatch watch --no-stack -f json jiffies   # values only, the cheapest stream\n"
+"  wpwatch watch --prometheus 0.0.0.0:9465 trampolines:32   # metrics\n"
+"  wpwatch watch -f json --output /var/log/wpwatch.json jiffies  # SIGHUP reopens\n"
 "\n"
 "EXIT STATUS (the same for every wpwatch command, docs/wpwatch.md): 0 ok,\n"
 "1 run-time failure, 2 bad option or SPEC, 3 no privilege (root or\n"
@@ -27,7 +32,8 @@ static const char doc[] =
 "hardware breakpoint or BPF support.";
 
 
-enum { OPT_PIN = 1000, OPT_RINGBUF, OPT_NO_USTACK };
+enum { OPT_PIN = 1000, OPT_RINGBUF, OPT_NO_USTACK, OPT_NO_STACK, OPT_LINE_BUFFERED,
+       OPT_MAX_STACKS, OPT_PROMETHEUS, OPT_PROM_TOP, OPT_OUTPUT };
 
 static const struct argp_option opts[] = {
 	{ "comm", 'c', "COMM", 0, "Only writes by tasks named COMM", 0 },
@@ -42,6 +48,20 @@ static const struct argp_option opts[] = {
 	{ "ringbuf-size", OPT_RINGBUF, "BYTES", 0,
 	  "Ring buffer size (power of two, >= page size; default 1 MiB)", 0 },
 	{ "no-ustack", OPT_NO_USTACK, NULL, 0, "Do not record user stacks", 0 },
+	{ "no-stack", OPT_NO_STACK, NULL, 0,
+	  "Record no stack at all, kernel or user: values, task and place only (cheapest)", 0 },
+	{ "line-buffered", OPT_LINE_BUFFERED, NULL, 0,
+	  "Write each event out at once (the default on a terminal; otherwise once per batch)",
+	  0 },
+	{ "max-stacks", OPT_MAX_STACKS, "N", 0,
+	  "Distinct stacks the kernel keeps, and keys it counts (default 8192); beyond, "
+	  "counting loses writes (counted as lost), streaming sends the frames with the event",
+	  0 },
+	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
+	  "Serve counters at http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
+	{ "prometheus-top", OPT_PROM_TOP, "N", 0,
+	  "With --prometheus: count the N most frequent stacks by name (default 10, 0 none)", 0 },
+	{ "output", OPT_OUTPUT, "FILE", 0, "Write to FILE (appended), reopened on SIGHUP", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
@@ -96,6 +116,26 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_USTACK:
 		env->no_ustack = true;
 		break;
+	case OPT_NO_STACK:
+		env->no_stack = true;
+		break;
+	case OPT_LINE_BUFFERED:
+		env->line_buffered = true;
+		break;
+	case OPT_MAX_STACKS:
+		env->max_stacks = cli_num(state, "--max-stacks", arg, 1, 1UL << 20);
+		break;
+	case OPT_PROMETHEUS:
+		if (prom_http_parse_addr(arg, &env->prom_addr, err, sizeof(err)))
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--prometheus %s", err);
+		env->prometheus = arg;
+		break;
+	case OPT_PROM_TOP:
+		env->prom_top = cli_num(state, "--prometheus-top", arg, 0, WATCH_PROM_TOP_MAX);
+		break;
+	case OPT_OUTPUT:
+		env->output = arg;
+		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -128,5 +168,7 @@ int watch_parse_args(int argc, char **argv, struct watch_env *env)
 	memset(env, 0, sizeof(*env));
 	env->cpu = -1;
 	env->ringbuf_size = 1UL << 20;
+	env->max_stacks = WATCH_MAX_STACKS;
+	env->prom_top = WATCH_PROM_TOP_DEFAULT;
 	return cli_parse(&argp, "watch", argc, argv, env);
 }

@@ -3,123 +3,431 @@
  * wpwatch watch, output: each event as a perf-script-style text block or a
  * JSON line, the ring buffer's callback (its context: the struct watch_run),
  * and the end: folded stacks, the summary and the hits = delivered + lost line.
+ *
+ * Streaming is built for cost: a stack arrives as an id, and each distinct
+ * stack (kernel; user per process) is symbolized and rendered once, in the
+ * run's format, then copied into every line that shows it; each line is
+ * built in one buffer (r->out) that goes out with one write(2) per batch of
+ * the ring buffer (watch_flush()), or per event on a terminal or with
+ * --line-buffered. A stack through the re-randomization core's arena is
+ * rendered each time (the body at an address changes as bodies move).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "bodies.h"
 #include "cli.h"
+#include "evtime.h"
 #include "json.h"
 #include "ksyms.h"
 #include "output.h"
 #include "watch_cmd.h"
 
-static void print_text(const struct watch_run *r, const struct watch_event *e, const struct values *v)
-{
-	char sym[WPW_KSYM_NAME_LEN + 24];
-	const char *mod;
-	int i;
+/* What a cached rendering is of. */
+enum render_kind { R_KSTACK, R_USTACK, R_IPSYM, R_SPEC };
 
-	printf("%llu.%09llu %s %u/%u [%03u]%s %s 0x%llx: ", e->time_ns / 1000000000ULL,
-	       e->time_ns % 1000000000ULL, e->comm, e->pid, e->tid, e->cpu,
-	       e->flags & WATCH_F_TASK ? "" : " irq", r->env->specs[r->slots[e->slot].spec].text, v->addr);
-	if (v->has_old)
-		printf("0x%llx", v->old);
-	else
-		printf("?");
-	printf(" -> ");
-	if (v->has_value)
-		printf("0x%llx\n", v->value);
-	else
-		printf("?\n");
-	for (i = 0; i < watch_nstack(e->kstack, e->kstack_bytes); i++) {
-		watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod);
-		printf("\t%16llx %s%s%s%s\n", e->kstack[i], sym, mod ? " [" : "", mod ? mod : "",
-		       mod ? "]" : "");
-	}
-	for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++)
-		printf("\t%16llx [user]\n", e->ustack[i]);
-	printf("\n");
+struct render_key {
+	unsigned long long a;	/* R_KSTACK: the inserted arm64 leaf caller; R_IPSYM: the ip */
+	int id;			/* stack id; R_SPEC: the slot */
+	int pid;		/* R_USTACK: the process (its mappings name the frames) */
+	int kind;
+	int pad;
+};
+
+_Static_assert(sizeof(struct render_key) == WATCH_RENDER_KEY_SIZE, "watch_cmd.h's size");
+
+struct rendered {
+	size_t len;
+	bool changing;		/* names a frame in the core's arena: rendered each time */
+	char s[];
+};
+
+static struct rendered *rendered_new(const struct obuf *b, bool changing)
+{
+	struct rendered *x = malloc(sizeof(*x) + b->len);
+
+	if (!x)
+		return NULL;
+	x->len = b->len;
+	x->changing = changing;
+	memcpy(x->s, b->buf, b->len);
+	return x;
 }
 
-static void print_json(const struct watch_run *r, const struct watch_event *e, const struct values *v)
+/* The kernel frames of ST in the run's format; true when one may change its name. */
+static bool render_kstack(const struct watch_run *r, const struct stack_frames *st,
+			  struct obuf *b)
 {
-	char sym[WPW_KSYM_NAME_LEN + 24];
-	const char *mod;
+	static struct frame_name f;
+	bool changing = false;
 	int i;
 
-	printf("{\"type\":\"write\",\"time_ns\":%llu,\"cpu\":%u,\"pid\":%u,\"tid\":%u,\"comm\":",
-	       e->time_ns, e->cpu, e->pid, e->tid);
-	json_strn(stdout, e->comm, sizeof(e->comm));
-	printf(",\"spec\":");
-	json_str(stdout, r->env->specs[r->slots[e->slot].spec].text);
-	printf(",\"watched\":\"0x%llx\",\"len\":%u,\"addr\":\"0x%llx\",\"ip\":\"0x%llx\",\"sym\":",
-	       e->slot_addr, r->slots[e->slot].bp.len, v->addr, e->ip);
-	watch_sym_parts(r, e->ip, sym, sizeof(sym), &mod);
-	json_str(stdout, sym);
-	if (v->has_value)
-		printf(",\"value\":\"0x%llx\"", v->value);
-	else
-		printf(",\"value\":null");
-	if (v->has_old)
-		printf(",\"old\":\"0x%llx\"", v->old);
-	printf(",\"context\":\"%s\"", e->flags & WATCH_F_TASK ? "task" : "irq");
-	printf(",\"trap\":\"%s\"", e->flags & WATCH_F_BEFORE ? "before" : "after");
-	printf(",\"stack\":[");
-	for (i = 0; i < watch_nstack(e->kstack, e->kstack_bytes); i++) {
-		watch_sym_parts(r, e->kstack[i], sym, sizeof(sym), &mod);
-		printf("%s{\"addr\":\"0x%llx\",\"sym\":", i ? "," : "", e->kstack[i]);
-		json_str(stdout, sym);
-		printf(",\"module\":");
-		if (mod)
-			json_str(stdout, mod);
+	for (i = 0; i < st->n; i++) {
+		watch_frame_sym(r, st->ip[i], -1, NULL, &f);
+		changing |= f.changing;
+		if (r->env->format == FMT_JSON) {
+			obuf_str(b, i ? ",{\"addr\":\"" : "{\"addr\":\"");
+			obuf_hex(b, st->ip[i]);
+			obuf_str(b, "\",\"sym\":");
+			obuf_json_strn(b, f.sym, strlen(f.sym));
+			obuf_str(b, ",\"module\":");
+			if (f.module)
+				obuf_json_strn(b, f.module, strlen(f.module));
+			else
+				obuf_str(b, "null");
+			obuf_str(b, f.moved ? ",\"moved\":true}" : "}");
+		} else {
+			obuf_char(b, '\t');
+			obuf_hex_pad(b, st->ip[i], 16);
+			obuf_char(b, ' ');
+			obuf_str(b, f.sym);
+			if (f.module) {
+				obuf_str(b, " [");
+				obuf_str(b, f.module);
+				obuf_char(b, ']');
+			}
+			if (f.moved)
+				obuf_str(b, " (moved)");
+			obuf_char(b, '\n');
+		}
+	}
+	return changing;
+}
+
+/*
+ * The user frames of ST (process PID, COMM) in the run's format. Text:
+ * "name+0xoff (file)", "[unknown] (file)", "[unknown]" or "[exited]". JSON:
+ * "ustack" (the addresses), "ustack_syms" ({"sym": "name+0xoff" or null,
+ * "obj": the mapped file or null} each) and "ustack_exited": true when the
+ * process was gone before its mappings could be read (nothing is guessed).
+ */
+static void render_ustack(const struct watch_run *r, const struct stack_frames *st, int pid,
+			  const char *comm, struct obuf *b)
+{
+	static struct frame_name f;
+	bool exited = false;
+	int i;
+
+	if (r->env->format == FMT_JSON) {
+		obuf_str(b, ",\"ustack\":[");
+		for (i = 0; i < st->n; i++) {
+			obuf_str(b, i ? ",\"" : "\"");
+			obuf_hex(b, st->ip[i]);
+			obuf_char(b, '"');
+		}
+		obuf_str(b, "],\"ustack_syms\":[");
+		for (i = 0; i < st->n; i++) {
+			watch_frame_sym(r, st->ip[i], pid, comm, &f);
+			exited |= f.exited;
+			obuf_str(b, i ? ",{\"sym\":" : "{\"sym\":");
+			if (f.known)
+				obuf_json_strn(b, f.sym, strlen(f.sym));
+			else
+				obuf_str(b, "null");
+			obuf_str(b, ",\"obj\":");
+			if (f.module)
+				obuf_json_strn(b, f.module, strlen(f.module));
+			else
+				obuf_str(b, "null");
+			obuf_char(b, '}');
+		}
+		obuf_char(b, ']');
+		if (exited)
+			obuf_str(b, ",\"ustack_exited\":true");
+		return;
+	}
+	for (i = 0; i < st->n; i++) {
+		watch_frame_sym(r, st->ip[i], pid, comm, &f);
+		obuf_char(b, '\t');
+		obuf_hex_pad(b, st->ip[i], 16);
+		obuf_char(b, ' ');
+		obuf_str(b, f.sym);
+		if (f.module) {
+			obuf_str(b, " (");
+			obuf_str(b, f.module);
+			obuf_char(b, ')');
+		}
+		obuf_char(b, '\n');
+	}
+}
+
+/* The symbol of IP as a JSON string, then "moved": true for a moved body. */
+static bool render_ipsym(const struct watch_run *r, unsigned long long ip, struct obuf *b)
+{
+	static struct frame_name f;
+
+	watch_frame_sym(r, ip, -1, NULL, &f);
+	obuf_json_strn(b, f.sym, strlen(f.sym));
+	if (f.moved)
+		obuf_str(b, ",\"moved\":true");
+	return f.changing;
+}
+
+/*
+ * Append the rendering of K (built by BUILD the first time, kept for the
+ * rest of the run) to r->out. A stack that came inline (no id) is rendered
+ * each time.
+ */
+static void put_rendered(struct watch_run *r, const struct render_key *k,
+			 const struct stack_frames *st, const char *comm, bool cache)
+{
+	static struct obuf tmp;
+	struct rendered *x;
+	uint64_t *slot = NULL;
+	bool created = true, changing = false;
+
+	if (cache) {
+		slot = kmap_get(r->rendered, k, true, &created);
+		x = slot ? (struct rendered *)(uintptr_t)*slot : NULL;
+		if (x && !x->changing) {
+			obuf_put(&r->out, x->s, x->len);
+			return;
+		}
+		if (!created && x)
+			slot = NULL;	/* changing: rendered again, the first one kept */
+	}
+	tmp.len = 0;
+	switch (k->kind) {
+	case R_KSTACK:
+		changing = render_kstack(r, st, &tmp);
+		break;
+	case R_USTACK:
+		render_ustack(r, st, k->pid, comm, &tmp);
+		break;
+	case R_IPSYM:
+		changing = render_ipsym(r, k->a, &tmp);
+		break;
+	case R_SPEC:
+		if (r->env->format == FMT_JSON)
+			obuf_json_strn(&tmp, r->env->specs[r->slots[k->id].spec].text,
+				       strlen(r->env->specs[r->slots[k->id].spec].text));
 		else
-			printf("null");
-		printf("}");
+			obuf_str(&tmp, r->env->specs[r->slots[k->id].spec].text);
+		break;
 	}
-	printf("]");
-	if (e->flags & WATCH_F_USER) {
-		printf(",\"ustack\":[");
-		for (i = 0; i < watch_nstack(e->ustack, e->ustack_bytes); i++)
-			printf("%s\"0x%llx\"", i ? "," : "", e->ustack[i]);
-		printf("]");
+	obuf_put(&r->out, tmp.buf, tmp.len);
+	if (slot) {
+		x = rendered_new(&tmp, changing);
+		if (x)
+			*slot = (uintptr_t)x;
+		else
+			*slot = 0, r->out.err = ENOMEM;
 	}
-	printf("}\n");
+}
+
+static void put_spec(struct watch_run *r, unsigned int slot)
+{
+	struct render_key k = { .id = slot, .kind = R_SPEC };
+
+	put_rendered(r, &k, NULL, NULL, true);
+}
+
+static void put_ipsym(struct watch_run *r, unsigned long long ip)
+{
+	struct render_key k = { .a = ip, .kind = R_IPSYM };
+
+	put_rendered(r, &k, NULL, NULL, true);
+}
+
+/* The event's kernel stack (the arm64 leaf caller put back). */
+static void put_kstack(struct watch_run *r, const struct watch_record *rec)
+{
+	static struct stack_frames st;
+	const struct watch_event *e = &rec->e;
+	struct render_key k = { .id = e->kstack_id, .kind = R_KSTACK };
+
+	if (e->kstack_id == WATCH_NO_STACK || watch_stack_get(r, rec, false, &st))
+		return;
+	if ((e->flags & WATCH_F_BEFORE) && watch_leaf_caller(r, &st, e->ip, e->regs[30]))
+		k.a = e->regs[30];
+	put_rendered(r, &k, &st, NULL, e->kstack_id >= 0);
+}
+
+static void put_ustack(struct watch_run *r, const struct watch_record *rec)
+{
+	static struct stack_frames st;
+	const struct watch_event *e = &rec->e;
+	struct render_key k = { .id = e->ustack_id, .pid = e->pid, .kind = R_USTACK };
+
+	if (e->ustack_id == WATCH_NO_STACK || watch_stack_get(r, rec, true, &st)) {
+		if (r->env->format == FMT_JSON)
+			obuf_str(&r->out, ",\"ustack\":[],\"ustack_syms\":[]");
+		return;
+	}
+	put_rendered(r, &k, &st, watch_exec_comm(e), e->ustack_id >= 0);
+}
+
+static void put_value(struct obuf *b, bool known, unsigned long long v, const char *unknown)
+{
+	if (known)
+		obuf_hex(b, v);
+	else
+		obuf_str(b, unknown);
+}
+
+static void print_text(struct watch_run *r, const struct watch_record *rec,
+		       const struct values *v)
+{
+	const struct watch_event *e = &rec->e;
+	struct obuf *b = &r->out;
+
+	obuf_u64(b, e->time_ns / 1000000000ULL);
+	obuf_char(b, '.');
+	obuf_dec_pad0(b, e->time_ns % 1000000000ULL, 9);
+	obuf_char(b, ' ');
+	obuf_put(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	obuf_char(b, ' ');
+	obuf_u64(b, e->pid);
+	obuf_char(b, '/');
+	obuf_u64(b, e->tid);
+	obuf_str(b, " [");
+	obuf_dec_pad0(b, e->cpu, 3);
+	obuf_str(b, e->flags & WATCH_F_TASK ? "] " : "] irq ");
+	put_spec(r, e->slot);
+	obuf_char(b, ' ');
+	obuf_hex(b, v->addr);
+	obuf_str(b, ": ");
+	put_value(b, v->has_old, v->old, "?");
+	obuf_str(b, " -> ");
+	put_value(b, v->has_value, v->value, "?");
+	obuf_char(b, '\n');
+	put_kstack(r, rec);
+	put_ustack(r, rec);
+	obuf_char(b, '\n');
+}
+
+static void print_json(struct watch_run *r, const struct watch_record *rec,
+		       const struct values *v)
+{
+	const struct watch_event *e = &rec->e;
+	struct obuf *b = &r->out;
+	char ts[EVTIME_LEN];
+
+	evtime_rfc3339(e->time_ns, ts, sizeof(ts));
+	obuf_str(b, "{\"type\":\"write\",\"time_ns\":");
+	obuf_u64(b, e->time_ns);
+	obuf_str(b, ",\"timestamp\":\"");
+	obuf_str(b, ts);
+	obuf_char(b, '"');
+	obuf_str(b, ",\"cpu\":");
+	obuf_u64(b, e->cpu);
+	obuf_str(b, ",\"pid\":");
+	obuf_u64(b, e->pid);
+	obuf_str(b, ",\"tid\":");
+	obuf_u64(b, e->tid);
+	obuf_str(b, ",\"comm\":");
+	obuf_json_strn(b, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	obuf_str(b, ",\"spec\":");
+	put_spec(r, e->slot);
+	obuf_str(b, ",\"watched\":\"");
+	obuf_hex(b, e->slot_addr);
+	obuf_str(b, "\",\"len\":");
+	obuf_u64(b, r->slots[e->slot].bp.len);
+	obuf_str(b, ",\"addr\":\"");
+	obuf_hex(b, v->addr);
+	obuf_str(b, "\",\"ip\":\"");
+	obuf_hex(b, e->ip);
+	obuf_str(b, "\",\"sym\":");
+	put_ipsym(r, e->ip);
+	obuf_str(b, ",\"value\":");
+	if (v->has_value) {
+		obuf_char(b, '"');
+		obuf_hex(b, v->value);
+		obuf_char(b, '"');
+	} else {
+		obuf_str(b, "null");
+	}
+	if (v->has_old) {
+		obuf_str(b, ",\"old\":\"");
+		obuf_hex(b, v->old);
+		obuf_char(b, '"');
+	}
+	obuf_str(b, e->flags & WATCH_F_TASK ? ",\"context\":\"task\"" : ",\"context\":\"irq\"");
+	obuf_str(b, e->flags & WATCH_F_BEFORE ? ",\"trap\":\"before\"" : ",\"trap\":\"after\"");
+	if (!r->env->no_stack) {
+		obuf_str(b, ",\"stack\":[");
+		put_kstack(r, rec);
+		obuf_char(b, ']');
+		if (e->flags & WATCH_F_USER)
+			put_ustack(r, rec);	/* "ustack", "ustack_syms" */
+	}
+	obuf_str(b, "}\n");
 }
 
 int watch_handle_event(void *ctx, void *data, size_t size)
 {
 	struct watch_run *r = ctx;
-	static struct watch_event ev;
-	const struct watch_event *e = &ev;
+	const struct watch_record *rec = data;
+	static struct watch_record copy;
 	struct values v;
 
-	if (size < sizeof(ev) || ((struct watch_event *)data)->slot >= (unsigned int)r->nslots)
+	if (size < sizeof(rec->e) || rec->e.slot >= (unsigned int)r->nslots)
 		return 0;
-	memcpy(&ev, data, sizeof(ev));
-	watch_leaf_caller(r, &ev);
+	if ((rec->e.kstack_id < 0 && rec->e.kstack_id != WATCH_NO_STACK) ||
+	    (rec->e.ustack_id < 0 && rec->e.ustack_id != WATCH_NO_STACK)) {
+		/* inline stacks: what the record holds, the rest zero */
+		memset(&copy, 0, sizeof(copy));
+		memcpy(&copy, data, size < sizeof(copy) ? size : sizeof(copy));
+		rec = &copy;
+	}
 	r->delivered++;
+	bodies__stale(r->bodies);	/* moved bodies: one reading of the core's map per event */
+	watch_prom_event(r, rec);
 	/* After -n COUNT, the rest is drained and counted, not shown. */
 	if (r->env->count && r->printed >= r->env->count)
 		return 0;
 	r->printed++;
-	watch_event_values(r, e, &v);
 	if (r->env->format == FMT_FOLDED || r->env->summary)
-		watch_count_stack(r, e);
-	if (r->env->format == FMT_TEXT && !r->env->summary)
-		print_text(r, e, &v);
-	else if (r->env->format == FMT_JSON)
-		print_json(r, e, &v);
-	if (r->env->format != FMT_FOLDED)
-		fflush(stdout);
+		watch_tally(r, rec);
+	if (r->env->format == FMT_TEXT && !r->env->summary) {
+		watch_event_values(r, &rec->e, &v);
+		print_text(r, rec, &v);
+	} else if (r->env->format == FMT_JSON) {
+		watch_event_values(r, &rec->e, &v);
+		print_json(r, rec, &v);
+	}
+	if (r->flush_each)
+		watch_flush(r);
 	if (r->env->count && r->printed >= r->env->count)
 		cli_exiting = 1;
 	return 0;
+}
+
+/* Write out what the batch built; a failed write (a full disk) is said once. */
+int watch_flush(struct watch_run *r)
+{
+	static bool told;
+	int err = obuf_flush(&r->out);
+
+	if (err && !told) {
+		fprintf(stderr, "wpwatch watch: writing the output: %s\n", strerror(-err));
+		told = true;
+	}
+	return err;
+}
+
+void watch_free_rendered(struct watch_run *r)
+{
+	size_t i;
+
+	for (i = 0; r->rendered && i < kmap_size(r->rendered); i++)
+		free((void *)(uintptr_t)kmap_value(r->rendered, i));
+	for (i = 0; r->frames && i < kmap_size(r->frames); i++)
+		free((void *)(uintptr_t)kmap_value(r->frames, i));
+	kmap_free(r->rendered);
+	kmap_free(r->frames);
+	kmap_free(r->tally);
+	obuf_free(&r->out);
 }
 
 void watch_print_end(struct watch_run *r, const struct watch_counters *c)
 {
 	const struct counter_entry *ent = counter_sorted(r->stacks);
 	size_t i, n = counter_size(r->stacks);
+	bool counting = r->mode == WATCH_MODE_COUNT;
 
+	watch_flush(r);
 	if (r->env->format == FMT_FOLDED) {
 		for (i = 0; i < n; i++)
 			printf("%s %llu\n", ent[i].key, (unsigned long long)ent[i].count);
@@ -132,14 +440,24 @@ void watch_print_end(struct watch_run *r, const struct watch_counters *c)
 	}
 	if (r->env->format == FMT_JSON) {
 		printf("{\"type\":\"summary\",\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu,"
-		       "\"filtered\":%llu,\"retraps\":%llu,\"printed\":%llu}\n", c->hits, r->delivered,
-		       c->lost, c->filtered, c->retraps, r->printed);
+		       "\"filtered\":%llu,\"retraps\":%llu,\"printed\":%llu,\"lost_ringbuf\":%llu,"
+		       "\"stacks_inline\":%llu}\n", c->hits, r->delivered, c->lost, c->filtered,
+		       c->retraps, r->printed, c->lost_ringbuf, c->stacks_inline);
 	} else if (r->env->summary) {
-		printf("hits %llu, delivered %llu, lost %llu, filtered %llu, retraps %llu\n",
-		       c->hits, r->delivered, c->lost, c->filtered, c->retraps);
+		printf("hits %llu, %s %llu, lost %llu, filtered %llu, retraps %llu\n",
+		       c->hits, counting ? "counted" : "delivered", r->delivered, c->lost,
+		       c->filtered, c->retraps);
 	}
 	fflush(stdout);
-	fprintf(stderr, "wpwatch watch: %llu hits, %llu delivered, %llu lost, %llu retraps%s\n",
-		c->hits, r->delivered, c->lost, c->retraps,
+	fprintf(stderr, "wpwatch watch: %llu hits, %llu %s, %llu lost", c->hits, r->delivered,
+		counting ? "counted in the kernel" : "delivered", c->lost);
+	if (c->lost)
+		fprintf(stderr, " (ring buffer full %llu, stack map could not store the stack "
+			"%llu, counts map full %llu: --ringbuf-size, --max-stacks)", c->lost_ringbuf,
+			c->lost_stack, c->lost_counts);
+	fprintf(stderr, ", %llu retraps%s\n", c->retraps,
 		c->hits == r->delivered + c->lost ? "" : " (MISMATCH: hits != delivered + lost)");
+	if (c->stacks_inline)
+		fprintf(stderr, "wpwatch watch: the stack map was full for %llu stacks, sent "
+			"with their events instead (--max-stacks raises it)\n", c->stacks_inline);
 }

@@ -4,8 +4,15 @@
  * tests/bench/watch.sh (run with --icount: the guest clock counts
  * instructions, 1 ns = 1 instruction).
  *
- *   wpw_bench_watch loop N          N writes in one system call; prints the
- *                                   cost per write (ns), best of 5 runs
+ *   wpw_bench_watch loop N [PID]    N writes in one system call; prints the
+ *                                   cost per write (ns), best of 5 runs;
+ *                                   with PID (a consumer), the CPU time PID
+ *                                   ran meanwhile (it can preempt the writer
+ *                                   at each cond_resched()) is taken out, so
+ *                                   that it is not counted twice
+ *   wpw_bench_watch cpu CMD ARGS... run CMD, print the CPU time (ns) it and
+ *                                   the children it waited for used, on
+ *                                   stderr as "cpu_ns N"
  *   wpw_bench_watch floor N         the same with a counting perf breakpoint
  *                                   (no handler work: exception + perf
  *                                   dispatch only) on wpw_test_target[0]
@@ -20,7 +27,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 
@@ -42,20 +52,53 @@ static int write_ctl(int fd, unsigned long long value, unsigned long long n)
 	return write(fd, buf, len) == len ? 0 : -1;
 }
 
-static double loop_cost(int fd, unsigned long long n)
+/* CPU time (ns) of every thread of PID so far (schedstat's first field); 0 without PID. */
+static unsigned long long pid_runtime(int pid)
+{
+	unsigned long long sum = 0, v;
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		char p[320];
+		FILE *f;
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/task/%s/schedstat", pid, d->d_name);
+		f = fopen(p, "r");
+		if (f && fscanf(f, "%llu", &v) == 1)
+			sum += v;
+		if (f)
+			fclose(f);
+	}
+	closedir(dir);
+	return sum;
+}
+
+static double loop_cost(int fd, unsigned long long n, int pid)
 {
 	double best = 1e30;
 	int r;
 
 	for (r = 0; r < 5; r++) {
-		unsigned long long t0 = now_ns();
+		unsigned long long c0 = pid_runtime(pid), t0 = now_ns(), t1, c1;
 
 		if (write_ctl(fd, 1, n)) {
 			perror("write " TW "write");
 			exit(1);
 		}
-		if ((double)(now_ns() - t0) / n < best)
-			best = (double)(now_ns() - t0) / n;
+		t1 = now_ns();
+		c1 = pid_runtime(pid);
+		if ((double)(t1 - t0 - (c1 - c0)) / n < best)
+			best = (double)(t1 - t0 - (c1 - c0)) / n;
 	}
 	return best;
 }
@@ -66,8 +109,27 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: wpw_bench_watch loop|floor N | paced RATE N\n");
+		fprintf(stderr, "usage: wpw_bench_watch loop|floor N | paced RATE N | cpu CMD...\n");
 		return 2;
+	}
+	if (!strcmp(argv[1], "cpu")) {
+		struct rusage ru;
+		int st;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			execvp(argv[2], argv + 2);
+			perror(argv[2]);
+			_exit(127);
+		}
+		if (pid < 0 || wait4(pid, &st, 0, &ru) < 0) {
+			perror("fork/wait");
+			return 1;
+		}
+		fprintf(stderr, "cpu_ns %llu\n",
+			(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+			(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL);
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 	}
 	fd = open(TW "write", O_WRONLY);
 	if (fd < 0) {
@@ -75,7 +137,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "loop")) {
-		printf("%.1f\n", loop_cost(fd, strtoull(argv[2], NULL, 0)));
+		printf("%.1f\n", loop_cost(fd, strtoull(argv[2], NULL, 0), argc > 3 ? atoi(argv[3]) : 0));
 	} else if (!strcmp(argv[1], "floor")) {
 		struct perf_event_attr attr = {
 			.type = PERF_TYPE_BREAKPOINT,
@@ -101,7 +163,7 @@ int main(int argc, char **argv)
 			}
 		}
 		n = strtoull(argv[2], NULL, 0);
-		printf("%.1f\n", loop_cost(fd, n));
+		printf("%.1f\n", loop_cost(fd, n, 0));
 		for (cpu = 0; cpu < ncpu && cpu < 256; cpu++) {
 			if (read(fds[cpu], &v, sizeof(v)) == sizeof(v))
 				count += v;
