@@ -29,6 +29,7 @@ static unsigned int rr_ngran;
 static DECLARE_BITMAP(rr_map, RR_MAX_GRANS);
 static DEFINE_SPINLOCK(rr_arena_lock);
 static unsigned int rr_used;		/* granules in use */
+static unsigned int rr_peak;		/* the most ever in use at once */
 
 /* per granule: the copy covering it and the loaded body it copies (0: none) */
 struct rr_origin {
@@ -73,6 +74,7 @@ unsigned long rr_arena_alloc(unsigned int bytes)
 	if (i < rr_ngran) {
 		bitmap_set(rr_map, i, n);
 		rr_used += n;
+		rr_peak = max(rr_peak, rr_used);
 	}
 	spin_unlock(&rr_arena_lock);
 	return i < rr_ngran ? rr_addr(i) : 0;
@@ -138,6 +140,16 @@ unsigned int rr_arena_used_bytes(void)
 	used = rr_used;
 	spin_unlock(&rr_arena_lock);
 	return used * RR_GRAN;
+}
+
+unsigned int rr_arena_peak_bytes(void)
+{
+	unsigned int peak;
+
+	spin_lock(&rr_arena_lock);
+	peak = rr_peak;
+	spin_unlock(&rr_arena_lock);
+	return peak * RR_GRAN;
 }
 
 int rr_arena_init(void)

@@ -57,6 +57,8 @@ struct rr_body {
 	struct rr_psite *psites;	/* jump labels, static calls */
 	unsigned int npsites;
 	const char *pin_why;	/* not NULL: never moved, for this reason */
+	u64 fails;		/* passes that could not move it */
+	const char *fail_why;	/* why the last of them could not */
 };
 
 struct rr_mod {
@@ -105,6 +107,8 @@ static inline unsigned int rr_next_moving(unsigned int i)
 /* --- main.c: counters, the threads' wake-up ----------------------------- */
 struct rr_stats {
 	u64 passes, moves, failures, retired, freed, veneers;
+	/* failures by reason; passes that waited for room in the arena */
+	u64 fail_nomem, fail_arena, fail_fixup, arena_waits;
 	u64 last_pass_ns;
 	unsigned int bodies;
 };
@@ -127,6 +131,7 @@ u8 *rr_arena_rw(unsigned long addr);
 bool rr_in_arena(unsigned long addr);
 unsigned int rr_arena_bytes(void);
 unsigned int rr_arena_used_bytes(void);
+unsigned int rr_arena_peak_bytes(void);
 void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
 			 unsigned long orig);
 unsigned long rr_arena_origin(unsigned long addr);

@@ -144,6 +144,8 @@ ok "$([ "$passes" -gt 0 ]; echo $?)" "passes ran during the I/O ($passes)"
 moved=$(awk 'NR == FNR { a[$3] = $1; next } a[$3] != $1 { n++ } END { print n + 0 }' /tmp/b0 /tmp/b1)
 num_is "$moved" "$nbodies" "every body moved between two looks 3 s apart during the I/O"
 num_is "$(st failures)" 0 "no failed move"
+diag "arena: $(st arena_bytes) bytes, at most $(st arena_peak) in use; waits for room: $(st arena_waits); failures: nomem $(st fail_nomem), arena $(st fail_arena), fixup $(st fail_fixup)"
+sed 's/^/#   failed: /' $D/failures
 
 # --- switch away, unload ---------------------------------------------------
 run "switch /dev/vda back to $before" -- sh -c "echo $before >$Q && ! grep -q '\\[bfq\\]' $Q"
