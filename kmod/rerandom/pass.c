@@ -112,6 +112,10 @@ noinline int rerandom_step_copy(void)
 		if (!addr && !waited && rr_arena_used_bytes()) {
 			waited = true;
 			rr_count(&rr_stats.arena_waits, 1);
+			pr_info_ratelimited("no room for %s (%u bytes), %u of %u bytes in use: waiting for the grace periods in flight\n",
+					    b->d->name, b->bytes,
+					    rr_arena_used_bytes(),
+					    rr_arena_bytes());
 			rr_retire_drain();
 			addr = rr_place(b);
 		}

@@ -52,10 +52,16 @@ static bool rr_in_body(const struct rr_body *b, unsigned long a)
 	return a >= b->orig && a < b->orig + b->d->size;
 }
 
-/* b->psites from owner's tables; a site that cannot be handled pins b */
+/*
+ * b->psites from owner's tables; a site that cannot be handled pins b. The
+ * stubs follow the copy's body and veneers in the order of b->psites, so
+ * each jump label site knows where its stub will be (at) and can tell
+ * whether its branch reaches it (a 2-byte site on x86_64).
+ */
 int rr_find_patched(struct rr_body *b, struct module *owner)
 {
 	unsigned int cap = 0, i;
+	unsigned int at = ALIGN(b->d->size, 8) + rr_veneer_room(b);
 	int err;
 
 	if (!owner)
@@ -71,8 +77,8 @@ int rr_find_patched(struct rr_body *b, struct module *owner)
 			b->pin_why = "a jump label whose target is outside the body";
 			return 0;
 		}
-		if (!rr_key_site_ok(b, code - b->orig)) {
-			b->pin_why = "a jump label site too short for a branch (2-byte jmp/nop)";
+		if (!rr_key_site_ok(b, code - b->orig, at)) {
+			b->pin_why = "a jump label site whose branch cannot reach its stub (x86_64: a 2-byte jmp/nop more than 127 bytes before the copy's end)";
 			return 0;
 		}
 		err = rr_add_psite(b, &cap, code - b->orig, RR_PSITE_KEY,
@@ -81,6 +87,7 @@ int rr_find_patched(struct rr_body *b, struct module *owner)
 				   jump_entry_target(e) - b->orig);
 		if (err)
 			return err;
+		at += rr_stub_bytes(RR_PSITE_KEY);
 	}
 #endif
 #ifdef CONFIG_HAVE_STATIC_CALL_INLINE

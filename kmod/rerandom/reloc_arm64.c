@@ -168,7 +168,9 @@ int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr)
 }
 
 /* Stubs for the sites the kernel patches (patched.c): jump labels only. */
-bool rr_key_site_ok(const struct rr_body *b, unsigned int offset)
+/* a b reaches any stub of the copy */
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset,
+		     unsigned int stub)
 {
 	return offset + 4 <= b->d->size && !(offset & 3);
 }

@@ -86,17 +86,37 @@ int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr)
 }
 
 /*
- * Stubs for the sites the kernel patches (patched.c). A jump label site
- * must be 5 bytes (jmp rel32 or the 5-byte NOP) to hold a jmp to its stub.
+ * Stubs for the sites the kernel patches (patched.c). A jump label site is
+ * 5 bytes (jmp rel32 or the 5-byte NOP), which a jmp rel32 to its stub
+ * replaces, or 2 bytes (jmp rel8 or the 2-byte NOP: the assembler chose the
+ * short jmp, a target within 127 bytes), which a jmp rel8 replaces when the
+ * stub is within its reach (small bodies, such as bfq_cpd_init).
  */
 static const u8 rr_nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 rr_nop2[] = { 0x66, 0x90 };
 
-bool rr_key_site_ok(const struct rr_body *b, unsigned int offset)
+/* 5 or 2: the length of the jump label site at offset of b; 0: neither */
+static unsigned int rr_key_site_len(const struct rr_body *b,
+				    unsigned int offset)
 {
 	const u8 *p = b->snap + offset;
 
-	return offset + 5 <= b->d->size &&
-	       (p[0] == 0xe9 || !memcmp(p, rr_nop5, sizeof(rr_nop5)));
+	if (offset + 5 <= b->d->size &&
+	    (p[0] == 0xe9 || !memcmp(p, rr_nop5, sizeof(rr_nop5))))
+		return 5;
+	if (offset + 2 <= b->d->size &&
+	    (p[0] == 0xeb || !memcmp(p, rr_nop2, sizeof(rr_nop2))))
+		return 2;
+	return 0;
+}
+
+/* the site's jmp can reach its stub at offset stub of the copy */
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset,
+		    unsigned int stub)
+{
+	unsigned int len = rr_key_site_len(b, offset);
+
+	return len == 5 || (len == 2 && stub - (offset + 2) <= 127);
 }
 
 unsigned int rr_stub_bytes(u8 kind)
@@ -138,7 +158,8 @@ int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
 
 	memset(st, 0xcc, rr_stub_bytes(p->kind));
 	if (p->kind == RR_PSITE_KEY) {
-		unsigned long tgt = newaddr + p->target, fall = site + 5;
+		unsigned int len = rr_key_site_len(b, p->offset);
+		unsigned long tgt = newaddr + p->target, fall = site + len;
 
 		d = (s64)p->key - (s64)(sa + 8);
 		if (d != (s32)d)
@@ -156,9 +177,17 @@ int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
 		if (!err)
 			err = rr_put_rel32(st + 17, sa + 17, 0xe9,
 					   p->flag ? fall : tgt);
-		if (!err)
-			err = rr_put_rel32(dst + p->offset, site, 0xe9, sa);
-		return err;
+		if (err)
+			return err;
+		if (len == 5)
+			return rr_put_rel32(dst + p->offset, site, 0xe9, sa);
+		/* jmp rel8 (the reach was checked at registration) */
+		d = (s64)sa - (s64)(site + 2);
+		if (len != 2 || d != (s8)d)
+			return -ERANGE;
+		dst[p->offset] = 0xeb;
+		dst[p->offset + 1] = (u8)(s8)d;
+		return 0;
 	}
 	st[0] = 0x49;
 	st[1] = 0xbb;

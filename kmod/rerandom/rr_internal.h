@@ -154,7 +154,8 @@ unsigned int rr_veneer_room(const struct rr_body *b);
 bool rr_place_ok(const struct rr_body *b, unsigned long addr);
 void rr_sync_icache(unsigned long start, unsigned long end);
 int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr);
-bool rr_key_site_ok(const struct rr_body *b, unsigned int offset);
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset,
+		     unsigned int stub);
 unsigned int rr_stub_bytes(u8 kind);
 int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
 		  unsigned long newaddr, unsigned int at);
