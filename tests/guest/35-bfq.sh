@@ -146,6 +146,7 @@ num_is "$moved" "$nbodies" "every body moved between two looks 3 s apart during 
 num_is "$(st failures)" 0 "no failed move"
 diag "arena: $(st arena_bytes) bytes, at most $(st arena_peak) in use; waits for room: $(st arena_waits); failures: nomem $(st fail_nomem), arena $(st fail_arena), fixup $(st fail_fixup)"
 sed 's/^/#   failed: /' $D/failures
+dmesg | grep 'rerandom: no room for' | sed 's/^/#   /'
 
 # --- switch away, unload ---------------------------------------------------
 run "switch /dev/vda back to $before" -- sh -c "echo $before >$Q && ! grep -q '\\[bfq\\]' $Q"
