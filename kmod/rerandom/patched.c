@@ -61,7 +61,8 @@ static bool rr_in_body(const struct rr_body *b, unsigned long a)
 int rr_find_patched(struct rr_body *b, struct module *owner)
 {
 	unsigned int cap = 0, i;
-	unsigned int at = ALIGN(b->d->size, 8) + rr_veneer_room(b);
+	/* (unused without CONFIG_JUMP_LABEL: the debug kernel) */
+	unsigned int __maybe_unused at = ALIGN(b->d->size, 8) + rr_veneer_room(b);
 	int err;
 
 	if (!owner)
