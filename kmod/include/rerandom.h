@@ -55,6 +55,13 @@ enum rr_site_kind {
 	RR_SITE_A64_ADRP,	/* adrp (page of a symbol) */
 	RR_SITE_A64_ADR,	/* adr */
 };
+/*
+ * Or-ed into a kind: the site lies in code that an alternative may have
+ * replaced when the module loaded (by position-independent code, which
+ * rrmeta checked): relocated if the instruction is still there, else left.
+ */
+#define RR_SITE_ALT	0x80
+#define RR_SITE_KIND(s)	((s)->kind & ~RR_SITE_ALT)
 
 struct rr_site {
 	u32 offset;		/* of the field / instruction in the body */
@@ -73,11 +80,21 @@ struct rr_body_desc {
 	const struct rr_site *sites;
 };
 
+/* rrmeta --auto: a function of the module that does not move, and why */
+struct rr_refusal {
+	const char *name;
+	u32 size;		/* bytes */
+	const char *why;
+};
+
 struct rr_module_desc {
 	struct module *owner;
 	unsigned int nbodies;
 	const struct rr_body_desc *bodies;
 	void *core;		/* owned by rerandom.ko while registered */
+	/* rrmeta --auto: the functions left in place (0 for SPECIAL_FUNCTION) */
+	unsigned int nrefused;
+	const struct rr_refusal *refused;
 };
 
 int rerandom_register_module(struct rr_module_desc *desc);
@@ -147,12 +164,12 @@ extern struct rr_module_desc __rr_module_desc;
 #else
 #define __RR_ICALL "call *%r11\n\t"
 #endif
-#define __RR_TRAMPOLINE(name, nargs)					\
-	asm(".pushsection .text." #name ",\"ax\",@progbits\n\t"		\
-	    ".globl " #name "\n\t"					\
-	    ".type " #name ", @function\n\t"				\
+#define __RR_TRAMPOLINE_AT(name, slot, nargs)				\
+	asm(".pushsection .text." name ",\"ax\",@progbits\n\t"		\
+	    ".globl " name "\n\t"					\
+	    ".type " name ", @function\n\t"				\
 	    ".p2align 4\n"						\
-	    #name ":\n\t"						\
+	    name ":\n\t"						\
 	    "push %rbp\n\t"						\
 	    "mov %rsp, %rbp\n\t"					\
 	    "sub $96, %rsp\n\t"						\
@@ -164,11 +181,11 @@ extern struct rr_module_desc __rr_module_desc;
 	    "mov %r9, 56(%rsp)\n\t"					\
 	    "call add_pause_list\n\t"					\
 	    "mov %eax, 80(%rsp)\n\t"					\
-	    ".if " #nargs " > 6\n\t"					\
+	    ".if " __stringify(nargs) " > 6\n\t"			\
 	    "mov 16(%rbp), %rax\n\t"					\
 	    "mov %rax, 0(%rsp)\n\t"					\
 	    ".endif\n\t"						\
-	    ".if " #nargs " > 7\n\t"					\
+	    ".if " __stringify(nargs) " > 7\n\t"			\
 	    "mov 24(%rbp), %rax\n\t"					\
 	    "mov %rax, 8(%rsp)\n\t"					\
 	    ".endif\n\t"						\
@@ -178,7 +195,7 @@ extern struct rr_module_desc __rr_module_desc;
 	    "mov 40(%rsp), %rcx\n\t"					\
 	    "mov 48(%rsp), %r8\n\t"					\
 	    "mov 56(%rsp), %r9\n\t"					\
-	    "mov __rr_slot_" #name "(%rip), %r11\n\t"			\
+	    "mov " slot "(%rip), %r11\n\t"				\
 	    __RR_ICALL							\
 	    "mov %rax, 64(%rsp)\n\t"					\
 	    "mov %rdx, 72(%rsp)\n\t"					\
@@ -188,7 +205,7 @@ extern struct rr_module_desc __rr_module_desc;
 	    "mov 72(%rsp), %rdx\n\t"					\
 	    "leave\n\t"							\
 	    ASM_RET							\
-	    ".size " #name ", .-" #name "\n\t"				\
+	    ".size " name ", .-" name "\n\t"				\
 	    ".popsection")
 #define __RR_MAXARGS 8
 #elif defined(CONFIG_ARM64)
@@ -198,12 +215,12 @@ extern struct rr_module_desc __rr_module_desc;
  * (HINT space: NOPs where the CPU lacks BTI or PAC). Frame of 96 bytes:
  *   0 fp/lr record, 16..72 x0-x7, 80 x8, 88 the pause-list token.
  */
-#define __RR_TRAMPOLINE(name, nargs)					\
-	asm(".pushsection .text." #name ",\"ax\",%progbits\n\t"	\
-	    ".globl " #name "\n\t"					\
-	    ".type " #name ", %function\n\t"				\
+#define __RR_TRAMPOLINE_AT(name, slot, nargs)				\
+	asm(".pushsection .text." name ",\"ax\",%progbits\n\t"		\
+	    ".globl " name "\n\t"					\
+	    ".type " name ", %function\n\t"				\
 	    ".p2align 3\n"						\
-	    #name ":\n\t"						\
+	    name ":\n\t"						\
 	    "hint 34\n\t"		/* bti c */			\
 	    "hint 25\n\t"		/* paciasp */			\
 	    "stp x29, x30, [sp, #-96]!\n\t"				\
@@ -220,8 +237,8 @@ extern struct rr_module_desc __rr_module_desc;
 	    "ldp x4, x5, [sp, #48]\n\t"					\
 	    "ldp x6, x7, [sp, #64]\n\t"					\
 	    "ldr x8, [sp, #80]\n\t"					\
-	    "adrp x16, __rr_slot_" #name "\n\t"				\
-	    "ldr x16, [x16, :lo12:__rr_slot_" #name "]\n\t"		\
+	    "adrp x16, " slot "\n\t"				\
+	    "ldr x16, [x16, :lo12:" slot "]\n\t"		\
 	    "blr x16\n\t"						\
 	    "stp x0, x1, [sp, #16]\n\t"					\
 	    "ldr w0, [sp, #88]\n\t"					\
@@ -230,13 +247,21 @@ extern struct rr_module_desc __rr_module_desc;
 	    "ldp x29, x30, [sp], #96\n\t"				\
 	    "hint 29\n\t"		/* autiasp */			\
 	    "ret\n\t"							\
-	    ".size " #name ", .-" #name "\n\t"				\
+	    ".size " name ", .-" name "\n\t"				\
 	    ".popsection")
 #define __RR_MAXARGS 8
 #else
 #error "SPECIAL_FUNCTION: only x86_64 and arm64 are supported"
 #endif
 
+/*
+ * The trampoline NAME (a string: rrmeta --auto also names clones such as
+ * "f.constprop.0") that calls the body whose address is in the data word
+ * SLOT; NARGS: how many parameters (x86_64: above 6, stack arguments 7 and 8
+ * are copied for the body).
+ */
+#define __RR_TRAMPOLINE(name, nargs) \
+	__RR_TRAMPOLINE_AT(#name, "__rr_slot_" #name, nargs)
 #define __RR_TRAMPOLINE_N(name, nargs) __RR_TRAMPOLINE(name, nargs)
 
 /*

@@ -3,7 +3,9 @@
  * The arena allocator: hands out and takes back 64-byte granules of the
  * arena (arena.S, executable, read-only) and gives the read-write alias
  * (a vmap of the same pages) through which the copies are written. A freed
- * spot is poisoned first, so a stale jump into it traps.
+ * spot is poisoned first, so a stale jump into it traps. It also keeps, per
+ * granule, which loaded body the copy there was made from (rr_arena_origin(),
+ * for the trap handlers: trap.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,7 +20,7 @@
 #include "arena.h"
 
 #define RR_GRAN		64
-#define RR_MAX_GRANS	(1024 * 1024 / RR_GRAN)
+#define RR_MAX_GRANS	(8 * 1024 * 1024 / RR_GRAN)
 /* what arena.S fills the arena with: int3 on x86_64, udf #0 on arm64 */
 #define RR_POISON	(IS_ENABLED(CONFIG_X86_64) ? 0xcc : 0x00)
 
@@ -27,6 +29,15 @@ static unsigned int rr_ngran;
 static DECLARE_BITMAP(rr_map, RR_MAX_GRANS);
 static DEFINE_SPINLOCK(rr_arena_lock);
 static unsigned int rr_used;		/* granules in use */
+static unsigned int rr_peak;		/* the most ever in use at once */
+
+/* per granule: the copy covering it and the loaded body it copies (0: none) */
+struct rr_origin {
+	unsigned long start;
+	unsigned long orig;
+};
+
+static struct rr_origin *rr_origins;
 
 static inline unsigned long rr_addr(unsigned int gran)
 {
@@ -63,15 +74,51 @@ unsigned long rr_arena_alloc(unsigned int bytes)
 	if (i < rr_ngran) {
 		bitmap_set(rr_map, i, n);
 		rr_used += n;
+		rr_peak = max(rr_peak, rr_used);
 	}
 	spin_unlock(&rr_arena_lock);
 	return i < rr_ngran ? rr_addr(i) : 0;
 }
 
+/* the copy at addr (bytes long) is made from the loaded body at orig */
+void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
+			 unsigned long orig)
+{
+	unsigned int gran = (addr - (unsigned long)rr_arena) / RR_GRAN;
+	unsigned int n = DIV_ROUND_UP(bytes, RR_GRAN), i;
+
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(rr_origins[gran + i].start, addr);
+		WRITE_ONCE(rr_origins[gran + i].orig, orig);
+	}
+}
+
+/*
+ * Where in the loaded body the instruction at arena address addr was copied
+ * from, or 0. Lock-free, for trap handlers: a copy a CPU executes is not
+ * freed (its grace period), so its entry is stable meanwhile.
+ */
+unsigned long rr_arena_origin(unsigned long addr)
+{
+	unsigned int gran;
+	unsigned long orig;
+
+	if (!rr_in_arena(addr))
+		return 0;
+	gran = (addr - (unsigned long)rr_arena) / RR_GRAN;
+	if (gran >= rr_ngran)
+		return 0;
+	orig = READ_ONCE(rr_origins[gran].orig);
+	return orig ? orig + (addr - READ_ONCE(rr_origins[gran].start)) : 0;
+}
+
 void rr_arena_free(unsigned long addr, unsigned int bytes)
 {
 	unsigned int gran = (addr - (unsigned long)rr_arena) / RR_GRAN;
-	unsigned int n = DIV_ROUND_UP(bytes, RR_GRAN);
+	unsigned int n = DIV_ROUND_UP(bytes, RR_GRAN), i;
+
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(rr_origins[gran + i].orig, 0);
 
 	memset(rr_arena_rw(addr), RR_POISON, (size_t)n * RR_GRAN);
 	spin_lock(&rr_arena_lock);
@@ -93,6 +140,16 @@ unsigned int rr_arena_used_bytes(void)
 	used = rr_used;
 	spin_unlock(&rr_arena_lock);
 	return used * RR_GRAN;
+}
+
+unsigned int rr_arena_peak_bytes(void)
+{
+	unsigned int peak;
+
+	spin_lock(&rr_arena_lock);
+	peak = rr_peak;
+	spin_unlock(&rr_arena_lock);
+	return peak * RR_GRAN;
 }
 
 int rr_arena_init(void)
@@ -119,10 +176,18 @@ int rr_arena_init(void)
 		return -ENOMEM;
 	rr_ngran = min_t(unsigned int, (rr_arena_end - rr_arena) / RR_GRAN,
 			 RR_MAX_GRANS);
+	rr_origins = vzalloc(array_size(rr_ngran, sizeof(*rr_origins)));
+	if (!rr_origins) {
+		vunmap(rr_alias);
+		return -ENOMEM;
+	}
+	/* the arena is a NOBITS section: the loader zeroed it */
+	memset(rr_alias, RR_POISON, (size_t)npages * PAGE_SIZE);
 	return 0;
 }
 
 void rr_arena_exit(void)
 {
+	vfree(rr_origins);
 	vunmap(rr_alias);
 }

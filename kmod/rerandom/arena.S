@@ -4,19 +4,21 @@
  * loader places it in the module area (within branch range of the kernel and
  * of the other modules) and maps it read-only + executable. rerandom.ko
  * writes the copies through a separate read-write alias (vmap of the same
- * pages). Unused bytes trap: int3 on x86_64, udf #0 on arm64.
+ * pages). Unused bytes trap: int3 on x86_64, udf #0 on arm64 (alloc.c
+ * fills it when the module loads: the section takes no room in the .ko).
  */
 #include <linux/linkage.h>
 
-#define RR_ARENA_SIZE	(512 * 1024)
+/* 8 MiB: room for the copies retired by some 150 passes over all of bfq */
+#define RR_ARENA_SIZE	(8 * 1024 * 1024)
 
 #ifdef CONFIG_X86_64
 #include <asm/orc_types.h>
-	.pushsection .text.rr_arena, "ax", @progbits
+	.pushsection .rr_arena, "ax", @nobits
 	.balign 4096
 	.globl rr_arena
 rr_arena:
-	.fill RR_ARENA_SIZE, 1, 0xcc
+	.skip RR_ARENA_SIZE
 	.globl rr_arena_end
 rr_arena_end:
 	.popsection
@@ -39,11 +41,11 @@ rr_arena_end:
 	.byte 0				/* type CALL, end 0 */
 	.popsection
 #else
-	.pushsection .text.rr_arena, "ax", %progbits
+	.pushsection .rr_arena, "ax", %nobits
 	.balign 4096
 	.globl rr_arena
 rr_arena:
-	.fill RR_ARENA_SIZE, 1, 0
+	.skip RR_ARENA_SIZE
 	.globl rr_arena_end
 rr_arena_end:
 	.popsection

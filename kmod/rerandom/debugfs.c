@@ -27,12 +27,15 @@ static int rr_stats_show(struct seq_file *sf, void *v)
 	used = rr_arena_used_bytes();
 	seq_printf(sf, "passes %llu\nmoves %llu\nfailures %llu\n", s.passes,
 		   s.moves, s.failures);
+	seq_printf(sf, "fail_nomem %llu\nfail_arena %llu\nfail_fixup %llu\narena_waits %llu\n",
+		   s.fail_nomem, s.fail_arena, s.fail_fixup, s.arena_waits);
 	seq_printf(sf, "retired %llu\nfreed %llu\nbodies %u\n", s.retired,
 		   s.freed, s.bodies);
 	seq_printf(sf, "veneers %llu\nlast_pass_ns %llu\n", s.veneers,
 		   s.last_pass_ns);
 	seq_printf(sf, "arena_start %lx\narena_bytes %u\narena_used %u\n",
 		   (unsigned long)rr_arena, rr_arena_bytes(), used);
+	seq_printf(sf, "arena_peak %u\n", rr_arena_peak_bytes());
 	seq_printf(sf, "period_ms %u\n", READ_ONCE(rr_period_ms));
 	return 0;
 }
@@ -73,6 +76,73 @@ static int rr_layout_show(struct seq_file *sf, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rr_layout);
+
+/*
+ * Per module, how much of it moves: "MODULE: moved N of M functions, B of T
+ * bytes" (moved: at least once since it registered), then one line per
+ * function: "moved NAME SIZE MOVES", or "refused NAME SIZE REASON" for one
+ * that rrmeta --auto left in place.
+ */
+static int rr_coverage_show(struct seq_file *sf, void *v)
+{
+	const struct rr_refusal *r;
+	struct rr_mod *m;
+	struct rr_body *b;
+	unsigned int i, k;
+
+	mutex_lock(&rr_lock);
+	rr_for_each_mod(m) {
+		const struct rr_module_desc *d = m->desc;
+		u64 bytes = 0, total = 0;
+		unsigned int n = 0;
+
+		rr_mod_for_each_body(m, b, i) {
+			total += b->d->size;
+			if (b->moves && !b->pin_why) {
+				n++;
+				bytes += b->d->size;
+			}
+		}
+		for (k = 0; k < d->nrefused; k++)
+			total += d->refused[k].size;
+		seq_printf(sf, "%s: moved %u of %u functions, %llu of %llu bytes\n",
+			   d->owner ? module_name(d->owner) : "?", n,
+			   m->nbodies + d->nrefused, bytes, total);
+		rr_mod_for_each_body(m, b, i)
+			if (b->pin_why)
+				seq_printf(sf, "refused %s %u %s\n",
+					   b->d->name, b->d->size, b->pin_why);
+			else
+				seq_printf(sf, "moved %s %u %llu\n",
+					   b->d->name, b->d->size, b->moves);
+		for (k = 0; k < d->nrefused; k++) {
+			r = &d->refused[k];
+			seq_printf(sf, "refused %s %u %s\n", r->name, r->size,
+				   r->why);
+		}
+	}
+	mutex_unlock(&rr_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rr_coverage);
+
+/* NAME COUNT REASON of each body a pass could not move (the last reason) */
+static int rr_failures_show(struct seq_file *sf, void *v)
+{
+	struct rr_mod *m;
+	struct rr_body *b;
+	unsigned int i;
+
+	mutex_lock(&rr_lock);
+	rr_for_each_mod(m)
+		rr_mod_for_each_body(m, b, i)
+			if (b->fails)
+				seq_printf(sf, "%s %llu %s\n", b->d->name,
+					   b->fails, b->fail_why);
+	mutex_unlock(&rr_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rr_failures);
 
 /* START END NAME of each old copy still waiting for its grace period */
 static int rr_retired_show(struct seq_file *sf, void *v)
@@ -146,6 +216,8 @@ void rr_debugfs_init(void)
 	debugfs_create_file("bodies", 0444, rr_dir, NULL, &rr_bodies_fops);
 	debugfs_create_file("layout", 0444, rr_dir, NULL, &rr_layout_fops);
 	debugfs_create_file("retired", 0444, rr_dir, NULL, &rr_retired_fops);
+	debugfs_create_file("coverage", 0444, rr_dir, NULL, &rr_coverage_fops);
+	debugfs_create_file("failures", 0444, rr_dir, NULL, &rr_failures_fops);
 	debugfs_create_file("trigger", 0200, rr_dir, NULL, &rr_trigger_fops);
 	debugfs_create_file("period_ms", 0644, rr_dir, NULL, &rr_period_fops);
 }

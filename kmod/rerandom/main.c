@@ -58,9 +58,14 @@ static int __init rerandom_init(void)
 		pr_err("cannot set up the pause list (SRCU): %d\n", err);
 		goto err_unmap_arena;
 	}
+	err = rr_trap_init();
+	if (err) {
+		pr_err("cannot register the trap handler: %d\n", err);
+		goto err_cleanup_pause;
+	}
 	err = rr_pass_thread_start();
 	if (err)
-		goto err_cleanup_pause;
+		goto err_trap_exit;
 	err = rr_driver_thread_start();
 	if (err)
 		goto err_stop_pass_thread;
@@ -71,6 +76,8 @@ static int __init rerandom_init(void)
 
 err_stop_pass_thread:
 	rr_pass_thread_stop();
+err_trap_exit:
+	rr_trap_exit();
 err_cleanup_pause:
 	rr_pause_exit();
 err_unmap_arena:
@@ -83,6 +90,7 @@ static void __exit rerandom_exit(void)
 	rr_debugfs_exit();
 	rr_driver_thread_stop();
 	rr_pass_thread_stop();
+	rr_trap_exit();
 	rr_pause_exit();
 	rr_arena_exit();
 }

@@ -40,22 +40,56 @@ MODULE_PARM_DESC(max_moves,
 		 "move at most this many bodies per pass, the first registered (0: all; for benchmarks)");
 
 /* --- the steps (rr_lock held) -------------------------------------------- */
+/* why a body's move failed this pass (debugfs stats and "failures") */
+enum rr_fail { RR_FAIL_NOMEM, RR_FAIL_ARENA, RR_FAIL_FIXUP };
+
+static const char * const rr_fail_why[] = {
+	[RR_FAIL_NOMEM] = "no memory for the record that retires the old copy",
+	[RR_FAIL_ARENA] = "no room in the arena (old copies still in their grace period)",
+	[RR_FAIL_FIXUP] = "a site does not fit the new place",
+};
+
 /* a body this pass does not move after all */
-static void rr_drop_move(struct rr_body *b)
+static void rr_drop_move(struct rr_body *b, enum rr_fail why)
 {
+	static u64 * const count[] = {
+		[RR_FAIL_NOMEM] = &rr_stats.fail_nomem,
+		[RR_FAIL_ARENA] = &rr_stats.fail_arena,
+		[RR_FAIL_FIXUP] = &rr_stats.fail_fixup,
+	};
+
 	kfree(b->rec);
 	b->rec = NULL;
+	b->fails++;
+	b->fail_why = rr_fail_why[why];
 	rr_count(&rr_stats.failures, 1);
+	rr_count(count[why], 1);
+}
+
+/* a random free place for b that suits it, or 0 */
+static unsigned long rr_place(struct rr_body *b)
+{
+	unsigned long addr;
+	unsigned int try;
+
+	for (try = 0; try < 8; try++) {
+		addr = rr_arena_alloc(b->bytes);
+		if (!addr || rr_place_ok(b, addr))
+			return addr;
+		rr_arena_free(addr, b->bytes);
+	}
+	return 0;
 }
 
 noinline int rerandom_step_copy(void)
 {
 	struct rr_body *b;
-	unsigned int i, try;
+	unsigned int i;
+	bool waited = false;
 	int moved = 0;
 
 	rr_for_each_body(b, i) {
-		unsigned long addr = 0;
+		unsigned long addr;
 
 		b->next = 0;
 		b->old = 0;
@@ -63,22 +97,35 @@ noinline int rerandom_step_copy(void)
 			continue;
 		b->rec = kmalloc(sizeof(*b->rec), GFP_KERNEL);
 		if (!b->rec) {
-			rr_drop_move(b);
+			rr_drop_move(b, RR_FAIL_NOMEM);
 			continue;
 		}
-		for (try = 0; try < 8; try++) {
-			addr = rr_arena_alloc(b->bytes);
-			if (!addr || rr_place_ok(b, addr))
-				break;
-			rr_arena_free(addr, b->bytes);
-			addr = 0;
+		addr = rr_place(b);
+		/*
+		 * The arena is full of old copies whose grace period has not
+		 * ended (passes come faster than grace periods, e.g. on a
+		 * starved guest): wait, once per pass, for the grace periods
+		 * begun so far and free those copies, rather than leave
+		 * bodies where they are. A thread asleep in a body makes the
+		 * wait as long as its sleep.
+		 */
+		if (!addr && !waited && rr_arena_used_bytes()) {
+			waited = true;
+			rr_count(&rr_stats.arena_waits, 1);
+			pr_info_ratelimited("no room for %s (%u bytes), %u of %u bytes in use: waiting for the grace periods in flight\n",
+					    b->d->name, b->bytes,
+					    rr_arena_used_bytes(),
+					    rr_arena_bytes());
+			rr_retire_drain();
+			addr = rr_place(b);
 		}
 		if (!addr) {
-			rr_drop_move(b);
+			rr_drop_move(b, RR_FAIL_ARENA);
 			continue;
 		}
 		b->next = addr;
 		memcpy(rr_arena_rw(b->next), b->snap, b->d->size);
+		rr_arena_set_origin(b->next, b->bytes, b->orig);
 		moved++;
 	}
 	return moved;
@@ -103,12 +150,16 @@ noinline int rerandom_step_fixup(void)
 			if (err)
 				break;
 		}
+		if (!err)
+			err = rr_fix_traps(b, dst, b->next);
+		if (!err)
+			err = rr_fix_patched(b, dst, b->next);
 		if (err) {
 			pr_warn_ratelimited("%s: site %u not movable to %lx: %d\n",
 					    b->d->name, k, b->next, err);
 			rr_arena_free(b->next, b->bytes);
 			b->next = 0;
-			rr_drop_move(b);
+			rr_drop_move(b, RR_FAIL_FIXUP);
 			continue;
 		}
 		rr_sync_icache(b->next, b->next + b->bytes);

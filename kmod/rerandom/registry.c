@@ -27,7 +27,8 @@ static int rr_all_rebuild(void)
 	unsigned int n = 0, i;
 
 	rr_for_each_mod(m)
-		n += m->nbodies;
+		rr_mod_for_each_body(m, b, i)
+			n += !b->pin_why;
 	if (n) {
 		all = kcalloc(n, sizeof(*all), GFP_KERNEL);
 		if (!all)
@@ -36,7 +37,8 @@ static int rr_all_rebuild(void)
 	n = 0;
 	rr_for_each_mod(m)
 		rr_mod_for_each_body(m, b, i)
-			all[n++] = b;
+			if (!b->pin_why)
+				all[n++] = b;
 	kfree(rr_all);
 	rr_all = all;
 	rr_nall = n;
@@ -51,6 +53,8 @@ static void rr_mod_free(struct rr_mod *m)
 	rr_mod_for_each_body(m, b, i) {
 		kfree(b->snap);
 		kfree(b->act);
+		kfree(b->traps);
+		kfree(b->psites);
 	}
 	kfree(m);
 }
@@ -59,7 +63,8 @@ static void rr_mod_free(struct rr_mod *m)
  * b from its descriptor: the snapshot copies are made from, and what a
  * move does to each site. What it allocates, rr_mod_free() frees.
  */
-static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d)
+static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d,
+			struct module *owner)
 {
 	const struct rr_site *s;
 	unsigned int k;
@@ -85,7 +90,12 @@ static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d)
 			return err;
 		}
 	}
-	b->bytes = ALIGN(d->size, 8) + rr_veneer_room(b);
+	err = rr_find_traps(b, owner);
+	if (!err)
+		err = rr_find_patched(b, owner);
+	if (err)
+		return err;
+	b->bytes = ALIGN(d->size, 8) + rr_veneer_room(b) + rr_patched_room(b);
 	return 0;
 }
 
@@ -93,7 +103,7 @@ int rerandom_register_module(struct rr_module_desc *desc)
 {
 	struct rr_mod *m;
 	struct rr_body *b;
-	unsigned int i;
+	unsigned int i, n;
 	int err;
 
 	if (!desc || !desc->nbodies || desc->core)
@@ -104,7 +114,7 @@ int rerandom_register_module(struct rr_module_desc *desc)
 	m->desc = desc;
 	m->nbodies = desc->nbodies;
 	rr_mod_for_each_body(m, b, i) {
-		err = rr_body_init(b, &desc->bodies[i]);
+		err = rr_body_init(b, &desc->bodies[i], desc->owner);
 		if (err)
 			goto err_free_mod;
 	}
@@ -114,10 +124,14 @@ int rerandom_register_module(struct rr_module_desc *desc)
 	if (err)
 		goto err_unlist;
 	desc->core = m;
-	rr_stats.bodies += m->nbodies;
+	n = 0;
+	rr_mod_for_each_body(m, b, i)
+		n += !b->pin_why;
+	m->nmoving = n;
+	rr_stats.bodies += n;
 	mutex_unlock(&rr_lock);
-	pr_info("registered %u bodies of %s\n", m->nbodies,
-		desc->owner ? module_name(desc->owner) : "?");
+	pr_info("registered %u bodies of %s (%u pinned)\n", n,
+		desc->owner ? module_name(desc->owner) : "?", m->nbodies - n);
 	return 0;
 
 err_unlist:
@@ -160,7 +174,7 @@ void rerandom_unregister_module(struct rr_module_desc *desc)
 	/* shrinking cannot fail for long: retry rather than keep stale pointers */
 	while (rr_all_rebuild())
 		msleep(20);
-	rr_stats.bodies -= m->nbodies;
+	rr_stats.bodies -= m->nmoving;
 	desc->core = NULL;
 	mutex_unlock(&rr_lock);
 	rr_retire_drain();

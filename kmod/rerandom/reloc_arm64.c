@@ -31,14 +31,24 @@ int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
 		return -EINVAL;
 	insn = get_unaligned_le32(b->snap + s->offset);
 	*act = RR_ACT_FIX;
-	switch (s->kind) {
+	switch (RR_SITE_KIND(s)) {
 	case RR_SITE_A64_BRANCH26:
-		return A64_IS_B(insn) ? 0 : -EINVAL;
+		if (A64_IS_B(insn))
+			return 0;
+		break;
 	case RR_SITE_A64_ADRP:
 	case RR_SITE_A64_ADR:
 		/* the loader may turn adrp into adr, or into b to a veneer */
-		return A64_IS_ADRP(insn) || A64_IS_ADR(insn) || A64_IS_B(insn) ?
-			0 : -EINVAL;
+		if (A64_IS_ADRP(insn) || A64_IS_ADR(insn) || A64_IS_B(insn))
+			return 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* an alternative replaced it (by position-independent code) */
+	if (s->kind & RR_SITE_ALT) {
+		*act = RR_ACT_SKIP;
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -107,9 +117,9 @@ unsigned int rr_veneer_room(const struct rr_body *b)
 	unsigned int k, n = 0;
 
 	rr_for_each_site(b, s, k)
-		if (s->kind == RR_SITE_A64_BRANCH26 ||
-		    s->kind == RR_SITE_A64_ADRP ||
-		    s->kind == RR_SITE_A64_ADR)
+		if (RR_SITE_KIND(s) == RR_SITE_A64_BRANCH26 ||
+		    RR_SITE_KIND(s) == RR_SITE_A64_ADRP ||
+		    RR_SITE_KIND(s) == RR_SITE_A64_ADR)
 			n++;
 	return RR_VENEER_BYTES * n;
 }
@@ -124,7 +134,7 @@ bool rr_place_ok(const struct rr_body *b, unsigned long addr)
 	unsigned int k;
 
 	rr_for_each_site(b, s, k)
-		if (s->kind == RR_SITE_A64_ADRP &&
+		if (RR_SITE_KIND(s) == RR_SITE_A64_ADRP &&
 		    ((addr + s->offset) & 0xfff) >= 0xff8)
 			return false;
 	return true;
@@ -133,4 +143,89 @@ bool rr_place_ok(const struct rr_body *b, unsigned long addr)
 void rr_sync_icache(unsigned long start, unsigned long end)
 {
 	caches_clean_inval_pou(start, end);
+}
+
+/*
+ * Each WARN/BUG trap (brk) of the copy becomes a branch to the same brk in
+ * the loaded body, which the kernel's bug table knows (trap.c). -ERANGE
+ * when the loaded body is beyond +-128 MiB (no veneer: x16/x17 may be live
+ * at a trap site).
+ */
+int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr)
+{
+	unsigned int k;
+
+	for (k = 0; k < b->ntraps; k++) {
+		unsigned long np = newaddr + b->traps[k];
+		s64 d = (s64)(b->orig + b->traps[k]) - (s64)np;
+
+		if (d < -(1LL << 27) || d >= (1LL << 27))
+			return -ERANGE;
+		put_unaligned_le32(0x14000000 | ((d >> 2) & 0x3ffffff),
+				   dst + b->traps[k]);
+	}
+	return 0;
+}
+
+/* Stubs for the sites the kernel patches (patched.c): jump labels only. */
+/* a b reaches any stub of the copy */
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset,
+		     unsigned int stub)
+{
+	return offset + 4 <= b->d->size && !(offset & 3);
+}
+
+unsigned int rr_stub_bytes(u8 kind)
+{
+	return kind == RR_PSITE_KEY ? 56 : 0;
+}
+
+static int rr_put_b(u8 *dst, unsigned long at, unsigned long target)
+{
+	s64 d = (s64)target - (s64)at;
+
+	if (d < -(1LL << 27) || d >= (1LL << 27))
+		return -ERANGE;
+	put_unaligned_le32(0x14000000 | ((d >> 2) & 0x3ffffff), dst);
+	return 0;
+}
+
+/*
+ * Jump label (56 bytes), entered by a b from the site; x16, x17 and the
+ * flags are preserved (an asm goto may keep anything live):
+ *   stp x16, x17, [sp, #-16]!
+ *   mrs x17, nzcv
+ *   ldr x16, =key
+ *   ldr w16, [x16]             key->enabled
+ *   cmp w16, #0
+ *   b.gt 1f
+ *   msr nzcv, x17; ldp x16, x17, [sp], #16; b <when disabled>
+ *   1: msr nzcv, x17; ldp x16, x17, [sp], #16; b <when enabled>
+ *   .quad key
+ */
+int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
+		  unsigned long newaddr, unsigned int at)
+{
+	static const u32 code[] = {
+		0xa9bf47f0, 0xd53b4211, 0x58000150, 0xb9400210, 0x7100021f,
+		0x5400008c, 0xd51b4211, 0xa8c147f0, 0, 0xd51b4211, 0xa8c147f0,
+		0,
+	};
+	unsigned long site = newaddr + p->offset, sa = newaddr + at;
+	unsigned long tgt = newaddr + p->target, fall = site + 4;
+	u8 *st = dst + at;
+	unsigned int i;
+	int err;
+
+	if (p->kind != RR_PSITE_KEY)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(code); i++)
+		put_unaligned_le32(code[i], st + 4 * i);
+	put_unaligned_le64(p->key, st + 48);
+	err = rr_put_b(st + 32, sa + 32, p->flag ? tgt : fall);
+	if (!err)
+		err = rr_put_b(st + 44, sa + 44, p->flag ? fall : tgt);
+	if (!err)
+		err = rr_put_b(dst + p->offset, site, sa);
+	return err;
 }

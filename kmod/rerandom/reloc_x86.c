@@ -11,6 +11,7 @@
 #include <linux/kernel.h>
 #include <linux/string.h>
 #include <asm/unaligned.h>
+#include <asm/nospec-branch.h>
 #include "rr_internal.h"
 
 int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
@@ -18,11 +19,16 @@ int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
 	const u8 *p = b->snap + s->offset;
 	u8 c;
 
-	if (s->kind != RR_SITE_X86_REL32 || s->offset < s->oplen ||
+	if (RR_SITE_KIND(s) != RR_SITE_X86_REL32 || s->offset < s->oplen ||
 	    s->offset + 4 > b->d->size)
 		return -EINVAL;
 	if (!s->oplen || !memcmp(p - s->oplen, s->opcode, s->oplen)) {
 		*act = RR_ACT_FIX;
+		return 0;
+	}
+	/* an alternative replaced it (by position-independent code) */
+	if (s->kind & RR_SITE_ALT) {
+		*act = RR_ACT_SKIP;
 		return 0;
 	}
 	c = *(p - s->oplen);
@@ -71,4 +77,139 @@ bool rr_place_ok(const struct rr_body *b, unsigned long addr)
  */
 void rr_sync_icache(unsigned long start, unsigned long end)
 {
+}
+
+/* a ud2 in a copy is sent to the loaded body by trap.c's die notifier */
+int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr)
+{
+	return 0;
+}
+
+/*
+ * Stubs for the sites the kernel patches (patched.c). A jump label site is
+ * 5 bytes (jmp rel32 or the 5-byte NOP), which a jmp rel32 to its stub
+ * replaces, or 2 bytes (jmp rel8 or the 2-byte NOP: the assembler chose the
+ * short jmp, a target within 127 bytes), which a jmp rel8 replaces when the
+ * stub is within its reach (small bodies, such as bfq_cpd_init).
+ */
+static const u8 rr_nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 rr_nop2[] = { 0x66, 0x90 };
+
+/* 5 or 2: the length of the jump label site at offset of b; 0: neither */
+static unsigned int rr_key_site_len(const struct rr_body *b,
+				    unsigned int offset)
+{
+	const u8 *p = b->snap + offset;
+
+	if (offset + 5 <= b->d->size &&
+	    (p[0] == 0xe9 || !memcmp(p, rr_nop5, sizeof(rr_nop5))))
+		return 5;
+	if (offset + 2 <= b->d->size &&
+	    (p[0] == 0xeb || !memcmp(p, rr_nop2, sizeof(rr_nop2))))
+		return 2;
+	return 0;
+}
+
+/* the site's jmp can reach its stub at offset stub of the copy */
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset,
+		    unsigned int stub)
+{
+	unsigned int len = rr_key_site_len(b, offset);
+
+	return len == 5 || (len == 2 && stub - (offset + 2) <= 127);
+}
+
+unsigned int rr_stub_bytes(u8 kind)
+{
+	return kind == RR_PSITE_KEY ? 24 : 32;
+}
+
+/* write "opcode rel32" at dst (address at) to target; -ERANGE if too far */
+static int rr_put_rel32(u8 *dst, unsigned long at, u8 opcode,
+			unsigned long target)
+{
+	s64 d = (s64)target - (s64)(at + 5);
+
+	if (d != (s32)d)
+		return -ERANGE;
+	dst[0] = opcode;
+	put_unaligned((u32)(s32)d, (u32 *)(dst + 1));
+	return 0;
+}
+
+/*
+ * Jump label (24 bytes):                 static call (32 bytes):
+ *   pushfq                                 movabs $key, %r11
+ *   cmpl $0, key->enabled(%rip)            mov (%r11), %r11   (key->func)
+ *   jg 1f                                  test %r11, %r11
+ *   popfq; jmp <when disabled>             je 1f
+ *   1: popfq; jmp <when enabled>           jmp *%r11 (the retpoline thunk)
+ *                                          1: ret (the return thunk)
+ * Flags are preserved at a jump label (an asm goto may keep them live);
+ * at a call site they and r11 are the callee's to clobber.
+ */
+int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
+		  unsigned long newaddr, unsigned int at)
+{
+	unsigned long site = newaddr + p->offset, sa = newaddr + at;
+	u8 *st = dst + at;
+	s64 d;
+	int err;
+
+	memset(st, 0xcc, rr_stub_bytes(p->kind));
+	if (p->kind == RR_PSITE_KEY) {
+		unsigned int len = rr_key_site_len(b, p->offset);
+		unsigned long tgt = newaddr + p->target, fall = site + len;
+
+		d = (s64)p->key - (s64)(sa + 8);
+		if (d != (s32)d)
+			return -ERANGE;
+		st[0] = 0x9c;
+		st[1] = 0x83;
+		st[2] = 0x3d;
+		put_unaligned((u32)(s32)d, (u32 *)(st + 3));
+		st[7] = 0x00;
+		st[8] = 0x7f;
+		st[9] = 0x06;
+		st[10] = 0x9d;
+		err = rr_put_rel32(st + 11, sa + 11, 0xe9, p->flag ? tgt : fall);
+		st[16] = 0x9d;
+		if (!err)
+			err = rr_put_rel32(st + 17, sa + 17, 0xe9,
+					   p->flag ? fall : tgt);
+		if (err)
+			return err;
+		if (len == 5)
+			return rr_put_rel32(dst + p->offset, site, 0xe9, sa);
+		/* jmp rel8 (the reach was checked at registration) */
+		d = (s64)sa - (s64)(site + 2);
+		if (len != 2 || d != (s8)d)
+			return -ERANGE;
+		dst[p->offset] = 0xeb;
+		dst[p->offset + 1] = (u8)(s8)d;
+		return 0;
+	}
+	st[0] = 0x49;
+	st[1] = 0xbb;
+	put_unaligned((u64)p->key, (u64 *)(st + 2));
+	memcpy(st + 10, "\x4d\x8b\x1b\x4d\x85\xdb\x74\x05", 8);
+#ifdef CONFIG_RETPOLINE
+	err = rr_put_rel32(st + 18, sa + 18, 0xe9,
+			   (unsigned long)__x86_indirect_thunk_r11);
+#else
+	memcpy(st + 18, "\x41\xff\xe3\xcc\xcc", 5);
+	err = 0;
+#endif
+#ifdef CONFIG_RETHUNK
+	if (!err)
+		err = rr_put_rel32(st + 23, sa + 23, 0xe9,
+				   (unsigned long)__x86_return_thunk);
+#else
+	st[23] = 0xc3;
+#endif
+	/* a call stays a call (the return address is in the copy) */
+	if (!err)
+		err = rr_put_rel32(dst + p->offset, site, p->flag ? 0xe9 : 0xe8,
+				   sa);
+	return err;
 }

@@ -21,6 +21,16 @@
 /* --- registry.c: registered modules and their bodies -------------------- */
 enum { RR_ACT_FIX, RR_ACT_SKIP };	/* per site: what a move does to it */
 
+/* a site the kernel patches at run time (patched.c) */
+enum { RR_PSITE_KEY = 1, RR_PSITE_CALL };
+struct rr_psite {
+	u32 offset;		/* of the instruction in the body */
+	u32 target;		/* RR_PSITE_KEY: the jump's target in the body */
+	u8 kind;		/* RR_PSITE_* */
+	u8 flag;		/* KEY: the entry's branch bit; CALL: a tail call */
+	unsigned long key;	/* struct static_key / static_call_key */
+};
+
 /* an old copy, waiting for its grace period (pause.c) */
 struct rr_retire {
 	struct rcu_head rh;
@@ -42,12 +52,20 @@ struct rr_body {
 	unsigned long old;	/* copy replaced by this pass, to retire */
 	struct rr_retire *rec;	/* preallocated by copy */
 	u64 moves;
+	u32 *traps;		/* offsets of the body's WARN/BUG traps */
+	unsigned int ntraps;
+	struct rr_psite *psites;	/* jump labels, static calls */
+	unsigned int npsites;
+	const char *pin_why;	/* not NULL: never moved, for this reason */
+	u64 fails;		/* passes that could not move it */
+	const char *fail_why;	/* why the last of them could not */
 };
 
 struct rr_mod {
 	struct list_head list;
 	struct rr_module_desc *desc;
 	unsigned int nbodies;
+	unsigned int nmoving;	/* the bodies not pinned */
 	struct rr_body bodies[];
 };
 
@@ -89,6 +107,8 @@ static inline unsigned int rr_next_moving(unsigned int i)
 /* --- main.c: counters, the threads' wake-up ----------------------------- */
 struct rr_stats {
 	u64 passes, moves, failures, retired, freed, veneers;
+	/* failures by reason; passes that waited for room in the arena */
+	u64 fail_nomem, fail_arena, fail_fixup, arena_waits;
 	u64 last_pass_ns;
 	unsigned int bodies;
 };
@@ -111,6 +131,10 @@ u8 *rr_arena_rw(unsigned long addr);
 bool rr_in_arena(unsigned long addr);
 unsigned int rr_arena_bytes(void);
 unsigned int rr_arena_used_bytes(void);
+unsigned int rr_arena_peak_bytes(void);
+void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
+			 unsigned long orig);
+unsigned long rr_arena_origin(unsigned long addr);
 
 /* --- pause.c: the pause list and retiring old copies -------------------- */
 int rr_pause_init(void);
@@ -129,6 +153,22 @@ int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
 unsigned int rr_veneer_room(const struct rr_body *b);
 bool rr_place_ok(const struct rr_body *b, unsigned long addr);
 void rr_sync_icache(unsigned long start, unsigned long end);
+int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr);
+bool rr_key_site_ok(const struct rr_body *b, unsigned int offset,
+		     unsigned int stub);
+unsigned int rr_stub_bytes(u8 kind);
+int rr_write_stub(struct rr_body *b, const struct rr_psite *p, u8 *dst,
+		  unsigned long newaddr, unsigned int at);
+
+/* --- patched.c: jump labels and static calls in copies ------------------ */
+int rr_find_patched(struct rr_body *b, struct module *owner);
+unsigned int rr_patched_room(const struct rr_body *b);
+int rr_fix_patched(struct rr_body *b, u8 *dst, unsigned long newaddr);
+
+/* --- trap.c: WARN/BUG in a copy reported from the loaded body ----------- */
+int rr_trap_init(void);
+void rr_trap_exit(void);
+int rr_find_traps(struct rr_body *b, struct module *owner);
 
 /* --- pass.c: a pass and the thread that runs one every period_ms -------- */
 extern unsigned int rr_period_ms;	/* the parameter period_ms */

@@ -131,6 +131,9 @@ ok "$([ "$calls" -gt 100 ]; echo $?)" "callers completed rounds ($calls)"
 # pass's own duration instead (the KASAN debug kernel's case).
 ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((room / 4)) ]; echo $?)" \
 	"passes kept up under load: $npass >= a quarter of the room for $room (reference: ${ticks:-?} periods)"
+# rr_poke is left out of the callers' loop (21-watch-symbols needs it to be
+# the only writer of rr_poked): debugfs poke calls it, and checks its result
+run "poke: rr_poke(3) through its trampoline returns 4 and stores 3" -- sh -c "echo 3 >$T/poke"
 bad=$(awk '$2 == 0 { printf "%s ", $1 }' $T/calls)
 is "$bad" "" "every function was called (counted inside its body)"
 i=0

@@ -122,7 +122,7 @@ num_is "$(nreports $W/run.json)" 1 "one report without --interval"
 # (gojq keeps objects as sorted maps: the members are compared as a set;
 # JSON gives their order no meaning)
 srt() { echo "$*" | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//'; }
-is "$(q 'keys | join(" ")')" "$(srt type time secs unit probe calls functions wait passes untimed events)" \
+is "$(q 'keys | join(" ")')" "$(srt type time timestamp secs unit probe calls functions wait passes untimed events)" \
 	"the report's documented keys"
 is "$(q '.calls | keys | join(" ")')" "$(srt count total min avg max stddev p50 p90 p99 p99_9 hist)" \
 	"the figures' documented keys"

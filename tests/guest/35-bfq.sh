@@ -1,0 +1,157 @@
+#!/bin/sh
+# bfq re-randomized without editing it (docs/rerandom.md, "Re-randomizing a
+# module without editing it"): Debian's bfq sources built through rrmeta
+# --auto, loaded in place of Debian's bfq.ko; the coverage the build and the
+# core report; every body moves on every pass; with the Debian root
+# (--rootfs debian: fio, the root disk /dev/vda), the disk set to bfq runs 4
+# fio jobs of verified random I/O in two cgroups of different io.bfq.weight,
+# changed during the run, while a pass runs every millisecond; then the
+# scheduler is switched away and bfq unloaded.
+#   tests/vm/run --arch ARCH --rootfs debian -- sh tests/35-bfq.sh
+# arches: x86_64 arm64
+# rootfs: debian
+# weight: 3
+# timeout: 600
+# cpus: 2
+# mem: 1024
+. "$(dirname "$0")/lib.sh"
+
+D=/sys/kernel/debug/rerandom
+IO_SECONDS=${IO_SECONDS:-30}
+[ "$(cat /etc/wpwatch/kernel 2>/dev/null)" = debug ] && IO_SECONDS=10
+st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+
+if grep -q '^bfq ' /proc/modules; then
+	bail "a bfq module is loaded already (Debian's?): this suite loads its own"
+fi
+run "modprobe bfq (ours, from extra/; pulls in rerandom)" -- modprobe bfq
+run "bfq.ko is ours: it uses rerandom" -- sh -c \
+	'grep "^rerandom " /proc/modules | grep -q "[ ,]bfq[ ,]"'
+
+# --- coverage: the core's report, every function named --------------------
+grep -v '^moved \|^refused ' $D/coverage | sed 's/^/# /'
+cov=$(sed -n 's/^bfq: //p' $D/coverage)
+nbodies=$(grep -c '^moved ' $D/coverage)
+nrefused=$(grep -c '^refused ' $D/coverage)
+total=$(echo "$cov" | sed -n 's/^moved [0-9]* of \([0-9]*\) functions.*/\1/p')
+num_is "$((nbodies + nrefused))" "$total" "coverage names every function of bfq ($total): moved or refused"
+grep '^refused ' $D/coverage | cut -c1-160 | sed 's/^/#   /'
+bad=$(grep '^refused ' $D/coverage | awk 'NF < 4' | wc -l)
+num_is "$bad" 0 "every refused function has its reason"
+num_is "$(st bodies)" "$nbodies" "every moving function of bfq is a registered body"
+
+# --- 20 passes on demand: every body at a new address each time ------------
+: >/tmp/all
+i=0
+while [ $i -le 20 ]; do
+	[ $i -gt 0 ] && { echo 1 >$D/trigger || break; }
+	sed "s/^/$i /" $D/bodies >>/tmp/all
+	i=$((i + 1))
+done
+same=$(awk '$1 > 0 && prev[$4] == $2 { n++ } { prev[$4] = $2 } END { print n + 0 }' /tmp/all)
+num_is "$same" 0 "20 passes: every body at a new address after each pass"
+num_is "$(st failures)" 0 "no failed move"
+cov=$(sed -n 's/^bfq: //p' $D/coverage)
+echo "# coverage ($ARCH): $cov"
+set -- $(echo "$cov" | sed 's/moved \([0-9]*\) of \([0-9]*\) functions, \([0-9]*\) of \([0-9]*\) bytes/\1 \2 \3 \4/')
+ok "$([ "$1" -eq "$nbodies" ]; echo $?)" "every body moved ($cov)"
+ok "$([ $(($1 * 10)) -ge $(($2 * 9)) ] && [ $(($3 * 10)) -ge $(($4 * 9)) ]; echo $?)" \
+	"at least 90 % of bfq's functions and of its bytes move"
+grep -q '^moved bfq_insert_requests ' $D/coverage
+ok $? "bfq_insert_requests (jump labels, static calls on x86_64) moves"
+
+# --- verified I/O on a real disk set to bfq, passes every 1 ms -------------
+if ! command -v fio >/dev/null || [ ! -b /dev/vda ]; then
+	skip "verified fio I/O on /dev/vda under bfq with 1 ms passes" \
+		"needs the Debian root (tests/vm/run --rootfs debian: fio, /dev/vda)"
+	run "rmmod bfq" -- rmmod bfq
+	done_testing
+	exit
+fi
+Q=/sys/block/vda/queue/scheduler
+before=$(sed 's/.*\[\(.*\)\].*/\1/' $Q)
+run "set /dev/vda to bfq" -- sh -c "echo bfq >$Q && grep -q '\\[bfq\\]' $Q"
+# two cgroups of different weight (bfq's group scheduling)
+CG=/sys/fs/cgroup
+# (the Debian root has no mount(8): mount(2) through python3's ctypes)
+grep -q " $CG cgroup2 " /proc/mounts ||
+	python3 -c 'import ctypes, sys
+sys.exit(ctypes.CDLL(None, use_errno=True).mount(b"none", b"'$CG'", b"cgroup2", 0, None))'
+echo +io >$CG/cgroup.subtree_control 2>/dev/null
+mkdir -p $CG/bfq1 $CG/bfq2
+run "two cgroups with io.bfq.weight 100 and 500" -- sh -c \
+	"echo 100 >$CG/bfq1/io.bfq.weight && echo 500 >$CG/bfq2/io.bfq.weight"
+echo 1 >$D/period_ms
+dir=/var/tmp/bfq-fio
+mkdir -p $dir
+passes0=$(st passes)
+fio_job() {	# CGROUP NAME: 2 jobs of verified random I/O, direct
+	echo $$ >$CG/$1/cgroup.procs
+	exec fio --name="$2" --directory=$dir --size=8m --numjobs=2 \
+		--rw=randrw --bs=4k --direct=1 --ioengine=psync \
+		--verify=crc32c --verify_backlog=64 --verify_fatal=1 \
+		--time_based --runtime="$IO_SECONDS" --group_reporting \
+		--output-format=terse --terse-version=3 >/tmp/fio-$2.out 2>/tmp/fio-$2.err
+}
+(fio_job bfq1 light) &
+p1=$!
+(fio_job bfq2 heavy) &
+p2=$!
+# while they run: bodies keep moving, weights change, an unload is refused
+sleep 3
+cp $D/bodies /tmp/b0
+echo 800 >$CG/bfq1/io.bfq.weight
+echo 50 >$CG/bfq2/io.bfq.weight
+rm_refused=0
+rmmod bfq 2>/dev/null || rm_refused=1
+# a static key (and, on x86_64, a static call) of bfq_insert_requests flipped
+# while its copies run: the trace event block_rq_insert, which with bfq on
+# the disk only bfq_insert_requests emits
+TR=/sys/kernel/debug/tracing
+nev=-1
+if [ -w $TR/events/block/block_rq_insert/enable ]; then
+	: >$TR/trace
+	echo 1 >$TR/events/block/block_rq_insert/enable
+	sleep 2
+	echo 0 >$TR/events/block/block_rq_insert/enable
+	nev=$(grep -c 'block_rq_insert:' $TR/trace)
+fi
+sleep 1
+cp $D/bodies /tmp/b1
+w1=$(cat $CG/bfq1/io.bfq.weight) w2=$(cat $CG/bfq2/io.bfq.weight)
+wait $p1
+s1=$?
+wait $p2
+s2=$?
+passes=$(($(st passes) - passes0))
+echo 0 >$D/period_ms
+num_is "$rm_refused" 1 "rmmod bfq during I/O and passes is refused (the disk uses it)"
+is "$w1 $w2" "default 800 default 50" "io.bfq.weight changed during the run"
+num_is "$s1$s2" 00 "both fio groups exit 0 (verify_fatal: no verify error)"
+sed 's/^/#   /' /tmp/fio-light.err /tmp/fio-heavy.err
+# terse v3: field 5 error, 6 read KiB, 47 write KiB (per group)
+set -- $(cat /tmp/fio-light.out /tmp/fio-heavy.out | awk -F';' '
+	{ err += $5; r += $6; w += $47 } END { print err + 0, r + 0, w + 0 }')
+num_is "$1" 0 "fio reports 0 errors"
+ok "$([ "$2" -gt 0 ] && [ "$3" -gt 0 ]; echo $?)" "fio read $2 KiB and wrote $3 KiB through bfq"
+if [ "$nev" -ge 0 ]; then
+	ok "$([ "$nev" -gt 0 ]; echo $?)" "block_rq_insert enabled during the passes: $nev events from the copies of bfq_insert_requests"
+else
+	skip "block_rq_insert toggled during the passes" "no tracefs under $TR"
+fi
+diag "$passes passes during ${IO_SECONDS} s of I/O"
+ok "$([ "$passes" -gt 0 ]; echo $?)" "passes ran during the I/O ($passes)"
+moved=$(awk 'NR == FNR { a[$3] = $1; next } a[$3] != $1 { n++ } END { print n + 0 }' /tmp/b0 /tmp/b1)
+num_is "$moved" "$nbodies" "every body moved between two looks 3 s apart during the I/O"
+num_is "$(st failures)" 0 "no failed move"
+diag "arena: $(st arena_bytes) bytes, at most $(st arena_peak) in use; waits for room: $(st arena_waits); failures: nomem $(st fail_nomem), arena $(st fail_arena), fixup $(st fail_fixup)"
+sed 's/^/#   failed: /' $D/failures
+dmesg | grep 'rerandom: no room for' | sed 's/^/#   /'
+
+# --- switch away, unload ---------------------------------------------------
+run "switch /dev/vda back to $before" -- sh -c "echo $before >$Q && ! grep -q '\\[bfq\\]' $Q"
+rmdir $CG/bfq1 $CG/bfq2 2>/dev/null
+run "rmmod bfq" -- rmmod bfq
+num_is "$(st bodies)" 0 "no body left registered"
+num_is "$(($(st retired) - $(st freed)))" 0 "every retired copy freed"
+done_testing

@@ -1,0 +1,46 @@
+#!/bin/sh
+# A static key and a static call in moved copies (docs/rerandom.md, "The
+# kernel's run-time tables, in copies"): rr_classes.ko, plain C built through
+# rrmeta --auto; while a pass runs every millisecond the key is flipped and
+# the call updated 100 times each, and every result read through the moving
+# copies is the one the kernel's patched code would give.
+# arches: x86_64 arm64
+# timeout: 300
+# cpus: 2
+. "$(dirname "$0")/lib.sh"
+
+D=/sys/kernel/debug/rerandom
+C=/sys/kernel/debug/rr_classes
+st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+
+run "modprobe rr_classes (pulls in rerandom)" -- modprobe rr_classes
+grep '^rr_classes: ' $D/coverage | sed 's/^/# /'
+for f in rrc_key rrc_call; do
+	grep -qE "^moved $f(\.[a-z]+\.[0-9]+)? " $D/coverage
+	ok $? "$f is a moving body"
+done
+echo 1 >$D/trigger
+is "$(cat $C/key) $(cat $C/call)" "0 41" "after a pass: the key is off, the call is rrc_add1"
+echo 1 >$D/period_ms
+passes0=$(st passes)
+bad=0 i=0
+while [ $i -lt 100 ]; do
+	v=$(((i + 1) % 2))
+	echo $v >$C/key
+	[ "$(cat $C/key)" = "$v" ] || bad=$((bad + 1))
+	c=$((1 + (i + 1) % 2))
+	echo $c >$C/call
+	[ "$(cat $C/call)" = "$((40 + c))" ] || bad=$((bad + 1))
+	i=$((i + 1))
+done
+passes=$(($(st passes) - passes0))
+echo 0 >$D/period_ms
+num_is "$bad" 0 "100 key flips and 100 call updates, each seen at once by the moving copies"
+diag "$passes passes meanwhile"
+ok "$([ "$passes" -gt 0 ]; echo $?)" "passes ran meanwhile ($passes)"
+moves=$(awk '$1 == "moved" && $2 == "rrc_key" { print $4 }' $D/coverage)
+ok "$([ "${moves:-0}" -ge "$passes" ]; echo $?)" "rrc_key moved on every pass ($moves moves)"
+num_is "$(st failures)" 0 "no failed move"
+run "rmmod rr_classes" -- rmmod rr_classes
+num_is "$(st bodies)" 0 "no body left registered"
+done_testing
