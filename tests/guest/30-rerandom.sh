@@ -92,10 +92,6 @@ case "$line" in
 *) ok 1 "selftest thread calls check_entry(11, \"chifan\", t) = 17 through the driver" ;;
 esac
 
-# rr_poke (the store 21-watch-symbols watches) is called from debugfs only,
-# never by the callers: its body returns V + 1 and leaves V in rr_poked
-echo 41 >$T/poke
-ok $? "rr_poke's moved body stored its argument (debugfs poke)"
 # --- stress: 4 callers, a pass every millisecond, 30 s --------------------
 stress=${RR_STRESS_S:-30}
 passes0=$(st passes)
