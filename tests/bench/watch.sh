@@ -175,7 +175,9 @@ echo "| unwatched loop (subtracted from every row) | $(fmt $base) | - | - | - | 
 echo "| counting breakpoint, no handler (the floor) | $floor_k | 0 | $floor_k | 1.00 | $(ratio $floor_k $bc_total) | - | - |"
 printf '%s\n' "$modes" | while IFS='|' read -r m what; do
 	set -- $(best "$m")
-	echo "| $what | $1 | $2 | $4 | $(ratio $4 $floor_k) | $(ratio $4 $bc_total) | $5 % | $3 |"
+	# printf, not echo: dash's echo would turn the label's \n into a line break
+	printf '| %s | %s | %s | %s | %s | %s | %s %% | %s |\n' "$what" "$1" "$2" "$4" \
+		"$(ratio $4 $floor_k)" "$(ratio $4 $bc_total)" "$5" "$3"
 done
 echo
 
