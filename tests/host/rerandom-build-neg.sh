@@ -13,20 +13,15 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/host/lib.bash"
 arches=("$@")
 [ ${#arches[@]} -gt 0 ] || arches=(x86_64 arm64)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rr-neg.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 rrmeta=$work/rrmeta
-gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$rrmeta" \
-	"$top/tools/rrmeta/rrmeta.c" -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
+build_rrmeta "$rrmeta"
 
-n=0 fail=0
-tap() {	# STATUS DESC
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi
-}
 
 # case NAME EXPECT(grep -E pattern, or "OK" for must build) BODY
 cases=(
@@ -145,6 +140,4 @@ EOT
 		[ -n "$msg" ] || printf '%s\n' "$out" | grep -E 'rrmeta|error' | head -n 8 | sed 's/^/#   /'
 	done
 done
-echo "1..$n"
-echo "$((n - fail)) passed, $fail failed"
-[ $fail -eq 0 ]
+tap_end

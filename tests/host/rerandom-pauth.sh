@@ -14,6 +14,7 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/host/lib.bash"
 objdump=aarch64-linux-gnu-objdump
 command -v "$objdump" >/dev/null ||
 	{ echo "Bail out! $objdump missing (package binutils-aarch64-linux-gnu): run 'make deps'"; exit 2; }
@@ -25,11 +26,6 @@ if [ -z "$ko" ]; then
 fi
 [ -f "$ko" ] || { echo "Bail out! $ko not found"; exit 2; }
 
-n=0 fail=0
-tap() {	# STATUS DESC
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi
-}
 
 # One line per body: NAME ENTRY_PAD PACIASP_INDEX LR_SAVE_INDEX AUTIASP UNCHECKED_RETS
 # (indexes count instructions from the body's start, -1: none; UNCHECKED_RETS:
@@ -78,5 +74,4 @@ tap "$([ -z "$bad_pac" ]; echo $?)" "every body signs its return address (pacias
 tap "$([ -z "$bad_order" ]; echo $?)" "... before it saves LR (x30)${bad_order:+: not in$bad_order}"
 tap "$([ -z "$bad_aut" ]; echo $?)" "every return with a reloaded LR authenticates it first (autiasp)${bad_aut:+:$bad_aut}"
 tap "$([ -z "$bad_pad" ]; echo $?)" "every body starts with a landing pad (bti c or paciasp)${bad_pad:+: not$bad_pad}"
-echo "1..$n"
-[ "$fail" -eq 0 ]
+tap_end

@@ -10,20 +10,15 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/host/lib.bash"
 arches=("$@")
 [ ${#arches[@]} -gt 0 ] || arches=(x86_64 arm64)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rrauto.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 rrmeta=$work/rrmeta
-gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$rrmeta" \
-	"$top/tools/rrmeta/rrmeta.c" -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
+build_rrmeta "$rrmeta"
 
-n=0 fail=0
-tap() {	# STATUS DESC
-	n=$((n + 1))
-	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi
-}
 
 # The module's source: plain C, no SPECIAL_FUNCTION. Kernel tables are made
 # by hand (the entries the kernel's macros would emit), so no headers are
@@ -142,6 +137,4 @@ tap $? "a source file instead of an object: status 2, '$(cat "$work/err")'"
 [ $? -eq 2 ] && grep -q '^usage: rrmeta --auto' "$work/err"
 tap $? "--auto without -w: status 2 and the usage line"
 
-echo "1..$n"
-echo "$((n - fail)) passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_end

@@ -90,22 +90,28 @@ void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid
 		return;
 	}
 	s = ksyms__map_addr(r->ksyms, addr);
-	if (!s)
-		return;
-	f->known = true;
-	f->module = s->module;
-	if (s->module && !strcmp(s->name, "rr_arena") && !strcmp(s->module, "rerandom")) {
-		f->changing = true;
+	/*
+	 * The core's arena: rr_arena in kallsyms, or no symbol at all beyond
+	 * the first MiB of it (ksyms names no address that far past a symbol,
+	 * and the arena is 8 MiB). The core's bodies map names the copy.
+	 */
+	if (!s || (s->module && !strcmp(s->name, "rr_arena") && !strcmp(s->module, "rerandom"))) {
+		if (s)
+			f->changing = true;
 		if (r->bodies && bodies__lookup(r->bodies, addr, &b)) {
 			snprintf(f->sym, sizeof(f->sym), "%s", b.name);
 			f->func_len = strlen(f->sym);
 			snprintf(f->sym + f->func_len, sizeof(f->sym) - f->func_len, "+0x%lx",
 				 b.off);
-			f->module = b.module ? b.module : s->module;
-			f->moved = true;
+			f->module = b.module ? b.module : "rerandom";
+			f->known = f->moved = f->changing = true;
 			return;
 		}
 	}
+	if (!s)
+		return;
+	f->known = true;
+	f->module = s->module;
 	snprintf(f->sym, sizeof(f->sym), "%s", s->name);
 	f->func_len = strlen(f->sym);
 	snprintf(f->sym + f->func_len, sizeof(f->sym) - f->func_len, "+0x%llx", addr - s->addr);

@@ -1,0 +1,19 @@
+# shellcheck shell=bash
+# What the bash host tests share (sourced, after they set $top; named
+# .bash so that tests/check, which runs tests/host/*.sh, does not run it):
+# TAP lines counted as they go, their end (plan, totals, status), and
+# rrmeta built for the host into a scratch folder.
+n=0 fail=0
+tap() {	# STATUS DESC
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=$((fail + 1)); fi
+}
+tap_end() {	# the plan and the totals; the status: 0 when nothing failed
+	echo "1..$n"
+	echo "$((n - fail)) passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}
+build_rrmeta() {	# OUT: tools/rrmeta built for the host, or bail out
+	gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$1" \
+		"$top/tools/rrmeta/rrmeta.c" -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
+}
