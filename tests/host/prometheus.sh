@@ -217,8 +217,7 @@ await() {
 # host waits for one that succeeded.
 # one_arch ARCH: everything for ARCH; results as "ok|not ok DESC" lines in $tmp/ARCH.res
 one_arch() {
-	local a=$1 d=$tmp/$1 hp pp gpid ppid res=$tmp/$1.res n1=40 n2=60 v t x86=
-	[ "$a" = x86_64 ] && x86=1
+	local a=$1 d=$tmp/$1 hp pp gpid ppid res=$tmp/$1.res n1=40 n2=60 v t
 	mkdir -p "$d/out" "$d/tsdb"
 	: >"$res"
 	r() { if [ "$1" -eq 0 ]; then echo "ok - $a: $2"; else echo "not ok - $a: $2"; fi >>"$res"; }
@@ -235,11 +234,8 @@ EOF
 	prometheus --config.file="$d/prometheus.yml" --storage.tsdb.path="$d/tsdb" \
 		--web.listen-address="127.0.0.1:$pp" --log.level=warn >"$d/prometheus.log" 2>&1 &
 	ppid=$!
-	# x86_64: no_timer_check, as for any guest on a loaded host: the kernel's
-	# IO-APIC timer check fails when TCG is starved (seen here at a load of 35:
-	# "IO-APIC + timer doesn't work!", a panic at boot)
 	tests/vm/run --arch "$a" --no-build --quiet --log "$d/console.log" \
-		${x86:+--append no_timer_check} --forward "$hp:$GPORT" --share "$tmp/share" \
+		--forward "$hp:$GPORT" --share "$tmp/share" \
 		--out "$d/out" --timeout 1500 -- sh /mnt/share/guest.sh $GPORT $n1 $n2 \
 		>"$d/guest.log" 2>&1 &
 	gpid=$!
