@@ -4,7 +4,7 @@
 # hotplug, every bad input's errno and log line, and 100 load/unload cycles
 # with the writer running (no debug register leaks). See docs/watchpoint.md.
 # arches: x86_64 arm64
-# kernel: stock
+# kernel: stock debug
 # weight: 3
 # timeout: 300
 # cpus: 2

@@ -9,7 +9,7 @@
 # symbolized marked, not guessed; a write inside a moved body (rr_poke of
 # rr_test_driver) named as that body and marked moved in every format.
 # arches: x86_64 arm64
-# kernel: stock debug
+# kernel: stock
 # weight: 2
 # timeout: 900
 # cpus: 2

@@ -11,6 +11,7 @@
 # at -d and at SIGINT (libbpf's poll alone would consume for as long as
 # records arrive). JSON is queried by gojq.
 # arches: x86_64 arm64
+# kernel: stock debug
 # weight: 2
 # timeout: 900
 # cpus: 2

@@ -4,6 +4,7 @@
 # exact under 4 calling threads and 1 ms passes; a sleeping thread keeps its
 # old copy alive; unloading is refused or clean.
 # arches: x86_64 arm64
+# kernel: stock debug
 # weight: 3
 # timeout: 900
 # cpus: 2

@@ -5,6 +5,7 @@
 # the call updated 100 times each, and every result read through the moving
 # copies is the one the kernel's patched code would give.
 # arches: x86_64 arm64
+# kernel: stock debug
 # timeout: 300
 # cpus: 2
 . "$(dirname "$0")/lib.sh"

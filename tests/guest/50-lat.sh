@@ -8,6 +8,7 @@
 # queried by gojq (Debian's), not by code of ours. fentry runs where the
 # core has module BTF (the debug kernel), and is refused elsewhere.
 # arches: x86_64 arm64
+# kernel: stock debug
 # weight: 2
 # timeout: 900
 # cpus: 2

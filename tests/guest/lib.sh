@@ -17,13 +17,13 @@
 #
 # Header lines at the top of a suite file are read by tests/check:
 #   # arches: x86_64 arm64      (default both)
-#   # kernel: stock             (default stock)
+#   # kernel: stock             (default stock; 'stock debug': the debug lane too, for
+#                               suites that drive our kernel code)
 #   # timeout: 300              (seconds, default 300)
 #   # cpus: 2  /  # mem: 512    (guest size)
 #   # cpu: MODEL                (QEMU -cpu model, e.g. max,pauth-impdef=on; optional)
 #   # rootfs: debian            (run in the Debian-userspace guest, tests/vm/run --rootfs
-#                               debian: Debian's dash is sh there; not on the debug
-#                               lane unless '# kernel:' names debug)
+#                               debian: Debian's dash is sh there)
 #   # weight: N                 (make check runs the heaviest first; x2 on the debug
 #                               kernel; default 1)
 
