@@ -3,7 +3,11 @@
 # -icount shift=0 and one vCPU, so the guest clock counts instructions and
 # figures are comparable run to run (see docs/performance.md). A benchmark
 # with the header '# rootfs: debian' boots the Debian 12 root (tests/vm/run
-# --rootfs debian) to run Debian's own tools beside wpwatch.
+# --rootfs debian) to run Debian's own tools beside wpwatch. Two more headers:
+# '# stock-modules: NAME...' puts the kernel's own NAME.ko in the guest at
+# /opt/wpwatch/stock-modules (tests/vm/run --stock-module), to compare with
+# our build of it; '# out: yes' gives the benchmark a host folder at
+# /mnt/out (tests/vm/run --out) for files it makes, .output/bench/ARCH/NAME.
 #   scripts/bench.sh [ARCH...]   (default: x86_64 arm64; BENCH=name runs one)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +22,21 @@ for arch in "${arches[@]}"; do
 		# '# rootfs: debian' in a benchmark runs it in the Debian-userspace guest
 		# (Debian's bpftrace, perf, fio beside wpwatch); otherwise busybox
 		rootfs=$(sed -n 's/^# rootfs: *//p' "$b" | head -n1)
+		extra=()
+		for m in $(sed -n 's/^# stock-modules: *//p' "$b" | head -n1); do
+			extra+=(--stock-module "$m")
+		done
+		out=
+		if [ "$(sed -n 's/^# out: *//p' "$b" | head -n1)" = yes ]; then
+			out=.output/bench/$arch/$name
+			rm -rf "$out" && mkdir -p "$out"
+			extra+=(--out "$out")
+		fi
 		echo "== bench $name on $arch (guest instructions: -icount shift=0, 1 vCPU${rootfs:+, $rootfs root})"
 		tests/vm/run --arch "$arch" --icount --quiet --timeout 1800 --mem 1024 \
-			${rootfs:+--rootfs "$rootfs"} -- sh "tests/bench/$name.sh" ||
+			${rootfs:+--rootfs "$rootfs"} "${extra[@]}" -- sh "tests/bench/$name.sh" ||
 			{ echo "bench $name on $arch failed"; rc=1; }
+		[ -n "$out" ] && echo "bench $name on $arch: its files are in $out: $(ls "$out" | tr '\n' ' ')"
 	done
 done
 exit $rc

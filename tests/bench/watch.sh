@@ -135,6 +135,7 @@ bpftrace-printf|bpftrace \`watchpoint:ADDR:8:w { printf(\"%s\\n\", kstack); }\`
 perf|\`perf record -e mem:ADDR/8:w -a -g\`, then \`perf script\`
 wpwatch_-s|\`wpwatch watch -s\` (counted in the kernel)
 wpwatch_-f_folded|\`wpwatch watch -f folded\` (counted in the kernel)
+wpwatch_-s_--no-ustack|\`wpwatch watch -s --no-ustack\` (counted in the kernel, kernel stack only, as bpftrace's)
 wpwatch|\`wpwatch watch\` (text, kernel and user stacks)
 wpwatch_-f_json|\`wpwatch watch -f json\` (kernel and user stacks)
 wpwatch_-f_json_--no-ustack|\`wpwatch watch -f json --no-ustack\`
@@ -213,4 +214,29 @@ awk -F'|' '$3 == 0 && $2 > best[$1] { best[$1] = $2 } { seen[$1] = 1; if (!($1 i
 	while IFS='|' read -r _ m b; do
 		echo "- \`wpwatch watch $m\`: highest achieved rate with 0 lost: $b writes/s (guest time)"
 	done
+echo
+
+# --- the targets of issue 14, computed from the rows above ------------------------
+# total ROW: the best round's total of a row of the first table
+total() { best "$1" | cut -d' ' -f4; }
+target() {	# target WHAT VALUE LIMIT: one row, "held" when VALUE <= LIMIT
+	awk -v w="$1" -v v="$2" -v l="$3" 'BEGIN { if (v == "-") { printf "| %s | - | no (no figure) |\n", w; exit }
+		printf "| %s | %.2fx | %s |\n", w, v, (v <= l ? "yes" : "no") }'
+}
+echo "#### $arch: against issue 14's targets (ratios of the rows above)"
+echo
+echo "| target | measured | held? |"
+echo "|---|---:|---|"
+for r in "wpwatch_-s|-s" "wpwatch_-s_--no-ustack|-s --no-ustack" "wpwatch_-f_folded|-f folded"; do
+	target "\`${r#*|}\` at most 0.8x bpftrace count" "$(ratio "$(total "${r%%|*}")" "$bc_total")" 0.8
+done
+for r in "wpwatch_-f_json|-f json" "wpwatch|text"; do
+	target "streaming \`${r#*|}\`, kernel and user stacks, at most 2x bpftrace count" \
+		"$(ratio "$(total "${r%%|*}")" "$bc_total")" 2
+done
+target "\`--no-stack\` at most 2x the floor" "$(ratio "$(total wpwatch_--no-stack)" "$floor_k")" 2
+awk -F'|' '$3 == 0 && $2 > best[$1] { best[$1] = $2 } { seen[$1] = 1 }
+	END { for (m in seen) if (best[m] + 0 > b) { b = best[m]; bm = m }
+		printf "| 200,000 paced writes/s with 0 lost, default ring buffer | %d (`%s`) | %s |\n",
+			b, bm, (b >= 200000 ? "yes" : "no") }' $O/paced
 echo "<!-- /watch-bench $arch -->"

@@ -7,7 +7,7 @@
 # parsed and queried by gojq (Debian's), not by code of ours; every run's
 # exit status is checked.
 # arches: x86_64 arm64
-# kernel: stock debug
+# kernel: stock
 # weight: 3
 # timeout: 600
 # cpus: 2

@@ -1,0 +1,277 @@
+#!/bin/sh
+# Benchmark (not a test) of bfq re-randomized under fio (issue 16, "Cost,
+# Adelie-style"): what moving all of bfq's bodies costs a disk's I/O.
+#   BENCH=bfq scripts/bench.sh x86_64      (or arm64)
+# boots one guest on the Debian root (Debian's fio; /dev/vda is the root
+# disk) with -icount shift=0 and one vCPU: the guest clock counts
+# instructions, 1 ns = 1 instruction while the vCPU runs.
+#
+# The same fio job (one job, 4 KiB random reads and writes, direct, psync,
+# a fixed number of I/Os on a file of the root file system as large as the I/O, fixed
+# random seed) runs with /dev/vda on: the scheduler it had before (context),
+# Debian's own bfq.ko (insmod of the stock module, put beside ours by the
+# '# stock-modules: bfq' header), then our bfq.ko (modprobe, from extra/)
+# with passes off and every 20, 5 and 1 ms. ROUNDS interleaved rounds, every
+# configuration once per round in that order; each row is the median round.
+# Per configuration, over the fio job's I/O only (fio's exec_prerun and
+# exec_postrun take the looks):
+#   busy   = elapsed guest ns minus the CPU's idle and iowait time
+#            (/proc/timer_list): the instructions the guest executed;
+#   elapsed guest ns: under -icount the clock also runs, at host real time,
+#            while the vCPU sleeps waiting for the disk (QEMU's default
+#            sleep=on), so elapsed and IOPS carry the host's I/O latency
+#            and load; busy does not.
+# Then the time of one pass over all of bfq's bodies (on demand, the core's
+# last_pass_ns), and a `wpwatch lat --svg` run during the same fio job with
+# passes every LAT_PERIOD ms: its per-function table (bfq's functions) and
+# its picture, written to /mnt/out (the '# out: yes' header: the host's
+# .output/bench/ARCH/bfq/) for docs/img/. Markdown between the marks
+# <!-- bfq-bench ARCH --> goes to docs/performance.md (scripts/bench-doc.sh).
+# rootfs: debian
+# stock-modules: bfq
+# out: yes
+# 16,000 I/Os, 5 rounds: at 4,000 and 3 the busy figure of one configuration
+# spread by 13 to 26 % between rounds (x86_64)
+IOS=${BFQ_BENCH_IOS:-16000}
+ROUNDS=${BFQ_BENCH_ROUNDS:-5}
+TRIGGERS=${BFQ_BENCH_TRIGGERS:-100}
+LAT_PERIOD=${BFQ_BENCH_LAT_PERIOD:-1}
+D=/sys/kernel/debug/rerandom
+P=/sys/module/rerandom/parameters
+Q=/sys/block/vda/queue/scheduler
+STOCK=/opt/wpwatch/stock-modules/bfq.ko
+W=/tmp/bfq-bench
+F=/var/tmp/bfq-bench.dat
+# the file: as large as the I/O (4 KiB each), at least 32 MiB, so that the
+# random map touches every block at most once
+MB=$(((IOS * 4 + 1023) / 1024))
+[ $MB -lt 32 ] && MB=32
+arch=$(cat /etc/wpwatch/arch 2>/dev/null || uname -m)
+march=$(uname -m)
+die() { echo "bfq bench: $*"; exit 1; }
+st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
+
+command -v fio >/dev/null && [ -b /dev/vda ] ||
+	die "needs the Debian root (fio, /dev/vda): run it through scripts/bench.sh"
+[ -r $STOCK ] || die "no $STOCK (Debian's bfq.ko): scripts/bench.sh puts it there (# stock-modules: bfq)"
+grep -q '^bfq ' /proc/modules && die "a bfq module is loaded already"
+mkdir -p $W
+cd $W || exit 1
+before=$(sed 's/.*\[\(.*\)\].*/\1/' $Q)
+
+# one look, by fio's exec_prerun/exec_postrun: guest clock, idle + iowait
+# time of every CPU (ns, /proc/timer_list), the core's passes and moves
+cat >$W/snap <<EOF
+# (".iowait_sleeptime:" has no blank before its colon: the number is the
+# field before "nsecs"; %.0f: awk's %s would print a large sum as 1.4e+13)
+awk '/^now at/ { now = \$3 } /\.(idle|iowait)_sleeptime/ { idle += \$(NF - 1) }
+	END { printf "%.0f %.0f ", now, idle }' /proc/timer_list >"\$1"
+if [ -r $D/stats ]; then
+	awk '\$1 == "passes" || \$1 == "moves" { printf "%s ", \$2 }' $D/stats >>"\$1"
+else
+	printf '0 0 ' >>"\$1"
+fi
+EOF
+cat >$W/job.fio <<EOF
+[bfq-bench]
+filename=$F
+size=${MB}m
+io_size=$((IOS * 4))k
+rw=randrw
+bs=4k
+direct=1
+ioengine=psync
+numjobs=1
+fallocate=none
+randrepeat=1
+exec_prerun=sh $W/snap $W/s0
+exec_postrun=sh $W/snap $W/s1
+EOF
+# the file written once, whole: reads of never-written (unwritten extent)
+# blocks would not reach the disk
+dd if=/dev/zero of=$F bs=1M count=$MB oflag=direct conv=fsync 2>/dev/null ||
+	die "cannot write $F"
+
+# fio_run LABEL ROUND: the job once; a line of results in $W/res
+fio_run() {
+	rm -f $W/s0 $W/s1
+	fio --output-format=terse --terse-version=3 $W/job.fio >$W/out 2>$W/err ||
+		{ cat $W/err; die "fio failed ($1)"; }
+	[ -s $W/s0 ] && [ -s $W/s1 ] || { cat $W/err; die "fio ran without its looks ($1)"; }
+	# terse v3: field 5 error, 6 read KiB, 47 write KiB (the line starting
+	# "3;": fio also prints where it saved exec_prerun's output)
+	set -- "$1" "$2" $(cat $W/s0) $(cat $W/s1) $(awk -F';' '$1 == 3 { print $5, ($6 + $47) / 4 }' $W/out)
+	# LABEL ROUND now0 idle0 passes0 moves0 now1 idle1 passes1 moves1 err ios
+	[ "${11}" = 0 ] || die "fio error ${11} ($1)"
+	echo "$1 $2 $(($7 - $3)) $(($7 - $3 - ($8 - $4))) ${12} $((${9} - $5)) $((${10} - $6))" >>$W/res
+}
+sched() {
+	echo "$1" >$Q && grep -q "\[$1\]" $Q || die "cannot set /dev/vda to $1"
+}
+period() { echo "$1" >$P/period_ms || die "cannot set period_ms $1"; }
+
+# --- the rounds ---------------------------------------------------------------
+: >$W/res
+fio_run warmup 0	# page cache, fio's first start: not counted
+: >$W/res
+r=1
+while [ $r -le "$ROUNDS" ]; do
+	echo "bfq bench: round $r of $ROUNDS ($IOS I/Os a run)" >&2
+	fio_run "$before" $r
+	insmod $STOCK || die "cannot insmod Debian's bfq.ko"
+	grep '^rerandom ' /proc/modules | grep -q '[ ,]bfq[ ,]' && die "the bfq loaded uses rerandom: not Debian's"
+	sched bfq
+	fio_run debian $r
+	sched "$before"
+	rmmod bfq || die "cannot rmmod Debian's bfq"
+	modprobe bfq || die "cannot modprobe our bfq"
+	grep '^rerandom ' /proc/modules | grep -q '[ ,]bfq[ ,]' || die "the bfq loaded is not ours"
+	# the original research's self-test thread calls nothing of bfq's
+	echo 0 >$P/selftest_period
+	period 0
+	sched bfq
+	fio_run ours-off $r
+	for p in 20 5 1; do
+		period $p
+		fio_run ours-$p $r
+		period 0
+	done
+	sched "$before"
+	rmmod bfq || die "cannot rmmod our bfq"
+	r=$((r + 1))
+done
+
+# --- one pass over all of bfq's bodies, on demand --------------------------
+modprobe bfq || die "cannot modprobe our bfq"
+period 0
+nbodies=$(st bodies)
+moves0=$(st moves)
+: >$W/pass
+i=0
+while [ $i -lt "$TRIGGERS" ]; do
+	echo 1 >$D/trigger || die "trigger failed"
+	st last_pass_ns >>$W/pass
+	i=$((i + 1))
+done
+moves=$(($(st moves) - moves0))
+failures=$(st failures)
+# (after the passes: "moved" in coverage is "moved at least once")
+cov=$(sed -n 's/^bfq: //p' $D/coverage)
+cp $D/coverage $W/coverage
+
+# --- wpwatch lat during the fio job with passes every LAT_PERIOD ms ---------
+out=/tmp
+[ -d /mnt/out ] && [ -w /mnt/out ] && out=/mnt/out
+svg=$out/bfq-lat-$arch.svg
+sched bfq
+wpwatch lat --format json --svg "$svg" >$W/lat.json 2>$W/lat.err &
+latpid=$!
+i=0
+until grep -q '^Tracing' $W/lat.err 2>/dev/null; do
+	i=$((i + 1))
+	{ [ $i -gt 3000 ] || ! kill -0 $latpid 2>/dev/null; } && { cat $W/lat.err; die "wpwatch lat did not start"; }
+	sleep 0.1
+done
+period "$LAT_PERIOD"
+fio_run lat 1
+period 0
+kill -INT $latpid
+wait $latpid
+latrc=$?
+[ $latrc = 0 ] || { cat $W/lat.err; echo "bfq bench: wpwatch lat exited $latrc"; }
+sched "$before"
+rmmod bfq || die "cannot rmmod our bfq"
+[ -s "$svg" ] || die "no picture $svg"
+
+# --- the tables -------------------------------------------------------------
+echo "bfq bench: every run (label round elapsed_ns busy_ns ios passes moves):"
+sed 's/^/  /' $W/res
+# median LABEL FIELD: the median over the rounds (the lower middle one for
+# an even count); spread LABEL FIELD: (max - min) / median, in %
+median() { awk -v l="$1" -v f="$2" '$1 == l { print $f }' $W/res | sort -n |
+	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+spread() { awk -v l="$1" -v f="$2" '$1 == l { print $f }' $W/res | sort -n |
+	awk '{ v[NR] = $1 } END { printf "%.1f", 100 * (v[NR] - v[1]) / v[int((NR + 1) / 2)] }'; }
+# every run does the same number of I/Os (io_size; fio's own count, checked)
+ios=$(median debian 5)
+[ "$(awk '$1 != "lat" { print $5 }' $W/res | sort -u)" = "$ios" ] ||
+	die "the runs did different numbers of I/Os: $(awk '{ print $5 }' $W/res | sort -u | tr '\n' ' ')"
+deb_busy=$(median debian 4)
+deb_el=$(median debian 3)
+row() {	# LABEL TEXT WANTED
+	el=$(median "$1" 3) busy=$(median "$1" 4) pa=$(median "$1" 6)
+	awk -v t="$2" -v w="$3" -v el="$el" -v b="$busy" -v n="$ios" -v pa="$pa" -v db="$deb_busy" \
+		-v de="$deb_el" -v sb="$(spread "$1" 4)" -v se="$(spread "$1" 3)" 'BEGIN {
+		printf "| %s | %s | %.0f | %.0f | %.3f | %.0f | %.3f | %.0f | %s %% | %s %% |\n",
+			t, w, pa / (el / 1e9), b / n, b / db, el / n, el / de, n / (el / 1e9), sb, se }'
+}
+echo "<!-- bfq-bench $march -->"
+echo "#### $march: fio on /dev/vda through bfq, moved and not (median of $ROUNDS rounds)"
+echo
+echo "$ios I/Os a run (one fio job, 4 KiB randrw 50/50, direct, psync, $MB MiB file), guest instructions (-icount shift=0: 1 ns = 1 instruction while the vCPU runs)."
+echo
+echo "| bfq | passes wanted/s | passes done/s | busy instructions per I/O | vs Debian's bfq.ko | elapsed guest ns per I/O | vs Debian's bfq.ko | IOPS (guest time) | busy spread | elapsed spread |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+row "$before" "no bfq (\`$before\`, the disk's default)" -
+row debian "Debian's bfq.ko" -
+row ours-off "ours, passes off" 0
+row ours-20 "ours, a pass every 20 ms" 50
+row ours-5 "ours, a pass every 5 ms" 200
+row ours-1 "ours, a pass every 1 ms" 1000
+echo
+echo "busy: elapsed minus the CPU's idle and iowait time (/proc/timer_list), the instructions run; elapsed also counts, at host real time, the vCPU's sleeps waiting for the disk. Spread: (max - min) / median over the rounds."
+echo
+echo "#### $march: one pass over all of bfq's bodies ($TRIGGERS passes on demand, no I/O)"
+echo
+echo "| bodies | moves per pass | p50 | p90 | min | max | per body (p50) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
+sort -n $W/pass | awk -v nb="$nbodies" -v mv="$moves" -v np="$TRIGGERS" '{ v[NR] = $1 } END {
+	p50 = v[int(NR * 0.5 + 0.5)]; p90 = v[int(NR * 0.9 + 0.5)]
+	printf "| %d | %.1f | %d | %d | %d | %d | %d |\n", nb, mv / np, p50, p90, v[1], v[NR], p50 / nb }'
+echo
+echo "Guest instructions of \`rerandom_pass()\` (\`last_pass_ns\`); failed moves: $failures. Coverage: $cov."
+echo
+python3 - $W/lat.json $W/coverage "$LAT_PERIOD" "$(basename "$svg")" <<'EOF' || die "cannot read wpwatch lat's report"
+import json, sys
+rep = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][-1]
+moving = {l.split()[1] for l in open(sys.argv[2]) if l.startswith('moved ')}
+fns = rep['functions']
+ours = [f for f in fns if f['name'] in moving]
+others = [f['name'] for f in fns if f['name'] not in moving]
+calls = sum(f['count'] for f in fns)
+p = rep['passes']
+print(f"#### wpwatch lat during the same fio job, a pass every {sys.argv[3]} ms")
+print()
+print(f"`wpwatch lat --format json --svg {sys.argv[4]}`: {len(fns)} functions in its per-function table, "
+      f"{len(ours)} of them among bfq's {len(moving)} moving functions"
+      + (f" (others: {', '.join(others)})" if others else "")
+      + f"; {calls} calls timed; {p['count']} passes ({p['per_sec']:.0f}/s), {p['moved']} moves, {p['failed']} failed; "
+      f"untimed: {rep['untimed']['too_deep']} nested deeper than the stack, {rep['untimed']['unmatched']} running at attach. "
+      "The 15 with the most time (instructions; a body's time includes its nested calls and the tracing):")
+print()
+print("| function | calls | total | avg | p99 | max |")
+print("|---|---:|---:|---:|---:|---:|")
+for f in sorted(fns, key=lambda f: -f['total'])[:15]:
+    print(f"| `{f['name']}` | {f['count']} | {f['total']:.0f} | {f['avg']:.0f} | {f['p99']:.0f} | {f['max']:.0f} |")
+print()
+print(f"Passes (instructions, traced): p50 {p['p50']:.0f}, p99 {p['p99']:.0f}, max {p['max']:.0f}; "
+      "steps: " + ", ".join(f"{s['name']} {s['avg']:.0f}" for s in p['steps']) + " (average each).")
+EOF
+# what the tracing itself cost that fio job (one run, against the median
+# untraced run at the same period when there is one)
+set -- $(awk '$1 == "lat" { print $4, $5 }' $W/res)
+untraced=$(median "ours-$LAT_PERIOD" 4)
+echo
+awk -v b="$1" -v n="$2" -v u="$untraced" -v p="$LAT_PERIOD" 'BEGIN {
+	printf "The fio job under `wpwatch lat`: %.0f busy instructions per I/O", b / n
+	if (u != "") printf ", %.2f x the untraced run with a pass every %s ms", b / u, p
+	printf ".\n" }'
+echo "<!-- /bfq-bench $march -->"
+echo
+echo "bfq bench: wpwatch lat's whole per-function table (name calls total avg p99 max):"
+python3 -c 'import json, sys
+rep = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]
+for f in sorted(rep["functions"], key=lambda f: -f["total"]):
+    print("  %-40s %8d %12.0f %8.0f %8.0f %8.0f" % (f["name"], f["count"], f["total"], f["avg"], f["p99"], f["max"]))' $W/lat.json
+echo "bfq bench: picture $svg ($(wc -c <"$svg") bytes)"
+rm -f $F
