@@ -50,11 +50,14 @@ all: kmod user
 # rrmeta: kmod/rerandom/Kbuild runs it on the objects of re-randomizable
 # modules (it only receives RRMETA=)
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
-$(RRMETA): tools/rrmeta/rrmeta.c
+# its sources, for this build and RRMETA_TARGET's: every file of the folder
+# (it includes no other header of ours), compiled and linked in one command;
+# so no -MMD, for which gcc writes one .d per link, the last source's
+RRMETA_SRCS := $(wildcard tools/rrmeta/*.c tools/rrmeta/*.h)
+$(RRMETA): $(RRMETA_SRCS)
 	$(call msg,HOSTCC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -o $@ $< -lelf
--include $(RRMETA).d
+	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -lelf
 
 kmod: $(RRMETA)
 	$(call msg,KMOD,$(ARCH) $(KERNEL))
@@ -146,11 +149,10 @@ $(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
-$(RRMETA_TARGET): tools/rrmeta/rrmeta.c
+$(RRMETA_TARGET): $(RRMETA_SRCS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP -o $@ $< -static -lelf -lz
--include $(RRMETA_TARGET).d
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -static -lelf -lz
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)

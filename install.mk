@@ -69,7 +69,7 @@ uninstall:
 	fi
 
 # --- the kernel modules as a DKMS package -------------------------------------
-# make install-dkms: the module sources, rrmeta's source and dkms.conf in
+# make install-dkms: the module sources, rrmeta's sources and dkms.conf in
 # /usr/src/wpwatch-$(DKMS_VERSION), then `dkms install` builds and installs
 # the modules for the running kernel (DKMS_KERNEL= another installed one).
 # make uninstall-dkms: dkms remove, and the sources removed.
@@ -83,7 +83,7 @@ install-dkms-src:
 	install -d $(DKMS_SRC)/tools/rrmeta $(DKMS_SRC)/scripts
 	cp -r kmod include $(DKMS_SRC)/
 	install -m 644 dkms.conf $(DKMS_SRC)/
-	install -m 644 tools/rrmeta/rrmeta.c $(DKMS_SRC)/tools/rrmeta/
+	install -m 644 tools/rrmeta/*.c tools/rrmeta/*.h $(DKMS_SRC)/tools/rrmeta/
 	install -m 755 scripts/dkms-rrmeta.sh $(DKMS_SRC)/scripts/
 
 install-dkms: install-dkms-src

@@ -15,5 +15,5 @@ tap_end() {	# the plan and the totals; the status: 0 when nothing failed
 }
 build_rrmeta() {	# OUT: tools/rrmeta built for the host, or bail out
 	gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$1" \
-		"$top/tools/rrmeta/rrmeta.c" -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
+		"$top"/tools/rrmeta/*.c -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
 }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Host tests of rrmeta --auto (tools/rrmeta/rrmeta.c, docs/rerandom.md,
+# Host tests of rrmeta --auto (tools/rrmeta/auto.c, docs/rerandom.md,
 # "Re-randomizing a module without editing it"): small objects compiled like
 # kernel code (-ffunction-sections), for x86_64 and arm64, go through the
 # rewrite; what moves is redirected to its trampoline and described in the

@@ -1,0 +1,881 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * auto.c: rrmeta --auto, trampolines for a module built from unmodified
+ * sources (rrmeta.c's first comment has the command line and the exit
+ * statuses; docs/rerandom.md, "Re-randomizing a module without editing it").
+ * Every eligible function of OBJ.o becomes a body: it judges each function
+ * (auto_load(), auto_alternatives(), auto_jump_labels(), auto_judge()),
+ * rewrites BODIES.o so that references to a moving function's entry go to
+ * its trampoline and records the body's sites (auto_apply()), and writes
+ * OUT.c (auto_emit()) and the report. The relocation rules it shares with
+ * the SPECIAL_FUNCTION path are in sites.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include "rrmeta.h"
+
+/*
+ * Sections that hold a kernel table by address. A reference from one of them
+ * into a function is never redirected to the trampoline: either the table is
+ * only read while the module loads or by the unwinder (why == NULL: the
+ * function still moves; the copy is made after load), or it makes the
+ * function immovable (why: the reason printed).
+ */
+static const struct known auto_tables[] = {
+	{ ".orc_unwind_ip", NULL },	/* x86 ORC: see docs/rerandom.md */
+	{ ".return_sites", NULL },	/* x86: used at load only */
+	{ ".retpoline_sites", NULL },	/* x86: used at load only */
+	{ ".ibt_endbr_seal", NULL },
+	{ ".discard", NULL },
+	{ ".eh_frame", NULL },
+	{ "__ex_table", "it uses the exception table (faulting accesses are fixed up by address)" },
+	/* a trap in a copy is reported from the loaded body: kmod/rerandom/trap.c */
+	{ "__bug_table", NULL },
+	/*
+	 * jump labels and static calls: each copy branches to a stub that
+	 * reads the key (kmod/rerandom/patched.c); see auto_jump_labels()
+	 */
+	{ "__jump_table", NULL },
+	{ ".static_call_sites", NULL },
+	{ ".altinstructions", NULL },	/* see auto_alternatives() */
+	{ ".altinstr", "it uses alternatives (patched by address)" },
+	/*
+	 * x86 LOCK prefixes: turned into DS prefixes at load when the kernel
+	 * booted with one CPU present, back into LOCK only if a CPU is added
+	 * later (alternatives_enable_smp()); see docs/rerandom.md
+	 */
+	{ ".smp_locks", NULL },
+	{ "__mcount_loc", "ftrace records it (build without CC_FLAGS_FTRACE)" },
+	{ "__patchable_function_entries", "ftrace records it (build without CC_FLAGS_FTRACE)" },
+	{ ".kprobes_text", "it is in the kprobes blacklist" },
+	{ "_kprobe_blacklist", "it is in the kprobes blacklist" },
+	{ "__ksymtab", NULL },		/* redirected: see auto_redirect_ok() */
+	{ NULL, NULL }
+};
+
+struct afn {
+	size_t sym;		/* its symbol */
+	size_t shndx;		/* its section */
+	char *name;		/* as the object names it */
+	char *tramp;		/* the trampoline's symbol */
+	unsigned long size;
+	const char *why;	/* refused: the reason; NULL: it moves */
+	char *whybuf;
+	bool global;
+	struct body b;		/* its sites */
+	size_t tsym, bsym;	/* the trampoline's and the body's new symbols */
+	unsigned long (*alt)[2];	/* [start, end) patched at load */
+	size_t nalt;
+};
+
+struct aobj {
+	Elf *e;
+	GElf_Ehdr eh;
+	size_t shstrndx, nsyms;
+	Elf_Scn *symscn;
+	GElf_Shdr symsh;
+	Elf_Data *syms;
+	struct afn *fns;
+	size_t nfns;
+	size_t *fn_of_sec;	/* section index -> fns index + 1, 0: none */
+	size_t nsecs;
+};
+
+static const char *sec_name(struct aobj *o, size_t shndx)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = elf_getscn(o->e, shndx);
+
+	if (!scn || !gelf_getshdr(scn, &sh))
+		return "?";
+	return elf_strptr(o->e, o->shstrndx, sh.sh_name) ?: "?";
+}
+
+static const char *sym_name(struct aobj *o, GElf_Sym *s)
+{
+	if (GELF_ST_TYPE(s->st_info) == STT_SECTION)
+		return sec_name(o, s->st_shndx);
+	return elf_strptr(o->e, o->symsh.sh_link, s->st_name) ?: "?";
+}
+
+static void arefuse(struct afn *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f->why)
+		return;		/* the first reason is the one reported */
+	va_start(ap, fmt);
+	if (vasprintf(&f->whybuf, fmt, ap) < 0)
+		die("out of memory");
+	va_end(ap);
+	f->why = f->whybuf;
+}
+
+/* the function a symbol lies in, when it is a candidate, else NULL */
+static struct afn *afn_of(struct aobj *o, GElf_Sym *s)
+{
+	if (s->st_shndx == SHN_UNDEF || s->st_shndx >= SHN_LORESERVE ||
+	    s->st_shndx >= o->nsecs || !o->fn_of_sec[s->st_shndx])
+		return NULL;
+	return &o->fns[o->fn_of_sec[s->st_shndx] - 1];
+}
+
+/*
+ * Where a relocation points inside its symbol's section, as an offset:
+ * what the instruction or word refers to (for x86's PC-relative fields in
+ * code, the addend is relative to the end of the 4-byte field; in a table,
+ * ".long sym - ." is the symbol itself).
+ */
+static long rel_target(struct aobj *o, GElf_Sym *s, GElf_Rela *r, bool exec)
+{
+	long t = (long)s->st_value + (long)r->r_addend;
+	unsigned int type = GELF_R_TYPE(r->r_info);
+
+	if (exec && o->eh.e_machine == EM_X86_64 &&
+	    (type == R_X86_64_PC32 || type == R_X86_64_PLT32))
+		t += 4;
+	return t;
+}
+
+/* another function symbol names the same code, outside .text.* sections */
+static bool is_alias(struct aobj *o, size_t i, GElf_Sym *s)
+{
+	size_t j;
+
+	if (!strncmp(sec_name(o, s->st_shndx), ".text.", 6))
+		return false;	/* candidates: judged in auto_load() */
+	for (j = 1; j < i; j++) {
+		GElf_Sym t;
+
+		gelf_getsym(o->syms, j, &t);
+		if (GELF_ST_TYPE(t.st_info) == STT_FUNC &&
+		    t.st_shndx == s->st_shndx && t.st_value == s->st_value)
+			return true;
+	}
+	return false;
+}
+
+static void auto_load(struct aobj *o, const char *path, int fd)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+	size_t i;
+
+	o->e = elf_begin(fd, ELF_C_RDWR, NULL);
+	if (!o->e || elf_kind(o->e) != ELF_K_ELF || !gelf_getehdr(o->e, &o->eh))
+		die("%s: not an ELF object", path);
+	if (o->eh.e_type != ET_REL || gelf_getclass(o->e) != ELFCLASS64)
+		die("%s: not a 64-bit relocatable object (.o)", path);
+	if (o->eh.e_machine != EM_X86_64 && o->eh.e_machine != EM_AARCH64)
+		die("%s: machine %d: only x86_64 and aarch64", path,
+		    o->eh.e_machine);
+	if (elf_getshdrstrndx(o->e, &o->shstrndx) ||
+	    elf_getshdrnum(o->e, &o->nsecs))
+		die("%s: %s", path, elf_errmsg(-1));
+	while ((scn = elf_nextscn(o->e, scn))) {
+		gelf_getshdr(scn, &sh);
+		if (sh.sh_type == SHT_SYMTAB) {
+			o->symscn = scn;
+			o->symsh = sh;
+		}
+		if (sh.sh_type == SHT_SYMTAB_SHNDX)
+			die("%s: more than 65280 sections: not supported", path);
+		if (sh.sh_type == SHT_REL)
+			die("%s: REL relocations: only RELA objects", path);
+	}
+	if (!o->symscn)
+		die("%s: no symbol table", path);
+	o->syms = elf_getdata(o->symscn, NULL);
+	o->nsyms = o->symsh.sh_size / o->symsh.sh_entsize;
+	o->fn_of_sec = calloc(o->nsecs, sizeof(*o->fn_of_sec));
+	if (!o->fn_of_sec)
+		die("out of memory");
+
+	/* every function defined here; candidates: alone in a .text.* section */
+	for (i = 1; i < o->nsyms; i++) {
+		GElf_Sym s;
+		struct afn *f;
+		const char *sn;
+
+		gelf_getsym(o->syms, i, &s);
+		if (GELF_ST_TYPE(s.st_info) != STT_FUNC ||
+		    s.st_shndx == SHN_UNDEF || s.st_shndx >= SHN_LORESERVE)
+			continue;
+		if (is_alias(o, i, &s))
+			continue;	/* init_module = bfq_init: one function */
+		o->fns = realloc(o->fns, (o->nfns + 1) * sizeof(*o->fns));
+		if (!o->fns)
+			die("out of memory");
+		f = &o->fns[o->nfns++];
+		memset(f, 0, sizeof(*f));
+		f->sym = i;
+		f->shndx = s.st_shndx;
+		f->name = strdup(sym_name(o, &s));
+		f->size = s.st_size;
+		f->global = GELF_ST_BIND(s.st_info) != STB_LOCAL;
+		sn = sec_name(o, s.st_shndx);
+		gelf_getshdr(elf_getscn(o->e, s.st_shndx), &sh);
+		if (strncmp(sn, ".text.", 6) || !(sh.sh_flags & SHF_EXECINSTR)) {
+			arefuse(f, "it is in section %s, not a section of its own (.text.NAME): built without -ffunction-sections, or placed there on purpose (__init, __exit, __sched, noinstr)",
+				sn);
+			continue;
+		}
+		if (!strncmp(sn, ".text.startup.", 14) ||
+		    !strncmp(sn, ".text.exit.", 11)) {
+			/* e.g. KASAN's _sub_I_65535_1: GCC names them per object */
+			arefuse(f, "it is a constructor or destructor the compiler generated (%s): run once, at load or unload",
+				sn);
+			continue;
+		}
+		if (s.st_value != 0 || !s.st_size) {
+			arefuse(f, "it does not start its section %s", sn);
+			continue;
+		}
+		if (o->fn_of_sec[s.st_shndx]) {
+			struct afn *g = &o->fns[o->fn_of_sec[s.st_shndx] - 1];
+
+			arefuse(f, "it shares section %s with %s (an alias)", sn,
+				g->name);
+			arefuse(g, "it shares section %s with %s (an alias)",
+				sn, f->name);
+			continue;
+		}
+		f->size = sh.sh_size;
+		o->fn_of_sec[s.st_shndx] = o->nfns;
+		f->b.name = f->name;
+		f->b.shndx = s.st_shndx;
+		f->b.size = sh.sh_size;
+		if (GELF_ST_VISIBILITY(s.st_other) != STV_DEFAULT &&
+		    GELF_ST_VISIBILITY(s.st_other) != STV_HIDDEN)
+			arefuse(f, "its symbol has visibility %d",
+				GELF_ST_VISIBILITY(s.st_other));
+	}
+}
+
+/*
+ * A reference into a function f from section tname (at offset tgt within
+ * f) that will be redirected to f's trampoline: any allocated section that
+ * is not a kernel table, pointing at f's entry.
+ */
+static const struct known *auto_table(const char *tname)
+{
+	const struct known *k;
+
+	for (k = auto_tables; k->prefix; k++)
+		if (!strncmp(tname, k->prefix, strlen(k->prefix)))
+			return k;
+	return NULL;
+}
+
+/* visit every relocation; fn(o, rela section data, index, rela, ...) */
+typedef void (*rel_fn)(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
+		       size_t target_sec, const char *tname, unsigned long flags,
+		       void *arg);
+
+static void for_each_rela(struct aobj *o, rel_fn fn, void *arg)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh, tsh;
+
+	while ((scn = elf_nextscn(o->e, scn))) {
+		Elf_Data *rd;
+		size_t k, nrel;
+		const char *tname;
+
+		gelf_getshdr(scn, &sh);
+		if (sh.sh_type != SHT_RELA ||
+		    sh.sh_link != elf_ndxscn(o->symscn))
+			continue;
+		gelf_getshdr(elf_getscn(o->e, sh.sh_info), &tsh);
+		tname = sec_name(o, sh.sh_info);
+		rd = elf_getdata(scn, NULL);
+		nrel = sh.sh_size / sh.sh_entsize;
+		for (k = 0; k < nrel; k++) {
+			GElf_Rela r;
+
+			gelf_getrela(rd, k, &r);
+			fn(o, rd, k, &r, sh.sh_info, tname, tsh.sh_flags,
+			   arg);
+		}
+	}
+}
+
+/* pass 1: what each relocation says about the function it points into */
+static void auto_judge(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
+		       size_t tsec, const char *tname, unsigned long flags,
+		       void *arg)
+{
+	bool alloc = flags & SHF_ALLOC;
+	struct afn *from = tsec < o->nsecs && o->fn_of_sec[tsec] ?
+		&o->fns[o->fn_of_sec[tsec] - 1] : NULL;
+	const struct known *kn;
+	struct afn *to;
+	GElf_Sym s;
+	const char *sname;
+	long tgt;
+
+	(void)rd; (void)k; (void)arg;
+	gelf_getsym(o->syms, GELF_R_SYM(r->r_info), &s);
+	sname = sym_name(o, &s);
+	to = afn_of(o, &s);
+	tgt = rel_target(o, &s, r, flags & SHF_EXECINSTR);
+	if (from && to != from) {
+		/* a site of from's body */
+		if (strstr(sname, ".cold") ||
+		    (!strncmp(sname, ".text.unlikely.", 15) && !to))
+			arefuse(from, "split into hot and cold parts (%s): build with -fno-reorder-blocks-and-partition",
+				sname);
+		else if (is_user_access(sname))
+			arefuse(from, "it accesses user memory (calls %s): the kernel fixes up its faults by address",
+				sname);
+		else if (classify(o->eh.e_machine, GELF_R_TYPE(r->r_info)) < 0)
+			arefuse(from, "relocation type %u against %s at +%#lx cannot be fixed when the body moves",
+				(unsigned int)GELF_R_TYPE(r->r_info), sname,
+				(unsigned long)r->r_offset);
+		else if (to && tgt != 0)
+			arefuse(from, "it refers into the middle of %s (+%#lx)",
+				to->name, tgt);
+	}
+	if (!to || to == from || !alloc)
+		return;
+	kn = auto_table(tname);
+	if (kn && kn->why)
+		arefuse(to, "%s (%s)", kn->why, tname);
+	else if (!kn && tgt != 0)
+		arefuse(to, "it is referenced at +%#lx from %s (only its entry can be redirected to a trampoline)",
+			tgt, tname);
+}
+
+/* pass 2: redirect references to a moving function's entry, record sites */
+static void auto_apply(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
+		       size_t tsec, const char *tname, unsigned long flags,
+		       void *arg)
+{
+	bool alloc = flags & SHF_ALLOC;
+	struct afn *from = tsec < o->nsecs && o->fn_of_sec[tsec] ?
+		&o->fns[o->fn_of_sec[tsec] - 1] : NULL;
+	const struct known *kn = auto_table(tname);
+	struct afn *to;
+	GElf_Sym s;
+	int kind;
+
+	(void)arg;
+	if (from && from->why)
+		from = NULL;	/* stays put: nothing to record */
+	gelf_getsym(o->syms, GELF_R_SYM(r->r_info), &s);
+	to = afn_of(o, &s);
+	if (to && to->why)
+		to = NULL;
+	if (to == from && to)
+		return;		/* inside one body: moves with it */
+	if (to && alloc && (!kn || !strcmp(kn->prefix, "__ksymtab"))) {
+		/* entry of a body: its trampoline from now on */
+		r->r_info = GELF_R_INFO(to->tsym, GELF_R_TYPE(r->r_info));
+		r->r_addend -= (long)s.st_value;
+		gelf_update_rela(rd, k, r);
+		elf_flagdata(rd, ELF_C_SET, ELF_F_DIRTY);
+	}
+	if (!from)
+		return;
+	kind = classify(o->eh.e_machine, GELF_R_TYPE(r->r_info));
+	if (kind > 0) {
+		Elf_Data *code = elf_getdata(elf_getscn(o->e, from->shndx), NULL);
+
+		size_t a;
+
+		add_site(&from->b, r->r_offset, kind, code->d_buf,
+			 code->d_size);
+		for (a = 0; a < from->nalt; a++)
+			if (r->r_offset >= from->alt[a][0] &&
+			    r->r_offset < from->alt[a][1])
+				from->b.sites[from->b.nsites - 1].kind |=
+					SITE_ALT;
+	}
+}
+
+/* the section named n, or 0 */
+static size_t find_sec(struct aobj *o, const char *n)
+{
+	size_t i;
+
+	for (i = 1; i < o->nsecs; i++)
+		if (!strcmp(sec_name(o, i), n))
+			return i;
+	return 0;
+}
+
+/* the relocation section that applies to section i, or NULL */
+static Elf_Scn *rela_of(struct aobj *o, size_t i)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(o->e, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA &&
+		    sh.sh_info == i)
+			return scn;
+	return NULL;
+}
+
+/*
+ * A jump label's copy in a moved body decides between the site's two
+ * successors in that body (kmod/rerandom/patched.c): its target must lie in
+ * the same function. struct jump_entry, both arches: s32 code, s32 target,
+ * long key (16 bytes).
+ */
+static void auto_jump_labels(struct aobj *o)
+{
+	size_t at = find_sec(o, "__jump_table"), k, nrel;
+	struct afn **code, **target;
+	long *tgt_off;
+	Elf_Data *d, *rd;
+	Elf_Scn *rs;
+	GElf_Shdr rsh;
+	size_t n, i;
+
+	if (!at || !(rs = rela_of(o, at)))
+		return;
+	d = elf_getdata(elf_getscn(o->e, at), NULL);
+	n = d->d_size / 16;
+	code = calloc(n + 1, sizeof(*code));
+	target = calloc(n + 1, sizeof(*target));
+	tgt_off = calloc(n + 1, sizeof(*tgt_off));
+	if (!code || !target || !tgt_off)
+		die("out of memory");
+	rd = elf_getdata(rs, NULL);
+	gelf_getshdr(rs, &rsh);
+	nrel = rsh.sh_size / rsh.sh_entsize;
+	for (k = 0; k < nrel; k++) {
+		GElf_Rela r;
+		GElf_Sym s;
+
+		gelf_getrela(rd, k, &r);
+		gelf_getsym(o->syms, GELF_R_SYM(r.r_info), &s);
+		if (r.r_offset / 16 >= n)
+			continue;
+		if (r.r_offset % 16 == 0)
+			code[r.r_offset / 16] = afn_of(o, &s);
+		else if (r.r_offset % 16 == 4) {
+			target[r.r_offset / 16] = afn_of(o, &s);
+			tgt_off[r.r_offset / 16] = (long)s.st_value + r.r_addend;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (code[i] && code[i] != target[i])
+			arefuse(code[i], "a jump label in it jumps to %s+%#lx, outside the function",
+				target[i] ? target[i]->name : "another section",
+				tgt_off[i]);
+	free(code);
+	free(target);
+	free(tgt_off);
+}
+
+/*
+ * Alternatives are applied once, when the module loads, and never again:
+ * the snapshot a copy is made from already holds the outcome. That is safe
+ * when the replacement code is position-independent (no relocation in it);
+ * a recorded site inside the patched range may then have been replaced, so
+ * it is marked SITE_ALT (relocated if it is still there, else left alone).
+ * struct alt_instr, both arches: s32 orig, s32 repl, u16 feature,
+ * u8 orig_len, u8 repl_len (12 bytes); an arm64 callback has repl_len 0
+ * and the callback function as its replacement.
+ */
+static void auto_alternatives(struct aobj *o)
+{
+	size_t at = find_sec(o, ".altinstructions"), i, k;
+	Elf_Scn *rs, *repl_rs;
+	Elf_Data *d, *rd, *repl_rd = NULL;
+	GElf_Shdr rsh, repl_sh;
+
+	if (!at || !(rs = rela_of(o, at)))
+		return;
+	d = elf_getdata(elf_getscn(o->e, at), NULL);
+	rd = elf_getdata(rs, NULL);
+	gelf_getshdr(rs, &rsh);
+	repl_rs = rela_of(o, find_sec(o, ".altinstr_replacement"));
+	if (repl_rs) {
+		repl_rd = elf_getdata(repl_rs, NULL);
+		gelf_getshdr(repl_rs, &repl_sh);
+	}
+	for (i = 0; i + 12 <= d->d_size; i += 12) {
+		const unsigned char *e = (const unsigned char *)d->d_buf + i;
+		long orig = -1, repl = -1;
+		const char *repl_sym = "";
+		struct afn *f = NULL;
+		GElf_Rela r;
+		GElf_Sym s;
+		bool pic = true;
+
+		for (k = 0; k < rsh.sh_size / rsh.sh_entsize; k++) {
+			gelf_getrela(rd, k, &r);
+			gelf_getsym(o->syms, GELF_R_SYM(r.r_info), &s);
+			if (r.r_offset == i) {
+				f = afn_of(o, &s);
+				orig = (long)s.st_value + r.r_addend;
+			} else if (r.r_offset == i + 4) {
+				repl = (long)s.st_value + r.r_addend;
+				repl_sym = sym_name(o, &s);
+			}
+		}
+		if (!f || f->why || orig < 0)
+			continue;
+		/*
+		 * arm64 callbacks write what they like, except
+		 * alt_cb_patch_nops (cpucap branches such as LSE atomics'):
+		 * NOPs, or the original instructions left as they are
+		 */
+		if (!e[11] && e[10] && strcmp(repl_sym, "alt_cb_patch_nops")) {
+			arefuse(f, "its alternative at +%#lx is generated by the callback %s at load (.altinstructions)",
+				orig, repl_sym);
+			continue;
+		}
+		for (k = 0; repl_rd && repl >= 0 &&
+		     k < repl_sh.sh_size / repl_sh.sh_entsize; k++) {
+			gelf_getrela(repl_rd, k, &r);
+			if ((long)r.r_offset >= repl &&
+			    (long)r.r_offset < repl + e[11])
+				pic = false;
+		}
+		if (!pic) {
+			arefuse(f, "its alternative at +%#lx has replacement code with relocations (.altinstr_replacement)",
+				orig);
+			continue;
+		}
+		f->alt = realloc(f->alt, (f->nalt + 1) * sizeof(*f->alt));
+		if (!f->alt)
+			die("out of memory");
+		f->alt[f->nalt][0] = orig;
+		f->alt[f->nalt][1] = orig + e[10];
+		f->nalt++;
+	}
+}
+
+/* --- growing the symbol and string tables --------------------------------- */
+struct grow {
+	Elf_Data *d;
+	char *buf;
+	size_t len, cap;
+};
+
+static void grow_init(struct grow *g, Elf_Data *d)
+{
+	g->d = d;
+	g->len = g->cap = d->d_size;
+	g->buf = malloc(g->cap ?: 1);
+	if (!g->buf)
+		die("out of memory");
+	memcpy(g->buf, d->d_buf, d->d_size);
+}
+
+static size_t grow_add(struct grow *g, const void *p, size_t n)
+{
+	size_t at = g->len;
+
+	if (g->len + n > g->cap) {
+		g->cap = (g->len + n) * 2;
+		g->buf = realloc(g->buf, g->cap);
+		if (!g->buf)
+			die("out of memory");
+	}
+	memcpy(g->buf + g->len, p, n);
+	g->len += n;
+	return at;
+}
+
+static void grow_done(struct grow *g)
+{
+	g->d->d_buf = g->buf;
+	g->d->d_size = g->len;
+	elf_flagdata(g->d, ELF_C_SET, ELF_F_DIRTY);
+}
+
+/* a new global symbol; returns its index */
+static size_t add_sym(struct aobj *o, struct grow *st, struct grow *sy,
+		      const char *name, int type, int shndx,
+		      unsigned long size, int vis)
+{
+	Elf64_Sym s = { 0 };
+
+	s.st_name = grow_add(st, name, strlen(name) + 1);
+	s.st_info = ELF64_ST_INFO(STB_GLOBAL, type);
+	s.st_other = vis;
+	s.st_shndx = shndx;
+	s.st_size = size;
+	grow_add(sy, &s, sizeof(s));
+	return o->nsyms++;
+}
+
+static void rename_sym(struct aobj *o, struct grow *st, struct grow *sy,
+		       size_t i, const char *name, int vis)
+{
+	Elf64_Sym *s = (Elf64_Sym *)sy->buf + i;
+
+	(void)o;
+	s->st_name = grow_add(st, name, strlen(name) + 1);
+	if (vis >= 0)
+		s->st_other = (s->st_other & ~3) | vis;
+}
+
+/* index of the symbol named n (any binding), or 0 */
+static size_t find_sym(struct aobj *o, const char *n, size_t not)
+{
+	size_t i;
+
+	for (i = 1; i < o->nsyms; i++) {
+		GElf_Sym s;
+		const char *m;
+
+		if (i == not)
+			continue;
+		gelf_getsym(o->syms, i, &s);
+		if (GELF_ST_TYPE(s.st_info) == STT_SECTION)
+			continue;
+		m = elf_strptr(o->e, o->symsh.sh_link, s.st_name);
+		if (m && !strcmp(m, n))
+			return i;
+	}
+	return 0;
+}
+
+static void c_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fputc('\\', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void auto_emit(FILE *f, struct aobj *o, const char *in, bool init,
+		      bool fini)
+{
+	size_t i, k, n = 0, nref = 0;
+
+	fprintf(f, "// SPDX-License-Identifier: GPL-2.0\n/* generated by rrmeta --auto from %s: do not edit */\n",
+		strrchr(in, '/') ? strrchr(in, '/') + 1 : in);
+	fprintf(f, "#include <linux/module.h>\n#include <linux/init.h>\n#include \"rerandom.h\"\n\n");
+	for (i = 0; i < o->nfns; i++) {
+		struct afn *fn = &o->fns[i];
+
+		if (fn->why)
+			continue;
+		fprintf(f, "/* %s */\nextern char __rr_body%zu[];\n", fn->name, i);
+		fprintf(f, "void *__rr_slot%zu __section(\".data.rr_slots\") = __rr_body%zu;\n",
+			i, i);
+		fprintf(f, "__RR_TRAMPOLINE_AT(\"%s\", \"__rr_slot%zu\", __RR_MAXARGS);\n",
+			fn->tramp, i);
+		fprintf(f, "extern char __rr_tramp%zu[] __asm__(\"%s\");\n",
+			i, fn->tramp);
+		if (!fn->b.nsites)
+			continue;
+		qsort(fn->b.sites, fn->b.nsites, sizeof(*fn->b.sites),
+		      cmp_site);
+		fprintf(f, "static const struct rr_site __rr_sites%zu[] = {\n", i);
+		for (k = 0; k < fn->b.nsites; k++)
+			fprintf(f, "\t{ %#lx, %s, { %#x, %#x }, %d },\n",
+				fn->b.sites[k].off,
+				kind_name(fn->b.sites[k].kind),
+				fn->b.sites[k].op[0], fn->b.sites[k].op[1],
+				fn->b.sites[k].oplen);
+		fprintf(f, "};\n");
+	}
+	fprintf(f, "\nstatic const struct rr_body_desc __rr_bodies[] = {\n");
+	for (i = 0; i < o->nfns; i++) {
+		struct afn *fn = &o->fns[i];
+
+		if (fn->why)
+			continue;
+		fprintf(f, "\t{ ");
+		c_string(f, fn->name);
+		fprintf(f, ", __rr_tramp%zu, __rr_body%zu, &__rr_slot%zu, %lu, %zu, ",
+			i, i, i, fn->size, fn->b.nsites);
+		if (fn->b.nsites)
+			fprintf(f, "__rr_sites%zu },\n", i);
+		else
+			fprintf(f, "NULL },\n");
+		n++;
+	}
+	fprintf(f, "};\n\nstatic const struct rr_refusal __rr_refused[] = {\n");
+	for (i = 0; i < o->nfns; i++) {
+		struct afn *fn = &o->fns[i];
+
+		if (!fn->why)
+			continue;
+		fprintf(f, "\t{ ");
+		c_string(f, fn->name);
+		fprintf(f, ", %lu, ", fn->size);
+		c_string(f, fn->why);
+		fprintf(f, " },\n");
+		nref++;
+	}
+	fprintf(f, "\t{ NULL, 0, NULL }\n};\n\nstruct rr_module_desc __rr_module_desc = {\n"
+		"\t.owner = THIS_MODULE,\n\t.nbodies = %zu,\n"
+		"\t.bodies = __rr_bodies,\n\t.nrefused = %zu,\n"
+		"\t.refused = __rr_refused,\n};\n", n, nref);
+	/*
+	 * The module's own init and exit, renamed in the object: the bodies
+	 * are registered before its init runs and unregistered after its exit.
+	 */
+	if (init)
+		fprintf(f, "\nint __rr_wrapped_init_module(void);\n\n"
+			"int __init init_module(void)\n{\n"
+			"\tint err = rerandom_register_module(&__rr_module_desc);\n\n"
+			"\tif (err)\n\t\treturn err;\n"
+			"\terr = __rr_wrapped_init_module();\n"
+			"\tif (err)\n\t\trerandom_unregister_module(&__rr_module_desc);\n"
+			"\treturn err;\n}\n");
+	if (fini)
+		fprintf(f, "\nvoid __rr_wrapped_cleanup_module(void);\n\n"
+			"void __exit cleanup_module(void)\n{\n"
+			"\t__rr_wrapped_cleanup_module();\n"
+			"\trerandom_unregister_module(&__rr_module_desc);\n}\n");
+}
+
+static int auto_main(const char *in, const char *out, const char *bodies,
+		     const char *report)
+{
+	struct aobj o = { 0 };
+	struct grow st, sy;
+	size_t i, init = 0, fini = 0, nmove = 0;
+	unsigned long bmove = 0, btotal = 0;
+	FILE *f, *rf = NULL;
+	char buf[65536];
+	int ifd, fd;
+	ssize_t n;
+
+	/* BODIES.o starts as a copy of OBJ.o and is rewritten in place */
+	ifd = open(in, O_RDONLY);
+	if (ifd < 0)
+		die("%s: %s", in, strerror(errno));
+	fd = open(bodies, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die("%s: %s", bodies, strerror(errno));
+	while ((n = read(ifd, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, n) != n)
+			die("%s: %s", bodies, strerror(errno));
+	if (n < 0)
+		die("%s: %s", in, strerror(errno));
+	close(ifd);
+	auto_load(&o, in, fd);
+	auto_alternatives(&o);
+	auto_jump_labels(&o);
+	for_each_rela(&o, auto_judge, NULL);
+
+	grow_init(&st, elf_getdata(elf_getscn(o.e, o.symsh.sh_link), NULL));
+	grow_init(&sy, o.syms);
+	init = find_sym(&o, "init_module", 0);
+	fini = find_sym(&o, "cleanup_module", 0);
+	if (init)
+		rename_sym(&o, &st, &sy, init, "__rr_wrapped_init_module", -1);
+	if (fini)
+		rename_sym(&o, &st, &sy, fini, "__rr_wrapped_cleanup_module", -1);
+	for (i = 0; i < o.nfns; i++) {
+		struct afn *fn = &o.fns[i];
+		char *real, *bname;
+
+		btotal += fn->size;
+		if (fn->why)
+			continue;
+		/*
+		 * The trampoline takes the function's name: a global keeps
+		 * it for the other objects of the module; a static one too,
+		 * unless that name is taken (then NAME.rrN).
+		 */
+		if (fn->global || !find_sym(&o, fn->name, fn->sym))
+			fn->tramp = strdup(fn->name);
+		else if (asprintf(&fn->tramp, "%s.rr%zu", fn->name, i) < 0)
+			die("out of memory");
+		if (asprintf(&real, "%s_real", fn->name) < 0 ||
+		    asprintf(&bname, "__rr_body%zu", i) < 0)
+			die("out of memory");
+		rename_sym(&o, &st, &sy, fn->sym, real,
+			   fn->global ? STV_HIDDEN : -1);
+		fn->tsym = add_sym(&o, &st, &sy, fn->tramp, STT_NOTYPE,
+				   SHN_UNDEF, 0, STV_DEFAULT);
+		fn->bsym = add_sym(&o, &st, &sy, bname, STT_FUNC, fn->shndx,
+				   fn->size, STV_HIDDEN);
+		free(real);
+		free(bname);
+		nmove++;
+		bmove += fn->size;
+	}
+	grow_done(&st);
+	grow_done(&sy);
+	for_each_rela(&o, auto_apply, NULL);
+	/* the header's size from the data (libelf lays the file out again) */
+	if (elf_update(o.e, ELF_C_WRITE) < 0)
+		die("%s: %s", bodies, elf_errmsg(-1));
+
+	f = fopen(out, "w");
+	if (!f)
+		die("%s: %s", out, strerror(errno));
+	auto_emit(f, &o, in, init, fini);
+	if (fclose(f))
+		die("%s: %s", out, strerror(errno));
+	if (report) {
+		rf = fopen(report, "w");
+		if (!rf)
+			die("%s: %s", report, strerror(errno));
+		for (i = 0; i < o.nfns; i++)
+			fprintf(rf, "%s %s %lu%s%s\n",
+				o.fns[i].why ? "refused" : "moved",
+				o.fns[i].name, o.fns[i].size,
+				o.fns[i].why ? " " : "",
+				o.fns[i].why ?: "");
+		fprintf(rf, "moved %zu of %zu functions, %lu of %lu bytes\n",
+			nmove, o.nfns, bmove, btotal);
+		if (fclose(rf))
+			die("%s: %s", report, strerror(errno));
+	}
+	printf("rrmeta: %s: moved %zu of %zu functions, %lu of %lu bytes\n",
+	       strrchr(in, '/') ? strrchr(in, '/') + 1 : in, nmove, o.nfns,
+	       bmove, btotal);
+	elf_end(o.e);
+	close(fd);
+	return 0;
+}
+
+static int auto_usage(void)
+{
+	fprintf(stderr, "usage: rrmeta --auto -o OUT.c -w BODIES.o [-r REPORT] OBJ.o\n");
+	return 2;
+}
+
+int auto_cli(int argc, char **argv)
+{
+	const char *out = NULL, *bodies = NULL, *report = NULL;
+	int opt;
+
+	optind = 2;
+	while ((opt = getopt(argc, argv, "o:w:r:h")) != -1) {
+		switch (opt) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'w':
+			bodies = optarg;
+			break;
+		case 'r':
+			report = optarg;
+			break;
+		default:
+			return auto_usage();
+		}
+	}
+	if (!out || !bodies || optind != argc - 1)
+		return auto_usage();
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		die("libelf: %s", elf_errmsg(-1));
+	return auto_main(argv[optind], out, bodies, report);
+}
