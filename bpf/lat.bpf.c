@@ -228,6 +228,59 @@ static __always_inline struct task_calls *task_calls(bool create)
 }
 
 /*
+ * Stack pointers are only comparable on one stack: the task's, or the CPU's
+ * interrupt stack that an interrupt's calls run on while the interrupted
+ * task's frames stay below them. Every kernel stack is at least 16 KiB and
+ * 16 KiB aligned (THREAD_SIZE on both arches, doubled under KASAN), so two
+ * stack pointers in one 16 KiB block are on the same stack; in two blocks,
+ * maybe not, and nothing is concluded.
+ */
+#define LAT_STACK_BLOCK_SHIFT 14
+
+static __always_inline bool same_stack(__u64 a, __u64 b)
+{
+	return !((a ^ b) >> LAT_STACK_BLOCK_SHIFT);
+}
+
+/*
+ * A call that starts (or ends) at sp, on the stack of the top frame and above
+ * it (stacks grow down; for a start, at it too), is not nested in that
+ * frame: the top frame has returned and its remove probe was missed (the
+ * probe of an interrupt that came while a BPF program ran, say). Drop such
+ * frames, counted as remove_missed, so that missed probes do not pile up:
+ * a piled-up frame is matched later by an unrelated call that reuses its
+ * stack pointer (one call timed from another's start: seconds for a leaf
+ * function), and a full stack stops timing the task's calls at all. Calls
+ * that overflowed the stack are deeper than its top frame: when the top
+ * frame is not nested around sp, they have returned as well.
+ */
+static __always_inline void drop_returned(struct task_calls *tc, __u64 sp,
+					  bool at_sp_too)
+{
+	struct frame *f;
+	__u32 i, d, n = 0;
+
+	for (i = 0; i < LAT_MAX_DEPTH; i++) {
+		d = tc->depth;
+		if (!d)
+			break;
+		f = &tc->f[(d - 1) & (LAT_MAX_DEPTH - 1)];
+		if (!same_stack(f->sp, sp) || f->sp > sp)
+			break;
+		if (tc->overflow) {
+			n += tc->overflow;
+			tc->overflow = 0;
+		}
+		if (f->sp == sp && !at_sp_too)
+			break;
+		tc->depth = d - 1;
+		n++;
+	}
+	if (n)
+		count_n(LAT_CNT_STALE, n);
+}
+
+/*
  * Push a call whose body begins now. sp: the stack pointer that the
  * trampoline's remove_pause_list call will show again (kprobes: at the
  * entry of add_pause_list; tracepoints: the CFA the core passes), which pairs
@@ -239,8 +292,10 @@ static __always_inline void push_call(struct task_calls *tc, __u64 sp, __u64 ip,
 				      __u64 t_enter, __u64 now, __u64 id)
 {
 	struct frame *f;
-	__u32 d = tc->depth;
+	__u32 d;
 
+	drop_returned(tc, sp, true);
+	d = tc->depth;
 	if (d >= LAT_MAX_DEPTH) {
 		tc->overflow++;
 		count(LAT_CNT_DEPTH);
@@ -284,6 +339,7 @@ static __always_inline void call_enter_kp(__u64 sp)
 	tc = task_calls(true);
 	if (!tc)
 		return;
+	drop_returned(tc, sp, true);
 	d = tc->depth;
 	if (d >= LAT_MAX_DEPTH) {
 		tc->overflow++;
@@ -337,9 +393,15 @@ static __always_inline void call_exit(__u64 sp)
 		count(LAT_CNT_UNMATCHED);
 		return;
 	}
+	drop_returned(tc, sp, false);
 	if (tc->overflow) {
-		/* the innermost calls were never pushed */
+		/* the top frame is nested around sp: this is the end of one
+		 * of the innermost calls, never pushed */
 		tc->overflow--;
+		return;
+	}
+	if (!tc->depth) {
+		count(LAT_CNT_UNMATCHED);
 		return;
 	}
 	/* the frame with this stack pointer, innermost first; frames above
