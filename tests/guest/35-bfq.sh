@@ -5,13 +5,15 @@
 # core report; every body moves on every pass; with the Debian root
 # (--rootfs debian: fio, the root disk /dev/vda), the disk set to bfq runs 4
 # fio jobs of verified random I/O in two cgroups of different io.bfq.weight,
-# changed during the run, while a pass runs every millisecond; then the
-# scheduler is switched away and bfq unloaded.
+# changed during the run, while a pass runs every millisecond and wpwatch lat
+# times bfq's calls; then the scheduler is switched away and bfq unloaded.
+# The debug lane (KASAN, lockdep, kmemleak) runs it too, with 10 s of I/O.
 #   tests/vm/run --arch ARCH --rootfs debian -- sh tests/35-bfq.sh
 # arches: x86_64 arm64
+# kernel: stock debug
 # rootfs: debian
 # weight: 3
-# timeout: 600
+# timeout: 900
 # cpus: 2
 # mem: 1024
 . "$(dirname "$0")/lib.sh"
