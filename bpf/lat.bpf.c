@@ -230,10 +230,15 @@ static __always_inline struct task_calls *task_calls(bool create)
 /*
  * Stack pointers are only comparable on one stack: the task's, or the CPU's
  * interrupt stack that an interrupt's calls run on while the interrupted
- * task's frames stay below them. Every kernel stack is at least 16 KiB and
- * 16 KiB aligned (THREAD_SIZE on both arches, doubled under KASAN), so two
- * stack pointers in one 16 KiB block are on the same stack; in two blocks,
- * maybe not, and nothing is concluded.
+ * task's frames stay below them. A task's stack is at least 16 KiB and
+ * aligned to its size (THREAD_SIZE, both arches; doubled under KASAN), so
+ * it has its 16 KiB blocks to itself: a stack pointer in the same block as a
+ * task-stack frame's is on that task stack. An x86 interrupt stack is 16 KiB
+ * but only page aligned, so its blocks may hold the edge of another CPU's
+ * interrupt stack, never of a task's; the only frames of a task that can be
+ * on another CPU's interrupt stack are stale (an interrupt's calls end
+ * before the task runs elsewhere), and dropping those is right. Pointers in
+ * two blocks (the two halves of a KASAN stack, say): nothing is concluded.
  */
 #define LAT_STACK_BLOCK_SHIFT 14
 

@@ -13,7 +13,7 @@
 # kernel: stock debug
 # rootfs: debian
 # weight: 3
-# timeout: 900
+# timeout: 600
 # cpus: 2
 # mem: 1024
 . "$(dirname "$0")/lib.sh"
