@@ -81,9 +81,16 @@ static int rr_selftest_fn(void *unused)
 						 READ_ONCE(selftest_period));
 			continue;
 		}
-		schedule_timeout_interruptible(msecs_to_jiffies(p));
-		if (kthread_should_stop())
-			break;
+		/*
+		 * A new period (0: off) takes effect at once: a write of
+		 * selftest_period wakes rr_wq, and the calls below never run
+		 * after the period was set to 0 (a plain timeout made one more
+		 * call up to p ms after it, into 50-lat's exact counts).
+		 */
+		if (wait_event_interruptible_timeout(rr_wq, kthread_should_stop() ||
+						     READ_ONCE(selftest_period) != p,
+						     msecs_to_jiffies(p)))
+			continue;
 		mutex_lock(&rr_drv_lock);
 		rerandom_driver.init_entry();
 		ret = rerandom_driver.check_entry(11, "chifan", time);
