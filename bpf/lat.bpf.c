@@ -405,10 +405,6 @@ static __always_inline void call_exit(__u64 sp)
 		tc->overflow--;
 		return;
 	}
-	if (!tc->depth) {
-		count(LAT_CNT_UNMATCHED);
-		return;
-	}
 	/* the frame with this stack pointer, innermost first; frames above
 	 * it lost their remove_pause_list (a missed probe) */
 	d = tc->depth;

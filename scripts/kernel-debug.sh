@@ -1,8 +1,7 @@
 #!/bin/bash
 # The debug guest kernel (x86_64): Debian's linux-source-6.1 with KASAN,
 # lockdep (PROVE_LOCKING), DEBUG_ATOMIC_SLEEP, kmemleak and full preemption,
-# a virtio disk, ext4 and bfq (35-bfq on the Debian root), on top of the
-# small config every wpwatch guest needs. Built once, cached.
+# on top of the small config every wpwatch guest needs. Built once, cached.
 #   scripts/kernel-debug.sh x86_64      (prints the cache folder last)
 # Used through `tests/vm/run --arch x86_64 --kernel debug`. See docs/testing.md.
 set -euo pipefail
@@ -30,15 +29,5 @@ CONFIG_DEBUG_KMEMLEAK=y
 CONFIG_DEBUG_LIST=y
 # wpw_runas (20-watch) makes perf_event_open fail with a seccomp filter
 CONFIG_SECCOMP=y
-CONFIG_SECCOMP_FILTER=y
-# 35-bfq on the Debian root (tests/vm/run --rootfs debian): its ext4 image on
-# a virtio disk, and bfq as Debian builds it (a module, so that block/
-# exports what an out-of-tree bfq needs) with group scheduling (cgroup2's io)
-CONFIG_BLK_DEV=y
-CONFIG_VIRTIO_BLK=y
-CONFIG_EXT4_FS=y
-CONFIG_CGROUPS=y
-CONFIG_BLK_CGROUP=y
-CONFIG_IOSCHED_BFQ=m
-CONFIG_BFQ_GROUP_IOSCHED=y"
+CONFIG_SECCOMP_FILTER=y"
 . "$here/custom-kernel.sh"

@@ -92,12 +92,7 @@ mkdir -p $dir
 # another call: the mispairing docs/latency.md describes)
 wpwatch lat --format json >/tmp/lat.json 2>/tmp/lat.err &
 latpid=$!
-i=0
-until grep -q '^Tracing' /tmp/lat.err 2>/dev/null; do
-	i=$((i + 1))
-	{ [ $i -gt 1200 ] || ! kill -0 $latpid 2>/dev/null; } && break
-	sleep 0.1
-done
+wait_ready /tmp/lat.err $latpid || sed 's/^/#   lat: /' /tmp/lat.err
 passes0=$(st passes)
 fio_job() {	# CGROUP NAME: 2 jobs of verified random I/O, direct
 	echo $$ >$CG/$1/cgroup.procs

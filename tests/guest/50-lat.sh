@@ -23,16 +23,6 @@ mkdir -p $W
 
 st() { awk -v k="$1" '$1 == k { print $2 }' $D/stats; }
 calls_of() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-# wait (at most 120 s: loading BPF under TCG is slow) for wpwatch's banner
-wait_ready() {
-	_i=0
-	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
-		_i=$((_i + 1))
-		[ $_i -gt 1200 ] && return 1
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
-	done
-}
 kernel=$(cat /etc/wpwatch/kernel)
 # rq FILE FILTER: FILTER on the last report of FILE (gojq)
 rq() { jqf "$1" "[.[] | select(.type == \"report\")] | last | $2" -s; }

@@ -144,6 +144,19 @@ wait_watch() {
 	num_is "$WRC" 0 "$1: wpwatch exits 0 (hits = delivered + lost)" || sed 's/^/#   /' "$W/$1.err"
 }
 
+# wpwatch lat in the background: wait_ready ERRFILE PID waits (at most 120 s:
+# loading BPF under TCG is slow) for its "Tracing" banner in ERRFILE; 1 if
+# it died or took longer
+wait_ready() {
+	_i=0
+	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -gt 1200 ] && return 1
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+}
+
 jqf() {
 	_f=$1 _q=$2
 	shift 2
