@@ -2,15 +2,16 @@
 /*
  * rrmeta.h: the types and functions rrmeta's two paths share: rrmeta.c
  * (main() and the SPECIAL_FUNCTION path) and auto.c (--auto) both record,
- * for each body, the sites to fix when it moves, through sites.c. A site's
- * kind is written into the generated table as kmod/include/rerandom.h's
- * RR_SITE_* (kind_name()).
+ * for each body, the sites to fix when it moves, through sites.c, and write
+ * them into the generated table through emit.c. A site's kind is written
+ * there as kmod/include/rerandom.h's RR_SITE_* (kind_name()).
  */
 #ifndef RRMETA_H
 #define RRMETA_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum { SITE_X86_REL32 = 1, SITE_A64_BRANCH26, SITE_A64_ADRP, SITE_A64_ADR };
 /* with a kind: the site lies in code an alternative may replace at load */
@@ -50,6 +51,16 @@ bool is_user_access(const char *sym);
 int classify(int machine, unsigned int type);
 int cmp_site(const void *a, const void *b);
 const char *kind_name(int k);
+
+/*
+ * emit.c: a C string literal; a body's sites as the array ARRAY (nothing
+ * when it has none); its row of the bodies table (SITES: the array's name)
+ */
+void emit_c_string(FILE *f, const char *s);
+void emit_sites(FILE *f, const char *array, struct body *b);
+void emit_body_row(FILE *f, const char *name, const char *tramp,
+		   const char *code, const char *slot, const char *sites,
+		   const struct body *b);
 
 /* auto.c: rrmeta --auto ARGS (argv[1] is "--auto"); returns the exit status */
 int auto_cli(int argc, char **argv);
