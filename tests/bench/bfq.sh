@@ -30,6 +30,9 @@
 # rootfs: debian
 # stock-modules: bfq
 # out: yes
+# wait_ready from the suites' helpers; under -icount BPF loads slower still
+. "$(dirname "$0")/../lib.sh"
+WAIT_READY_S=300
 # 16,000 I/Os, 5 rounds: at 4,000 and 3 the busy figure of one configuration
 # spread by 13 to 26 % between rounds (x86_64)
 IOS=${BFQ_BENCH_IOS:-16000}
@@ -166,12 +169,7 @@ svg=$out/bfq-lat-$arch.svg
 sched bfq
 wpwatch lat --format json --svg "$svg" >$W/lat.json 2>$W/lat.err &
 latpid=$!
-i=0
-until grep -q '^Tracing' $W/lat.err 2>/dev/null; do
-	i=$((i + 1))
-	{ [ $i -gt 3000 ] || ! kill -0 $latpid 2>/dev/null; } && { cat $W/lat.err; die "wpwatch lat did not start"; }
-	sleep 0.1
-done
+wait_ready $latpid $W/lat.err || { cat $W/lat.err; die "wpwatch lat did not start"; }
 period "$LAT_PERIOD"
 fio_run lat 1
 period 0

@@ -9,6 +9,9 @@
 # the cost per call, then where it goes (kernel.bpf_stats_enabled=1: the
 # kernel's own run time of every BPF program, wpw_progstats).
 # rootfs: debian
+# wait_ready from the suites' helpers; under -icount BPF loads slower still
+. "$(dirname "$0")/../lib.sh"
+WAIT_READY_S=300
 N=${LAT_BENCH_CALLS:-20000}
 B=/sys/kernel/debug/wpw_latbench/run
 modprobe rerandom && modprobe wpw_latbench || { echo "lat bench: modules missing"; exit 1; }
@@ -25,16 +28,6 @@ measure() {
 		d=$(field direct_ns) t=$(field tramp_ns)
 		[ -z "$best_d" ] || [ "$d" -lt "$best_d" ] && best_d=$d
 		[ -z "$best_t" ] || [ "$t" -lt "$best_t" ] && best_t=$t
-	done
-}
-# wait_ready OUT PID: until OUT or OUT.err has a line starting with "Tracing"
-wait_ready() {
-	_i=0
-	while ! cat "$1" "$1.err" 2>/dev/null | grep -q '^Tracing'; do
-		_i=$((_i + 1))
-		[ $_i -gt 3000 ] && return 1
-		kill -0 "$2" 2>/dev/null || return 1
-		sleep 0.1
 	done
 }
 per_call() { awk -v t="$1" -v n="$N" 'BEGIN { printf "%.1f", t / n }'; }
@@ -54,7 +47,7 @@ traced() {
 	echo "lat bench: measuring under $*" >&2
 	"$@" >"$_out" 2>"$_out.err" &
 	_pid=$!
-	if ! wait_ready "$_out" $_pid; then
+	if ! wait_ready $_pid "$_out" "$_out.err"; then
 		cat "$_out.err"
 		return 1
 	fi

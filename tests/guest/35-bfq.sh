@@ -92,7 +92,7 @@ mkdir -p $dir
 # another call: the mispairing docs/latency.md describes)
 wpwatch lat --format json >/tmp/lat.json 2>/tmp/lat.err &
 latpid=$!
-wait_ready /tmp/lat.err $latpid || sed 's/^/#   lat: /' /tmp/lat.err
+wait_ready $latpid /tmp/lat.err || sed 's/^/#   lat: /' /tmp/lat.err
 passes0=$(st passes)
 fio_job() {	# CGROUP NAME: 2 jobs of verified random I/O, direct
 	echo $$ >$CG/$1/cgroup.procs

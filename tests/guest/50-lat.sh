@@ -82,7 +82,7 @@ fi
 # --- exact counts: callers, passes and sleeps while attached ------------------
 wpwatch lat --format json --pin >$W/run.json 2>$W/run.err &
 pid=$!
-if ! wait_ready $W/run.err $pid; then
+if ! wait_ready $pid $W/run.err; then
 	cat $W/run.err
 	bail "wpwatch lat did not start"
 fi
@@ -172,7 +172,7 @@ is "$bad" "" "min <= p50 <= p90 <= p99 <= p99.9 <= max everywhere, all present"
 flavour_run() {
 	wpwatch lat --probe $1 --format json >$W/run.json 2>$W/run.err &
 	pid=$!
-	wait_ready $W/run.err $pid || { cat $W/run.err; bail "wpwatch lat --probe $1 did not start"; }
+	wait_ready $pid $W/run.err || { cat $W/run.err; bail "wpwatch lat --probe $1 did not start"; }
 	cp $T/calls $W/calls0
 	passes0=$(st passes)
 	echo 2 >$T/callers
@@ -213,7 +213,7 @@ run "... listing the modes" -- grep -q "auto, tracepoint, kprobe or fentry, not 
 echo 2 >$T/callers
 wpwatch lat --format json --events -p $$ >$W/ev.json 2>$W/ev.err &
 pid=$!
-wait_ready $W/ev.err $pid || bail "wpwatch lat --events did not start"
+wait_ready $pid $W/ev.err || bail "wpwatch lat --events did not start"
 echo "10 3" >$T/sleep
 echo 1 >$D/trigger
 echo 1 >$D/trigger
@@ -256,7 +256,7 @@ is "$from_hist" "$from_events" "rr_sleep_ms: the histogram's buckets are the eve
 echo 2 >$T/callers
 wpwatch lat -m -F -L -p $$ --svg $W/lat.svg >$W/text 2>$W/text.err &
 pid=$!
-wait_ready $W/text.err $pid || bail "wpwatch lat (text) did not start"
+wait_ready $pid $W/text.err || bail "wpwatch lat (text) did not start"
 echo "10 2" >$T/sleep
 sleep 1
 kill -INT $pid

@@ -144,15 +144,17 @@ wait_watch() {
 	num_is "$WRC" 0 "$1: wpwatch exits 0 (hits = delivered + lost)" || sed 's/^/#   /' "$W/$1.err"
 }
 
-# wpwatch lat in the background: wait_ready ERRFILE PID waits (at most 120 s:
-# loading BPF under TCG is slow) for its "Tracing" banner in ERRFILE; 1 if
-# it died or took longer
+# A tracer in the background (wpwatch lat, bpftrace): wait_ready PID FILE...
+# waits for its "Tracing" banner in any FILE; 1 if it died first or took
+# longer than WAIT_READY_S seconds (default 120: loading BPF under TCG is
+# slow). Also sourced by tests/bench/ (they set WAIT_READY_S for -icount).
 wait_ready() {
-	_i=0
-	while ! grep -q '^Tracing' "$1" 2>/dev/null; do
+	_pid=$1 _i=0
+	shift
+	while ! cat "$@" 2>/dev/null | grep -q '^Tracing'; do
 		_i=$((_i + 1))
-		[ $_i -gt 1200 ] && return 1
-		kill -0 "$2" 2>/dev/null || return 1
+		[ $_i -gt $((${WAIT_READY_S:-120} * 10)) ] && return 1
+		kill -0 "$_pid" 2>/dev/null || return 1
 		sleep 0.1
 	done
 }
