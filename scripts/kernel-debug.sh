@@ -29,5 +29,18 @@ CONFIG_DEBUG_KMEMLEAK=y
 CONFIG_DEBUG_LIST=y
 # wpw_runas (20-watch) makes perf_event_open fail with a seccomp filter
 CONFIG_SECCOMP=y
-CONFIG_SECCOMP_FILTER=y"
+CONFIG_SECCOMP_FILTER=y
+# 35-bfq: the Debian root's virtio disk, ext4, and bfq's group scheduling
+# (IOSCHED_BFQ=m as Debian builds it: block/ then exports what an
+# out-of-tree bfq needs). PCI_MSI, as in Debian's kernels: without it
+# virtio-pci falls back to INTx, whose ACPI _PRT routing timed out under
+# KASAN in TCG and left the disk without an interrupt.
+CONFIG_PCI_MSI=y
+CONFIG_BLK_DEV=y
+CONFIG_VIRTIO_BLK=y
+CONFIG_EXT4_FS=y
+CONFIG_CGROUPS=y
+CONFIG_BLK_CGROUP=y
+CONFIG_IOSCHED_BFQ=m
+CONFIG_BFQ_GROUP_IOSCHED=y"
 . "$here/custom-kernel.sh"

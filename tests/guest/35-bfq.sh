@@ -7,10 +7,10 @@
 # fio jobs of verified random I/O in two cgroups of different io.bfq.weight,
 # changed during the run, while a pass runs every millisecond and wpwatch lat
 # times bfq's calls; then the scheduler is switched away and bfq unloaded.
-# On the debug kernel (KASAN, lockdep, kmemleak) it runs 10 s of I/O; the
-# debug lane does not run it yet (docs/testing.md: the disk gets no interrupt).
-#   tests/vm/run --arch ARCH --rootfs debian -- sh tests/35-bfq.sh
+# On the debug kernel (KASAN, lockdep, kmemleak) it runs 10 s of I/O.
+#   tests/vm/run --arch ARCH [--kernel debug] --rootfs debian -- sh tests/35-bfq.sh
 # arches: x86_64 arm64
+# kernel: stock debug
 # rootfs: debian
 # weight: 3
 # timeout: 600
