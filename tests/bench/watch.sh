@@ -209,11 +209,13 @@ for m in "-f json" "-f json --no-stack" "--no-stack" "-s"; do
 	done
 done
 echo
+# per watcher, in the order measured: "WATCHER|highest achieved rate with 0 lost"
 awk -F'|' '$3 == 0 && $2 > best[$1] { best[$1] = $2 } { seen[$1] = 1; if (!($1 in order)) order[$1] = NR }
 	END { for (m in seen) printf "%d|%s|%s\n", order[m], m, best[m] + 0 }' $O/paced | sort -n |
-	while IFS='|' read -r _ m b; do
-		echo "- \`wpwatch watch $m\`: highest achieved rate with 0 lost: $b writes/s (guest time)"
-	done
+	cut -d'|' -f2- >$O/paced-best
+while IFS='|' read -r m b; do
+	echo "- \`wpwatch watch $m\`: highest achieved rate with 0 lost: $b writes/s (guest time)"
+done <$O/paced-best
 echo
 
 # --- the targets of issue 14, computed from the rows above ------------------------
@@ -235,8 +237,7 @@ for r in "wpwatch_-f_json|-f json" "wpwatch|text"; do
 		"$(ratio "$(total "${r%%|*}")" "$bc_total")" 2
 done
 target "\`--no-stack\` at most 2x the floor" "$(ratio "$(total wpwatch_--no-stack)" "$floor_k")" 2
-awk -F'|' '$3 == 0 && $2 > best[$1] { best[$1] = $2 } { seen[$1] = 1 }
-	END { for (m in seen) if (best[m] + 0 > b) { b = best[m]; bm = m }
-		printf "| 200,000 paced writes/s with 0 lost, default ring buffer | %d (`%s`) | %s |\n",
-			b, bm, (b >= 200000 ? "yes" : "no") }' $O/paced
+awk -F'|' '$2 + 0 > b + 0 { b = $2; bm = $1 }
+	END { printf "| 200,000 paced writes/s with 0 lost, default ring buffer | %d (`%s`) | %s |\n",
+			b, bm, (b >= 200000 ? "yes" : "no") }' $O/paced-best
 echo "<!-- /watch-bench $arch -->"
