@@ -14,6 +14,8 @@
 #                            package, not our code); else the first bad line is shown
 #   jqf FILE FILTER [ARG...] gojq -r FILTER on each object of FILE (ARGs: more gojq
 #                            options, e.g. -s, --arg K V); its status is gojq's
+#   wait_ready PID FILE...   until a tracer started in the background (PID) prints its
+#                            "Tracing" line into one of the FILEs (WAIT_READY_S, 120 s)
 #
 # Header lines at the top of a suite file are read by tests/check:
 #   # arches: x86_64 arm64      (default both)

@@ -2,8 +2,8 @@
 /*
  * rrmeta.h: the types and functions rrmeta's two paths share: rrmeta.c
  * (main() and the SPECIAL_FUNCTION path) and auto.c (--auto) both record,
- * for each body, the sites to fix when it moves, through sites.c, and write
- * them into the generated table through emit.c. A site's kind is written
+ * for each body, the sites to fix when it moves, through sites.c, and
+ * emit.c writes both paths' generated tables. A site's kind is written
  * there as kmod/include/rerandom.h's RR_SITE_* (kind_name()).
  */
 #ifndef RRMETA_H
@@ -52,15 +52,31 @@ int classify(int machine, unsigned int type);
 int cmp_site(const void *a, const void *b);
 const char *kind_name(int k);
 
+/* an --auto object's function (auto.c judges it, emit.c writes it out) */
+struct afn {
+	size_t sym;		/* its symbol */
+	size_t shndx;		/* its section */
+	char *name;		/* as the object names it */
+	char *tramp;		/* the trampoline's symbol */
+	unsigned long size;
+	const char *why;	/* refused: the reason; NULL: it moves */
+	char *whybuf;
+	bool global;
+	struct body b;		/* its sites */
+	size_t tsym, bsym;	/* the trampoline's and the body's new symbols */
+	unsigned long (*alt)[2];	/* [start, end) patched at load */
+	size_t nalt;
+};
+
 /*
- * emit.c: a C string literal; a body's sites as the array ARRAY (nothing
- * when it has none); its row of the bodies table (SITES: the array's name)
+ * emit.c: OUT.c for the SPECIAL_FUNCTION path (the bodies of OBJ.o...,
+ * ARGV) and for --auto (every function of IN; INIT/FINI: the module has an
+ * init/exit, renamed in the object, to wrap)
  */
-void emit_c_string(FILE *f, const char *s);
-void emit_sites(FILE *f, const char *array, struct body *b);
-void emit_body_row(FILE *f, const char *name, const char *tramp,
-		   const char *code, const char *slot, const char *sites,
-		   const struct body *b);
+void emit_special(FILE *f, int argc, char **argv, struct body *bodies,
+		  size_t nbodies);
+void emit_auto(FILE *f, const char *in, struct afn *fns, size_t nfns,
+	       bool init, bool fini);
 
 /* auto.c: rrmeta --auto ARGS (argv[1] is "--auto"); returns the exit status */
 int auto_cli(int argc, char **argv);
