@@ -17,3 +17,21 @@ build_rrmeta() {	# OUT: tools/rrmeta built for the host, or bail out
 	gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$1" \
 		"$top"/tools/rrmeta/*.c -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
 }
+# The guest runner's verdicts (tests/vm/run): its exit status and what it
+# printed, kept in $runlog for expect_log (the caller removes it).
+runlog=
+expect_run() {	# WANT_STATUS DESC -- RUNNER_ARGS...
+	local want=$1 desc=$2 got
+	shift 3
+	[ -n "$runlog" ] || runlog=$(mktemp)
+	"$top/tests/vm/run" "$@" >"$runlog" 2>&1
+	got=$?
+	[ "$got" = "$want" ]
+	tap $? "$desc (status $got, want $want)"
+	[ "$got" = "$want" ] || tail -n 15 "$runlog" | sed 's/^/#   /'
+}
+expect_log() {	# ERE DESC: the last run's output matches ERE
+	grep -qE -- "$1" "$runlog"
+	tap $? "$2"
+	grep -qE -- "$1" "$runlog" || tail -n 15 "$runlog" | sed 's/^/#   /'
+}
