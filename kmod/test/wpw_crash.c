@@ -63,7 +63,7 @@ static void wpw_crash_kasan(void)
 
 	if (!buf)
 		return;
-	((volatile char *)buf)[past] = 1;
+	WRITE_ONCE(buf[past], 1);
 	kfree(buf);
 }
 
