@@ -47,8 +47,8 @@ KMOD_OUT := $(OUTPUT)/kmod-$(KERNEL)
 all: kmod user
 
 # --- host tools (tools/, like the kernel's scripts/mod) ------------------------
-# rrmeta: kmod/rerandom/Kbuild runs it on the objects of re-randomizable
-# modules (it only receives RRMETA=)
+# rrmeta: the Kbuild of each re-randomizable module (samples/, tests/kmod/)
+# runs it on its objects (it only receives RRMETA=)
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
 # its sources, for this build and RRMETA_TARGET's: every file of the folder
 # (it includes no other header of ours), compiled and linked in one command;
