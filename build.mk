@@ -47,8 +47,8 @@ KMOD_OUT := $(OUTPUT)/kmod-$(KERNEL)
 all: kmod user
 
 # --- host tools (tools/, like the kernel's scripts/mod) ------------------------
-# rrmeta: kmod/rerandom/Kbuild runs it on the objects of re-randomizable
-# modules (it only receives RRMETA=)
+# rrmeta: the Kbuild of each re-randomizable module (samples/, tests/kmod/)
+# runs it on its objects (it only receives RRMETA=)
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
 # its sources, for this build and RRMETA_TARGET's: every file of the folder
 # (it includes no other header of ours), compiled and linked in one command;
@@ -59,30 +59,45 @@ $(RRMETA): $(RRMETA_SRCS)
 	$(Q)mkdir -p $(@D)
 	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -lelf
 
+# One Kbuild run over a tree of symlinks: kmod/ (the product) at its top,
+# samples/ as samples/ and tests/kmod/ as tests/ beside it, which kmod/Kbuild
+# adds through WPWATCH_EXTRA (make -C kmod, DKMS, builds the product only).
+# The Kbuild files find kmod/include and include/ through their real path.
 kmod: $(RRMETA)
 	$(call msg,KMOD,$(ARCH) $(KERNEL))
-	$(Q)mkdir -p $(KMOD_OUT)
+	$(Q)mkdir -p $(KMOD_OUT)/samples $(KMOD_OUT)/tests
 	$(Q)cp -rsfu $(TOP)/kmod/. $(KMOD_OUT)/
-	@# a source removed from kmod/ leaves a dangling link that Kbuild would build
+	$(Q)cp -rsfu $(TOP)/samples/. $(KMOD_OUT)/samples/
+	$(Q)cp -rsfu $(TOP)/tests/kmod/. $(KMOD_OUT)/tests/
+	@# a source removed from kmod/ leaves a dangling link that Kbuild would build,
+	@# a folder removed (its Kbuild link gone) its old .ko that tests/vm/run would copy
 	$(Q)find $(KMOD_OUT) -xtype l -delete
-	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/$(KMOD_OUT) $(KBUILD_ARCH) RRMETA=$(RRMETA) $(if $(filter 1,$(V)),,-s) modules \
+	$(Q)find $(KMOD_OUT) -name '*.ko' ! -execdir test -e Kbuild \; -delete
+	$(Q)$(MAKE) -C $(KDIR) M=$(TOP)/$(KMOD_OUT) $(KBUILD_ARCH) RRMETA=$(RRMETA) \
+		WPWATCH_EXTRA="samples/ tests/" $(if $(filter 1,$(V)),,-s) modules \
 		2>&1 | grep -v 'Skipping BTF generation' ; exit $${PIPESTATUS[0]}
 
 # --- BPF objects and skeletons ----------------------------------------------
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
-BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
-BPF_SKELS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.skel.h,$(BPF_SRCS))
+# bpf/: the product's programs; tests/bpf/: programs only the test programs
+# of tests/guest/bin load. Both give $(OUTPUT)/bpf/NAME.skel.h.
+BPF_SRCS := $(wildcard bpf/*.bpf.c tests/bpf/*.bpf.c)
+BPF_OBJS := $(patsubst %.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(notdir $(BPF_SRCS)))
+BPF_SKELS := $(BPF_OBJS:.bpf.o=.skel.h)
 BPF_CFLAGS := -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
 	-I vmlinux/$(ARCH) -I bpf -I include
 
 bpf: $(BPF_SKELS)
 
 # the headers each one includes: from its dependency file (-MMD -MP)
-$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c vmlinux/$(ARCH)/vmlinux.h
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $@.d -MT $@ -c $< -o $@.tmp
-	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+define bpf_obj_rule
+$(OUTPUT)/bpf/%.bpf.o: $(1)/%.bpf.c vmlinux/$(ARCH)/vmlinux.h
+	$$(call msg,BPF,$$@)
+	$(Q)mkdir -p $$(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -MF $$@.d -MT $$@ -c $$< -o $$@.tmp
+	$(Q)$(BPFTOOL) gen object $$@ $$@.tmp && rm -f $$@.tmp
+endef
+$(eval $(call bpf_obj_rule,bpf))
+$(eval $(call bpf_obj_rule,tests/bpf))
 
 $(OUTPUT)/bpf/%.skel.h: $(OUTPUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -7,6 +7,36 @@ set -eu
 dir=$1
 shift
 mkdir -p "$dir"
+# notes MODULE: what moved out of the module, for those who knew it there
+notes() {
+	case $1 in
+	watchpoint) cat <<'EOF'
+.SH NOTES
+The demo writer moved out of watchpoint.ko into the sample module
+.B tl_writer.ko
+(samples/watchpoint/ of the source tree, not installed): the parameters
+.B writer
+(now tl_writer's
+.BR mode ),
+.B period_ms
+and
+.B allow_writer
+(allow-list tl_writer's exported
+.B tl_writer_store
+with watchpoint_allow_function()), and the debugfs files
+.B writer
+(now
+.BR mode ),
+.B writes
+and
+.B writes_watched
+(now in
+.IR /sys/kernel/debug/tl_writer/ ).
+See docs/watchpoint.md.
+EOF
+		;;
+	esac
+}
 for ko in "$@"; do
 	m=$(basename "$ko" .ko)
 	ver=$(modinfo -F version "$ko" 2>/dev/null || true)
@@ -28,6 +58,7 @@ for ko in "$@"; do
 		printf "%s\n" ".SH FILES"
 		printf "%s\n" ".I /sys/kernel/debug/$m/"
 		printf "%s\n" "(when the module has debugfs files; see the project's docs/ for each file)"
+		notes "$m"
 		printf "%s\n" ".SH SEE ALSO"
 		printf "%s\n" ".BR wpwatch (8),"
 		printf "%s\n" ".BR modprobe (8)"

@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * debugfs.c: /sys/kernel/debug/watchpoint/, the state of the ksym= region
- * (target, last, last_violation, allow, counters), every region (regions),
- * and the demo writer's switch (writer). docs/watchpoint.md lists the files.
+ * (target, last, last_violation, allow, counters) and every region
+ * (regions). docs/watchpoint.md lists the files.
  */
 #include <linux/kernel.h>
 #include <linux/debugfs.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/uaccess.h>
 #include "wp_internal.h"
 
 static struct dentry *wp_dir;
@@ -134,52 +133,6 @@ static int regions_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(regions);
 
-/* "stop", "random" or "sweep": stop or start the demo writer. */
-static ssize_t writer_write(struct file *file, const char __user *ubuf,
-			    size_t count, loff_t *ppos)
-{
-	char buf[8], *cmd;
-	int err;
-
-	if (count >= sizeof(buf))
-		return -EINVAL;
-	if (copy_from_user(buf, ubuf, count))
-		return -EFAULT;
-	buf[count] = '\0';
-	cmd = strim(buf);
-	if (!strcmp(cmd, "stop")) {
-		wp_writer_stop();
-		return count;
-	}
-	if (!strcmp(cmd, "random"))
-		err = wp_writer_start(WRITER_RANDOM);
-	else if (!strcmp(cmd, "sweep"))
-		err = wp_writer_start(WRITER_SWEEP);
-	else
-		err = -EINVAL;
-	return err ? err : count;
-}
-
-static int writer_show(struct seq_file *m, void *v)
-{
-	wp_writer_show(m);
-	return 0;
-}
-
-static int writer_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, writer_show, NULL);
-}
-
-static const struct file_operations writer_fops = {
-	.owner = THIS_MODULE,
-	.open = writer_open,
-	.read = seq_read,
-	.write = writer_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
-
 static int wp_atomic64_get(void *data, u64 *val)
 {
 	*val = atomic64_read(data);
@@ -203,15 +156,12 @@ void wp_debugfs_init(unsigned long symbol_address)
 			    &last_violation_fops);
 	debugfs_create_file("allow", 0444, wp_dir, NULL, &allow_fops);
 	debugfs_create_file("regions", 0444, wp_dir, NULL, &regions_fops);
-	debugfs_create_file("writer", 0644, wp_dir, NULL, &writer_fops);
 	wp_debugfs_counter("hits", &wp_target->hits);
 	wp_debugfs_counter("violations", &wp_target->violations);
 	wp_debugfs_counter("allowed", &wp_target->allowed);
 	wp_debugfs_counter("new_unknown", &wp_target->new_unknown);
 	wp_debugfs_counter("blind_windows", &wp_target->blind);
 	wp_debugfs_counter("callbacks", &wp_callbacks);
-	wp_debugfs_counter("writes", &wp_writer_writes);
-	wp_debugfs_counter("writes_watched", &wp_writer_writes_watched);
 }
 
 void wp_debugfs_exit(void)

@@ -5,8 +5,10 @@
  * (CPUs that come online later included) and calls every registered
  * callback exactly once per write, on x86_64 and arm64.
  *
- * Parameters: ksym, offset, len, type, mask, writer, period_ms, dump_stack,
- * allow_writer (see MODULE_PARM_DESC below and docs/watchpoint.md).
+ * Parameters: ksym, offset, len, type, mask, dump_stack (see
+ * MODULE_PARM_DESC below and docs/watchpoint.md). The demo writer and its
+ * parameters (writer, period_ms, allow_writer) moved to the sample module
+ * tl_writer.ko (samples/watchpoint/).
  * State: /sys/kernel/debug/watchpoint/. API: kmod/include/watchpoint.h.
  * Which file does what: wp_internal.h and the "Source layout" section of
  * docs/watchpoint.md.
@@ -40,25 +42,19 @@ static unsigned int mask;
 module_param(mask, uint, 0444);
 MODULE_PARM_DESC(mask, "arm64 MASK: watch 2^mask bytes (3..31, patched kernel)");
 
-char wp_writer_str[WP_WRITER_STR_LEN] = "off";
-module_param_string(writer, wp_writer_str, WP_WRITER_STR_LEN, 0444);
-MODULE_PARM_DESC(writer, "demo writer tl_writer: off, random or sweep");
-
-unsigned int wp_period_ms = 100;
-module_param_named(period_ms, wp_period_ms, uint, 0444);
-MODULE_PARM_DESC(period_ms, "demo writer period in ms (1..60000, default 100)");
-
 bool wp_dump_stack = true;
 module_param_named(dump_stack, wp_dump_stack, bool, 0644);
 MODULE_PARM_DESC(dump_stack, "default callback dumps the stack (rate-limited)");
 
-static bool allow_writer;
-module_param(allow_writer, bool, 0444);
-MODULE_PARM_DESC(allow_writer, "allow-list the demo writer's store function");
+/*
+ * The default ksym is trampolines.ko's array: naming it here makes
+ * trampolines.ko a dependency that depmod records, so that `modprobe
+ * watchpoint` loads it first (busybox's modprobe knows no softdep).
+ */
+static u64 *const wp_default_array __used = trampolines;
 
 struct watchpoint_region *wp_target;
 static unsigned int target_type;
-static int writer_mode;
 
 static int wp_parse_params(void)
 {
@@ -70,17 +66,6 @@ static int wp_parse_params(void)
 		target_type = HW_BREAKPOINT_R;
 	} else {
 		pr_err("type=%s is not one of w, rw, r\n", type_str);
-		return -EINVAL;
-	}
-	writer_mode = wp_writer_mode(wp_writer_str);
-	if (writer_mode < 0) {
-		pr_err("writer=%s is not one of off, random, sweep\n",
-		       wp_writer_str);
-		return -EINVAL;
-	}
-	if (wp_period_ms < 1 || wp_period_ms > 60000) {
-		pr_err("period_ms=%u is out of range: use 1..60000\n",
-		       wp_period_ms);
 		return -EINVAL;
 	}
 	if (!mask && len && (wp_offset & (len - 1))) {
@@ -122,33 +107,13 @@ static int __init watchpoint_init(void)
 		goto err_put_symbol;
 	}
 	watchpoint_callback_add(wp_target, &wp_default_cb);
-	if (allow_writer) {
-		err = watchpoint_allow_function(wp_target, tl_writer_store);
-		if (err) {
-			pr_err("cannot allow-list the demo writer: error %d\n",
-			       err);
-			goto err_del_callback;
-		}
-	}
 	pr_info("Watchpoint for %s write installed 0x%lx (%lu bytes, %s)\n",
 		wp_ksym_name, wp_target->addr, wp_target->size,
 		wp_type_name(wp_target->type));
 
 	wp_debugfs_init((unsigned long)sym);
-	if (writer_mode != WRITER_OFF) {
-		err = wp_writer_start(writer_mode);
-		if (err)
-			goto err_remove_debugfs;
-	}
 	return 0;
 
-err_remove_debugfs:
-	wp_debugfs_exit();
-	if (allow_writer)
-		watchpoint_disallow_function(wp_target, tl_writer_store);
-err_del_callback:
-	watchpoint_callback_del(wp_target, &wp_default_cb);
-	watchpoint_region_put(wp_target);
 err_put_symbol:
 	__symbol_put(wp_ksym_name);
 err_regions_exit:
@@ -162,11 +127,7 @@ static void __exit watchpoint_exit(void)
 {
 	struct watchpoint_stats st;
 
-	/* debugfs first: its writer file could start the writer again */
 	wp_debugfs_exit();
-	wp_writer_stop();
-	if (allow_writer)
-		watchpoint_disallow_function(wp_target, tl_writer_store);
 	watchpoint_callback_del(wp_target, &wp_default_cb);
 	watchpoint_region_stats(wp_target, &st);
 	watchpoint_region_put(wp_target);

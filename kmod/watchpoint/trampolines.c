@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * trampolines.ko: the watched array of the original research, u64 trampolines[], exported
- * for watchpoint.ko (which uses it directly, so depmod loads this first).
+ * trampolines.ko: the watched array of the original research, u64
+ * trampolines[], exported for watchpoint.ko (its default ksym, which it names
+ * so that depmod loads this first) and the sample writer tl_writer.ko.
  *
  * The array asks for an alignment of its own size (8 KiB) so that an arm64
  * MASK watchpoint of up to 2^13 bytes starting at its first byte covers only

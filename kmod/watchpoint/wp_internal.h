@@ -17,8 +17,6 @@
 #include <linux/perf_event.h>
 #include "watchpoint.h"
 
-struct seq_file;
-
 /* ---- the region model (region.c, api.c, handler.c, debugfs.c) ---- */
 
 #define WP_MAX_ALLOW	16
@@ -90,21 +88,12 @@ void wp_arch_exit(void);
 /* main.c: the parameters, as loaded */
 extern char wp_ksym_name[];
 extern unsigned long wp_offset;
-extern char wp_writer_str[];
-extern unsigned int wp_period_ms;
 extern bool wp_dump_stack;
 extern struct watchpoint_region *wp_target;	/* the ksym= region */
 
-/* demo.c: this module's own consumer of the API */
-enum { WRITER_OFF, WRITER_RANDOM, WRITER_SWEEP };
-#define WP_WRITER_STR_LEN	8
-extern atomic64_t wp_writer_writes, wp_writer_writes_watched, wp_callbacks;
+/* callback.c: this module's own consumer of the API */
+extern atomic64_t wp_callbacks;
 extern struct watchpoint_callback wp_default_cb;
-void tl_writer_store(u64 *where, u64 value);
-int wp_writer_mode(const char *s);
-int wp_writer_start(int mode);
-void wp_writer_stop(void);
-void wp_writer_show(struct seq_file *m);
 
 /* debugfs.c: /sys/kernel/debug/watchpoint/ */
 const char *wp_type_name(unsigned int type);

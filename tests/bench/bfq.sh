@@ -31,7 +31,7 @@
 # stock-modules: bfq
 # out: yes
 # wait_ready from the suites' helpers; under -icount BPF loads slower still
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../guest/lib.sh"
 WAIT_READY_S=300
 # 16,000 I/Os, 5 rounds: at 4,000 and 3 the busy figure of one configuration
 # spread by 13 to 26 % between rounds (x86_64)

@@ -10,7 +10,7 @@
 # kernel's own run time of every BPF program, wpw_progstats).
 # rootfs: debian
 # wait_ready from the suites' helpers; under -icount BPF loads slower still
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../guest/lib.sh"
 WAIT_READY_S=300
 N=${LAT_BENCH_CALLS:-20000}
 B=/sys/kernel/debug/wpw_latbench/run

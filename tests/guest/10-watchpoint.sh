@@ -2,7 +2,8 @@
 # watchpoint.ko and trampolines.ko: one callback per write on both arches,
 # old/new values, allow-list versus a rogue writer, shared regions, CPU
 # hotplug, every bad input's errno and log line, and 100 load/unload cycles
-# with the writer running (no debug register leaks). See docs/watchpoint.md.
+# with the writer running (no debug register leaks). The writer is the
+# sample module tl_writer.ko (samples/watchpoint/). See docs/watchpoint.md.
 # arches: x86_64 arm64
 # kernel: stock debug
 # weight: 3
@@ -13,21 +14,25 @@
 D=/sys/kernel/debug/watchpoint
 T=/sys/kernel/debug/wpw_wptest
 W=/sys/kernel/debug/wpw_testwriter
+TL=/sys/kernel/debug/tl_writer
 # field FILE KEY: the value after "KEY " in $D/FILE
 field() { sed -n "s/^$2 //p" "$D/$1" | head -n1; }
 get() { cat "$D/$1"; }
+# tl FILE: the sample writer's debugfs FILE
+tl() { cat "$TL/$1"; }
 loaded() { grep -q "^$1 " /proc/modules; }
 
-# --- the demo writer: callbacks == writes, exactly --------------------------
-run "modprobe watchpoint writer=random" -- modprobe watchpoint writer=random period_ms=5
+# --- the sample writer: callbacks == writes, exactly --------------------------
+run "modprobe watchpoint" -- modprobe watchpoint
 loaded trampolines
 ok $? "modprobe loaded trampolines.ko first, by the symbol dependency"
 align=$(cat /sys/module/trampolines/parameters/align)
 [ $((align % 4096)) -eq 0 ]
 ok $? "trampolines[] is aligned to $align bytes (a page at least)"
+run "modprobe tl_writer period_ms=5 (the sample writer)" -- modprobe tl_writer period_ms=5
 sleep 3
-echo stop >"$D/writer"
-w=$(get writes)
+echo stop >"$TL/mode"
+w=$(tl writes)
 [ "$w" -ge 20 ]
 ok $? "the writer made $w writes in 3 s"
 num_is "$(get callbacks)" "$w" "default callback ran once per write"
@@ -40,24 +45,25 @@ ok $? "dmesg: 'trampolines value is changed'"
 dmesg | grep -q "Dump stack from watchpoint_handler"
 ok $? "dmesg: the default callback dumped the stack"
 run "rmmod watchpoint while nothing writes" -- rmmod watchpoint
+rmmod tl_writer
 
 # sweep: from the last entry down; watching trampolines[1020] catches the 4th
 # write of every 1024, and none of the 3 before it (entries 1023..1021). The
 # expected hits come from the write count and the sweep order alone, not from
 # the writer's own test of what it wrote.
-run "modprobe watchpoint writer=sweep offset=8160" -- \
-	modprobe watchpoint writer=sweep period_ms=2 offset=8160 dump_stack=0
+run "modprobe watchpoint offset=8160" -- modprobe watchpoint offset=8160 dump_stack=0
+run "modprobe tl_writer mode=sweep" -- modprobe tl_writer mode=sweep period_ms=2 offset=8160
 i=0
-while [ "$(get writes)" -lt 8 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-echo stop >"$D/writer"
-w=$(get writes)
+while [ "$(tl writes)" -lt 8 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo stop >"$TL/mode"
+w=$(tl writes)
 [ "$w" -ge 8 ]
 ok $? "the sweep made $w writes (past entry 1020)"
 num_is "$(get hits)" "$(( (w - 4) / 1024 + 1 ))" "hits: one per pass over entry 1020 in $w sweep writes, none for its neighbours"
 is "$(field last addr)" "$(field target address)" "the hit is at trampolines[1020] ($(field target address))"
 field last ip | grep -q "^tl_writer_store+"
 ok $? "the hit's instruction is the writer's store ($(field last ip))"
-rmmod watchpoint
+rmmod watchpoint tl_writer
 
 # --- another symbol: wpw_test_target; neighbours are not caught --------------
 modprobe wpw_testwriter
@@ -87,25 +93,27 @@ is "$(field last old)/$(field last new)" 0x11223344/0xaabbccdd "old is the previ
 num_is "$(get hits)" 2 "two writes, two hits"
 rmmod watchpoint
 
-# --- allow-list: the demo writer is allowed, a rogue writer is not ---------------
+# --- allow-list: the sample writer is allowed, a rogue writer is not -------------
 dmesg -c >/dev/null
-run "modprobe watchpoint allow_writer=1" -- \
-	modprobe watchpoint period_ms=5 allow_writer=1
+run "modprobe watchpoint" -- modprobe watchpoint
 run "modprobe wpw_wptest (a second consumer of the same region)" -- modprobe wpw_wptest
+run "modprobe tl_writer mode=off (loaded, not writing)" -- modprobe tl_writer mode=off period_ms=5
+run "allow-list tl_writer_store through the API (wpw_wptest)" -- \
+	sh -c "echo tl_writer_store >$T/allow_function"
 grep -q "^function tl_writer_store" "$D/allow"
 ok $? "allow list names tl_writer_store"
-run "start the demo writer" -- sh -c "echo random >$D/writer"
-is "$(cat $D/writer)" "random running" "writer file: random running"
+run "start the sample writer" -- sh -c "echo random >$TL/mode"
+is "$(tl mode)" "random running" "tl_writer's mode file: random running"
 sleep 1
 echo "0 0xbad 3" >"$T/rogue"
 sleep 1
-echo stop >"$D/writer"
-w=$(get writes)
+echo stop >"$TL/mode"
+w=$(tl writes)
 [ "$w" -ge 20 ]
 ok $? "the allow-listed writer made $w writes"
 num_is "$(get violations)" 3 "the rogue writer's 3 writes are the only violations"
 num_is "$(get callbacks)" 3 "the default callback saw only them"
-num_is "$(get allowed)" "$w" "the demo writer's writes are counted as allowed"
+num_is "$(get allowed)" "$w" "the sample writer's writes are counted as allowed"
 num_is "$(get hits)" "$((w + 3))" "hits = allowed + violations"
 num_is "$(sed -n 's/^hits //p' $T/consumer)" "$((w + 3))" "an API consumer with WATCHPOINT_CB_ALLOWED saw every hit"
 is "$(sed -n 2p $D/regions | cut -d' ' -f5,6)" "2 2" "one region, 2 users, 2 callbacks: one hardware slot"
@@ -150,7 +158,9 @@ if [ "$ARCH" = arm64 ]; then
 else
 	num_is "$(get hits)" "$((h + 3))" "x86: one hit per atomic add"
 fi
-run "rmmod wpw_wptest watchpoint" -- rmmod wpw_wptest watchpoint
+run "allow_function -tl_writer_store removes it" -- \
+	sh -c "echo -tl_writer_store >$T/allow_function && ! grep -q '^function tl_writer_store' $D/allow"
+run "rmmod wpw_wptest watchpoint tl_writer" -- rmmod wpw_wptest watchpoint tl_writer
 
 # --- CPU hotplug: a re-onlined CPU is watched ----------------------------------
 if [ -e /sys/devices/system/cpu/cpu1/online ]; then
@@ -198,8 +208,24 @@ bad "ksym of a module not loaded" "No such device or address" \
 bad "len=3" "Invalid argument" "len=3 is not supported: use 1, 2, 4 or 8" len=3
 bad "type=x" "Invalid argument" "type=x is not one of w, rw, r" type=x
 bad "misaligned offset" "Invalid argument" "offset=4 is not aligned to len=8" offset=4
-bad "writer=fast" "Invalid argument" "writer=fast is not one of off, random, sweep" writer=fast
-bad "period_ms=0" "Invalid argument" "period_ms=0 is out of range" period_ms=0
+# the sample writer's own refusals
+for a in "mode=fast|mode=fast is not one of off, random, sweep" \
+	"period_ms=0|period_ms=0 is out of range: use 1..60000" \
+	"offset=8192|offset=8192 size=8 is not inside trampolines\[\]"; do
+	dmesg -c >/dev/null
+	_out=$(modprobe tl_writer "${a%%|*}" 2>&1)
+	_rc=$?
+	[ $_rc -ne 0 ] && ! loaded tl_writer && printf '%s\n' "$_out" | grep -q "Invalid argument" &&
+		dmesg | grep -q "${a#*|}"
+	ok $? "tl_writer ${a%%|*}: 'Invalid argument', log '${a#*|}'"
+done
+# watchpoint.ko has no writer any more: its old parameter is unknown
+dmesg -c >/dev/null
+run "modprobe watchpoint writer=random (the old parameter) loads" -- modprobe watchpoint writer=random
+dmesg | grep -q "unknown parameter 'writer' ignored" && [ ! -e /sys/module/watchpoint/parameters/writer ] &&
+	[ ! -e "$D/writer" ] && ! loaded tl_writer
+ok $? "... ignored as unknown: no writer parameter, no debugfs writer, no tl_writer"
+rmmod watchpoint
 if [ "$ARCH" = arm64 ]; then
 	bad "mask=12 on a stock kernel" "Operation not supported" \
 		"this kernel has no arm64 watchpoint MASK support; boot the patched kernel, see docs/watchpoint-mask.md" mask=12
@@ -222,7 +248,7 @@ slots=$(cat /sys/module/wpw_wphog/parameters/hogged)
 [ "$slots" -ge 2 ]
 ok $? "$slots free watchpoint slots per CPU before we load"
 bad "no free debug register" "No space left on device" \
-	"no free debug register to watch 0x[0-9a-f]*: every slot is in use" writer=random
+	"no free debug register to watch 0x[0-9a-f]*: every slot is in use"
 rmmod wpw_wphog
 # through the API: the region after the last free slot fails, cleanly
 modprobe watchpoint
@@ -236,22 +262,25 @@ run "API: $((slots - 1)) more regions fit beside watchpoint's own" -- \
 rmmod wpw_wptest watchpoint
 
 # --- 100 load/unload cycles with the writer running ---------------------------------
-# Each cycle waits for the writer's first write (so it really ran), then
-# unloads with the writer still running; the unload's dmesg line must count
-# at least the writes made before it (every write a hit).
+# Each cycle loads the watcher, then the writer, waits for the writer's
+# first write (so it really ran), then unloads the watcher with the writer
+# still running; the unload's dmesg line must count at least the writes
+# made before it (every write a hit).
 fails=0 idle=0 short=0
 i=0
 while [ $i -lt 100 ]; do
 	dmesg -c >/dev/null
-	modprobe watchpoint writer=random period_ms=1 dump_stack=0 || fails=$((fails + 1))
+	modprobe watchpoint dump_stack=0 || fails=$((fails + 1))
+	modprobe tl_writer period_ms=1 || fails=$((fails + 1))
 	j=0
-	while [ "$(get writes 2>/dev/null || echo 0)" -lt 1 ] && [ $j -lt 50 ]; do
+	while [ "$(tl writes 2>/dev/null || echo 0)" -lt 1 ] && [ $j -lt 50 ]; do
 		sleep 0.02
 		j=$((j + 1))
 	done
-	w=$(get writes 2>/dev/null || echo 0)
+	w=$(tl writes 2>/dev/null || echo 0)
 	[ "$w" -ge 1 ] || idle=$((idle + 1))
 	rmmod watchpoint || fails=$((fails + 1))
+	rmmod tl_writer || fails=$((fails + 1))
 	h=$(dmesg | sed -n 's/.*Watchpoint for trampolines removed: \([0-9]*\) hits.*/\1/p' | tail -n 1)
 	[ -n "$h" ] && [ "$h" -ge "$w" ] || { short=$((short + 1)); [ $short -le 3 ] && diag "cycle $i: $w writes, unload says '$h' hits"; }
 	i=$((i + 1))

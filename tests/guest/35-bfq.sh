@@ -8,7 +8,7 @@
 # changed during the run, while a pass runs every millisecond and wpwatch lat
 # times bfq's calls; then the scheduler is switched away and bfq unloaded.
 # On the debug kernel (KASAN, lockdep, kmemleak) it runs 10 s of I/O.
-#   tests/vm/run --arch ARCH [--kernel debug] --rootfs debian -- sh tests/35-bfq.sh
+#   tests/vm/run --arch ARCH [--kernel debug] --rootfs debian -- sh tests/guest/35-bfq.sh
 # arches: x86_64 arm64
 # kernel: stock debug
 # rootfs: debian

@@ -41,8 +41,8 @@ run "watchpoint: dmesg excerpt with the callback's line for tl_writer" -- \
 # --- watch: four formats, real events ------------------------------------------
 n=$(grep -c '^[0-9.]* tl_writer [0-9]*/[0-9]* \[[0-9]*\] trampolines:24 0x' $O/watch/text.out)
 num_is "$n" 3 "watch text: 3 write events by tl_writer"
-n=$(grep -c '^[[:space:]]*[0-9a-f]* tl_writer_store+0x[0-9a-f]* \[watchpoint\]$' $O/watch/text.out)
-num_is "$n" 3 "watch text: each stack names tl_writer_store [watchpoint]"
+n=$(grep -c '^[[:space:]]*[0-9a-f]* tl_writer_store+0x[0-9a-f]* \[tl_writer\]$' $O/watch/text.out)
+num_is "$n" 3 "watch text: each stack names tl_writer_store [tl_writer]"
 n=$(grep '"type":"write"' $O/watch/json.out | grep '"comm":"tl_writer"' |
 	grep -c '"stack":\[{"addr":"0x[0-9a-f]*","sym":"tl_writer_store+')
 num_is "$n" 1 "watch json: 1 write event by tl_writer, tl_writer_store innermost"

@@ -1,24 +1,20 @@
 #!/bin/sh
 # Demo step watch: wpwatch watch on trampolines while tl_writer writes it.
 # Nothing else holds those bytes; text, JSON, --summary and folded form.
-# How: watchpoint.ko is loaded again with its watch on another symbol
-# (ksym=wpw_test_target, which nobody writes); its writer then writes any of
-# the 1024 entries of trampolines[] (period_ms=1: every jiffy). That module
-# keeps one of the 4 hardware slots of each CPU, so wpwatch watches the first
-# 24 bytes (3 entries, 3 slots): about 3 writes in 1024 land there.
+# How: the sample writer tl_writer.ko alone (no watchpoint.ko) writes any of
+# the 1024 entries of trampolines[] (size=8192, period_ms=1: every jiffy);
+# wpwatch watches the first 24 bytes (3 entries, 3 of the 4 hardware slots
+# of each CPU): about 3 writes in 1024 land there.
 . "$(dirname "$0")/demo-lib.sh"
 O=$DEMO_OUT/watch
 mkdir -p "$O"
 SPEC=trampolines:24
 
-say "tl_writer writes all of trampolines[]; watchpoint.ko watches elsewhere"
-cmd "modprobe wpw_testwriter"
-modprobe wpw_testwriter || fail "modprobe wpw_testwriter failed"
-cmd "modprobe watchpoint ksym=wpw_test_target writer=random period_ms=1 dump_stack=0"
-modprobe watchpoint ksym=wpw_test_target writer=random period_ms=1 dump_stack=0 ||
-	fail "modprobe watchpoint ksym=wpw_test_target failed"
-trap 'rmmod watchpoint wpw_testwriter 2>/dev/null' EXIT
-dmesg_excerpt 'watchpoint: Kernel thread start' 1
+say "tl_writer writes all of trampolines[], every jiffy; nothing else watches it"
+trap 'rmmod tl_writer 2>/dev/null' EXIT
+cmd "modprobe tl_writer size=8192 period_ms=1"
+modprobe tl_writer size=8192 period_ms=1 || fail "modprobe tl_writer failed"
+dmesg_excerpt 'tl_writer: Kernel thread start' 1
 
 # ww NAME OPTIONS...: run wpwatch watch, show it, keep its output
 ww() {
@@ -71,5 +67,5 @@ cat "$O/folded.shown"
 grep -Eq '^tl_writer;.*tl_writer_store [0-9]+$' "$O/folded.out" ||
 	fail "folded: no 'tl_writer;...;tl_writer_store N' line"
 
-rmmod watchpoint wpw_testwriter || fail "rmmod watchpoint wpw_testwriter failed"
+rmmod tl_writer || fail "rmmod tl_writer failed"
 trap - EXIT

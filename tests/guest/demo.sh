@@ -3,7 +3,7 @@
 # after the other, each its own tests/guest/demo-STEP.sh. The kernel console
 # is kept quiet (log level 4: errors only) while they run; every step that
 # fails is named, and the status is then 1.
-#   sh tests/demo.sh [STEP...]      (default: watchpoint watch lat)
+#   sh tests/guest/demo.sh [STEP...]      (default: watchpoint watch lat)
 . "$(dirname "$0")/lib.sh"
 dir=$(dirname "$0")
 export DEMO_OUT=${DEMO_OUT:-/tmp/demo}

@@ -7,7 +7,7 @@
 # off: kprobe_int3_handler took an int3 at an ftrace-based kprobe, whose
 # instruction slot is NULL); with one CPU, on arm64, with the function
 # tracer instead of a kprobe, or on a vmlinux function it runs clean.
-#   tests/vm/run --arch x86_64 --timeout 300 -- sh tests/repro-kprobe-hot-module.sh [SPEC...]
+#   tests/vm/run --arch x86_64 --timeout 300 -- sh tests/guest/repro-kprobe-hot-module.sh [SPEC...]
 # SPEC: kprobe_events lines without the event name (default p:wpw_test_write_one).
 [ $# -gt 0 ] || set -- p:wpw_test_write_one
 modprobe wpw_testwriter || exit 1

@@ -4,7 +4,7 @@
 # functions"). With the default probes (the core's tracepoints) all 25 cycles
 # pass on both architectures; with --probe kprobe, x86_64 crashes within a few
 # cycles (a call into a kprobed rerandom.ko function jumps to address 0).
-#   tests/vm/run --arch x86_64 --timeout 400 -- sh tests/repro-lat-attach.sh [LAT-OPTIONS]
+#   tests/vm/run --arch x86_64 --timeout 400 -- sh tests/guest/repro-lat-attach.sh [LAT-OPTIONS]
 # LAT-OPTIONS go to every `wpwatch lat` (e.g. --probe kprobe).
 modprobe rr_test_driver || exit 1
 T=/sys/kernel/debug/rr_test_driver

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Kernel coding style: every C source and header under kmod/ passes the
-# kernel's own checkpatch.pl (from linux-source-6.1) with no error or warning.
+# Kernel coding style: every C source and header of a kernel module (kmod/,
+# samples/, tests/kmod/) passes the kernel's own checkpatch.pl (from
+# linux-source-6.1) with no error or warning.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 3
@@ -16,6 +17,6 @@ while read -r f; do
 		printf '%s\n' "$out" | sed 's/^/#   /'
 		failed=$((failed + 1))
 	fi
-done < <(find kmod -name '*.[ch]' | sort)
+done < <(find kmod samples tests/kmod -name '*.[ch]' | sort)
 echo "1..$n"
 [ "$failed" -eq 0 ]

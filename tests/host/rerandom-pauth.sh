@@ -22,7 +22,7 @@ ko=${1:-}
 if [ -z "$ko" ]; then
 	make -s --no-print-directory -C "$top" build ARCH=arm64 KERNEL=stock >/dev/null 2>&1 ||
 		{ echo "Bail out! make build ARCH=arm64 KERNEL=stock failed"; exit 2; }
-	ko=$top/.output/arm64/kmod-stock/rerandom/rr_test_driver.ko
+	ko=$top/.output/arm64/kmod-stock/samples/rerandom/rr_test_driver.ko
 fi
 [ -f "$ko" ] || { echo "Bail out! $ko not found"; exit 2; }
 

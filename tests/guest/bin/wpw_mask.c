@@ -18,7 +18,7 @@
  *       many of them were outside the range.
  *   wpw_mask bpf MASK IDX
  *       watch 2^MASK bytes (MASK 3: the ordinary 8-byte watchpoint) from
- *       the area's first byte with bpf/wpw_mask.bpf.c attached, write entry
+ *       the area's first byte with tests/bpf/wpw_mask.bpf.c attached, write entry
  *       IDX once, and print what the program saw: hit address, writer,
  *       kernel stack. Exit 0 when the sample address is the watched one,
  *       the hit address is the entry's (arm64 must say it from the
@@ -44,7 +44,7 @@
 #define WRITER "wpw_mask_write_entry"
 #define MAX_CPUS 64
 
-/* Keep in step with struct wpw_mask_event in bpf/wpw_mask.bpf.c. */
+/* Keep in step with struct wpw_mask_event in tests/bpf/wpw_mask.bpf.c. */
 struct wpw_mask_event {
 	__u64 bp_addr;
 	__u64 hit_addr;
@@ -336,7 +336,7 @@ static int cmd_bpf(int argc, char **argv)
 
 	skel = wpw_mask_bpf__open_and_load();
 	if (!skel) {
-		fprintf(stderr, "wpw_mask: cannot load bpf/wpw_mask.bpf.c: %s\n", strerror(errno));
+		fprintf(stderr, "wpw_mask: cannot load tests/bpf/wpw_mask.bpf.c: %s\n", strerror(errno));
 		return 3;
 	}
 	n = open_all(area, len, fds, 0);

@@ -3,7 +3,7 @@
  * wpw_ticker SECONDS PERIOD_US
  *
  * The reference for a fixed-rate thread's pace in this guest, now: runs the
- * loop of rerandom's pass thread (rr_pass_fn in kmod/rerandom/core.c)
+ * loop of rerandom's pass thread (rr_pass_fn in kmod/rerandom/pass.c)
  * without the pass, i.e. "next += period; sleep what is left, or, when
  * behind, start again from now", for SECONDS of CLOCK_MONOTONIC, and prints
  * how many periods it completed. Under QEMU TCG on a shared host the guest

@@ -20,6 +20,9 @@
  *   consumer    what the callback saw: hits, last pid, comm, cpu, old, new
  *   allow_task  "PID" allow-lists that task on the consumed region, "-PID"
  *               removes it (needs consume=1)
+ *   allow_function  "NAME" allow-lists the exported function NAME of a
+ *               loaded module (e.g. tl_writer_store) on the consumed region,
+ *               "-NAME" removes it (needs consume=1)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -165,6 +168,43 @@ static ssize_t allow_task_write(struct file *file, const char __user *ubuf,
 	return err ? err : count;
 }
 
+/* NAME must be exported: __symbol_get() is how a module finds another's. */
+static ssize_t allow_function_write(struct file *file,
+				    const char __user *ubuf, size_t count,
+				    loff_t *ppos)
+{
+	char buf[128], *name;
+	bool remove;
+	void *fn;
+	int err = 0;
+
+	if (!region || !count || count >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, count))
+		return -EFAULT;
+	buf[count] = '\0';
+	name = strim(buf);
+	remove = name[0] == '-';
+	if (remove)
+		name++;
+	fn = __symbol_get(name);
+	if (!fn)
+		return -ENOENT;
+	if (remove)
+		watchpoint_disallow_function(region, fn);
+	else
+		err = watchpoint_allow_function(region, fn);
+	/* the allow-list keeps the extent, not a reference to the module */
+	__symbol_put(name);
+	return err ? err : count;
+}
+
+static const struct file_operations allow_function_fops = {
+	.owner = THIS_MODULE,
+	.write = allow_function_write,
+	.llseek = noop_llseek,
+};
+
 static const struct file_operations allow_task_fops = {
 	.owner = THIS_MODULE,
 	.write = allow_task_write,
@@ -242,6 +282,8 @@ static int __init wpw_wptest_init(void)
 				   &rogue_writes_fops);
 	debugfs_create_file("consumer", 0444, dir, NULL, &consumer_fops);
 	debugfs_create_file("allow_task", 0200, dir, NULL, &allow_task_fops);
+	debugfs_create_file("allow_function", 0200, dir, NULL,
+			    &allow_function_fops);
 	return 0;
 
 err_put_extra:

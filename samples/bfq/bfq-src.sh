@@ -4,7 +4,7 @@
 # as Debian's bfq.ko). Extracted once per source version into
 # .output/src/bfq-VERSION/ of this checkout, then copied.
 #
-#   kmod/bfq/bfq-src.sh DEST
+#   samples/bfq/bfq-src.sh DEST
 #
 # The tarball: the one the kernel recipes keep in $WPWATCH_CACHE/kernels/src/
 # (read only), else apt-get download linux-source-6.1 (not kept).
