@@ -48,16 +48,16 @@ all: kmod user
 
 # --- host tools (tools/, like the kernel's scripts/mod) ------------------------
 # rrmeta: kmod/rerandom/Kbuild runs it on the objects of re-randomizable
-# modules (it only receives RRMETA=)
+# modules (it only receives RRMETA=). Built, here and as RRMETA_TARGET, by
+# its one rule, tools/rrmeta/Makefile, which knows its sources (so it is
+# asked every time: FORCE)
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
-# its sources, for this build and RRMETA_TARGET's: every file of the folder
-# (it includes no other header of ours), compiled and linked in one command;
-# so no -MMD, for which gcc writes one .d per link, the last source's
-RRMETA_SRCS := $(wildcard tools/rrmeta/*.c tools/rrmeta/*.h)
-$(RRMETA): $(RRMETA_SRCS)
-	$(call msg,HOSTCC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -lelf
+RRMETA_MAKE := $(MAKE) -C $(TOP)/tools/rrmeta $(if $(filter 1,$(V)),V=1,-s)
+$(RRMETA): FORCE
+	$(Q)$(RRMETA_MAKE) OUT=$@
+
+.PHONY: FORCE
+FORCE:
 
 kmod: $(RRMETA)
 	$(call msg,KMOD,$(ARCH) $(KERNEL))
@@ -149,10 +149,8 @@ $(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
-$(RRMETA_TARGET): $(RRMETA_SRCS)
-	$(call msg,LINK,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -static -lelf -lz
+$(RRMETA_TARGET): FORCE
+	$(Q)$(RRMETA_MAKE) OUT=$(TOP)/$@ CC=$(CC) EXTRA_LDFLAGS=-static EXTRA_LDLIBS=-lz
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
