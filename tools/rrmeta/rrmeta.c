@@ -188,17 +188,21 @@ static void judge(struct obj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 	if (!to)
 		return;
 	p = policy_of(tname, flags);
-	if (p->rule[PATH_SPECIAL] == REF_REFUSE)
+	switch (p->rule[PATH_SPECIAL]) {
+	case REF_KEEP:
+		break;
+	case REF_REFUSE:
 		refuse(o->name, to->name, "%s (%s)", p->why, tname);
-	else if (p->rule[PATH_SPECIAL] == REF_KEEP)
-		return;
-	/* the body is used where its trampoline should be */
-	else if (!strncmp(tname, ".text", 5))
-		refuse(o->name, to->name, "its body is referenced directly from %s: call the trampoline %s instead",
-		       tname, to->name);
-	else
-		refuse(o->name, to->name, "its body is referenced from section %s, which rrmeta does not know to be safe",
-		       tname);
+		break;
+	default:
+		/* REF_REDIRECT: the body used where its trampoline should be */
+		if (!strncmp(tname, ".text", 5))
+			refuse(o->name, to->name, "its body is referenced directly from %s: call the trampoline %s instead",
+			       tname, to->name);
+		else
+			refuse(o->name, to->name, "its body is referenced from section %s, which rrmeta does not know to be safe",
+			       tname);
+	}
 }
 
 static void scan(const char *path)
