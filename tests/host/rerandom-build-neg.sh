@@ -7,8 +7,9 @@
 # (WARN_ON, a static key, a LOCK-prefixed atomic on x86_64 (arm64's is an
 # LSE alternative: refused), a static call). Each module is built as a
 # module author's would be: its Kbuild includes kmod/include/rerandom.mk and
-# calls rr_special_module. (copy_from_user() is a call of the out-of-line _copy_from_user() in Debian's 6.1, with no exception-table
-# entry in the body: refused by policy, docs/rerandom.md.) Builds
+# calls rr_special_module. (copy_from_user() is a call of the out-of-line
+# _copy_from_user() in Debian's 6.1, with no exception-table entry in the
+# body: refused by policy, docs/rerandom.md.) Builds
 # against the cached Debian 6.1 headers, for x86_64 and arm64 (or the arches
 # given as arguments). TAP output; exit 0 when all pass.
 #
