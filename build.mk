@@ -47,17 +47,18 @@ KMOD_OUT := $(OUTPUT)/kmod-$(KERNEL)
 all: kmod user
 
 # --- host tools (tools/, like the kernel's scripts/mod) ------------------------
-# rrmeta: the Kbuild of each re-randomizable module (samples/, tests/kmod/)
-# runs it on its objects (it only receives RRMETA=)
+# rrmeta: the Kbuild of each re-randomizable module (samples/, tests/kmod/,
+# through kmod/include/rerandom.mk) runs it on its objects (it only receives
+# RRMETA=). Built, here and as RRMETA_TARGET, by its one rule,
+# tools/rrmeta/Makefile, which knows its sources (so it is asked every
+# time: FORCE)
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
-# its sources, for this build and RRMETA_TARGET's: every file of the folder
-# (it includes no other header of ours), compiled and linked in one command;
-# so no -MMD, for which gcc writes one .d per link, the last source's
-RRMETA_SRCS := $(wildcard tools/rrmeta/*.c tools/rrmeta/*.h)
-$(RRMETA): $(RRMETA_SRCS)
-	$(call msg,HOSTCC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)gcc -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -lelf
+RRMETA_MAKE := $(MAKE) -C $(TOP)/tools/rrmeta $(if $(filter 1,$(V)),V=1,-s)
+$(RRMETA): FORCE
+	$(Q)$(RRMETA_MAKE) OUT=$@
+
+.PHONY: FORCE
+FORCE:
 
 # One Kbuild run over a tree of symlinks: kmod/ (the product) at its top,
 # samples/ as samples/ and tests/kmod/ as tests/ beside it, which kmod/Kbuild
@@ -164,10 +165,8 @@ $(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
-$(RRMETA_TARGET): $(RRMETA_SRCS)
-	$(call msg,LINK,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -static -lelf -lz
+$(RRMETA_TARGET): FORCE
+	$(Q)$(RRMETA_MAKE) OUT=$(TOP)/$@ CC=$(CC) EXTRA_LDFLAGS=-static EXTRA_LDLIBS=-lz
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)

@@ -83,7 +83,7 @@ install-dkms-src:
 	install -d $(DKMS_SRC)/tools/rrmeta $(DKMS_SRC)/scripts
 	cp -r kmod include $(DKMS_SRC)/
 	install -m 644 dkms.conf $(DKMS_SRC)/
-	install -m 644 tools/rrmeta/*.c tools/rrmeta/*.h $(DKMS_SRC)/tools/rrmeta/
+	install -m 644 tools/rrmeta/*.c tools/rrmeta/*.h tools/rrmeta/Makefile $(DKMS_SRC)/tools/rrmeta/
 	install -m 755 scripts/dkms-rrmeta.sh $(DKMS_SRC)/scripts/
 
 install-dkms: install-dkms-src

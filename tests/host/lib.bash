@@ -13,9 +13,9 @@ tap_end() {	# the plan and the totals; the status: 0 when nothing failed
 	echo "$((n - fail)) passed, $fail failed"
 	[ "$fail" -eq 0 ]
 }
-build_rrmeta() {	# OUT: tools/rrmeta built for the host, or bail out
-	gcc -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$1" \
-		"$top"/tools/rrmeta/*.c -lelf || { echo "Bail out! cannot build rrmeta"; exit 2; }
+build_rrmeta() {	# OUT (absolute): tools/rrmeta by its one rule, or bail out
+	make -s -C "$top/tools/rrmeta" OUT="$1" >/dev/null ||
+		{ echo "Bail out! cannot build rrmeta"; exit 2; }
 }
 # The guest runner's verdicts (tests/vm/run): its exit status and what it
 # printed, kept in $runlog for expect_log (the caller removes it).

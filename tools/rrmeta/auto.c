@@ -8,13 +8,13 @@
  * rewrites BODIES.o so that references to a moving function's entry go to
  * its trampoline and records the body's sites (auto_apply()), renames and
  * adds symbols, and writes the report; OUT.c is written by emit.c's
- * emit_auto(). The relocation rules it shares with the SPECIAL_FUNCTION
- * path are in sites.c.
+ * emit_auto(). Like the SPECIAL_FUNCTION path it reads the object with
+ * elf.c, judges a reference into a function by policy.c's table (its
+ * PATH_AUTO column) and a site out of one by sites.c.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
-#include <libelf.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,74 +24,13 @@
 
 #include "rrmeta.h"
 
-/*
- * Sections that hold a kernel table by address. A reference from one of them
- * into a function is never redirected to the trampoline: either the table is
- * only read while the module loads or by the unwinder (why == NULL: the
- * function still moves; the copy is made after load), or it makes the
- * function immovable (why: the reason printed).
- */
-static const struct known auto_tables[] = {
-	{ ".orc_unwind_ip", NULL },	/* x86 ORC: see docs/rerandom.md */
-	{ ".return_sites", NULL },	/* x86: used at load only */
-	{ ".retpoline_sites", NULL },	/* x86: used at load only */
-	{ ".ibt_endbr_seal", NULL },
-	{ ".discard", NULL },
-	{ ".eh_frame", NULL },
-	{ "__ex_table", "it uses the exception table (faulting accesses are fixed up by address)" },
-	/* a trap in a copy is reported from the loaded body: kmod/rerandom/trap.c */
-	{ "__bug_table", NULL },
-	/*
-	 * jump labels and static calls: each copy branches to a stub that
-	 * reads the key (kmod/rerandom/patched.c); see auto_jump_labels()
-	 */
-	{ "__jump_table", NULL },
-	{ ".static_call_sites", NULL },
-	{ ".altinstructions", NULL },	/* see auto_alternatives() */
-	{ ".altinstr", "it uses alternatives (patched by address)" },
-	/*
-	 * x86 LOCK prefixes: turned into DS prefixes at load when the kernel
-	 * booted with one CPU present, back into LOCK only if a CPU is added
-	 * later (alternatives_enable_smp()); see docs/rerandom.md
-	 */
-	{ ".smp_locks", NULL },
-	{ "__mcount_loc", "ftrace records it (build without CC_FLAGS_FTRACE)" },
-	{ "__patchable_function_entries", "ftrace records it (build without CC_FLAGS_FTRACE)" },
-	{ ".kprobes_text", "it is in the kprobes blacklist" },
-	{ "_kprobe_blacklist", "it is in the kprobes blacklist" },
-	{ "__ksymtab", NULL },		/* redirected: see auto_redirect_ok() */
-	{ NULL, NULL }
-};
-
+/* the object (elf.c) and its functions */
 struct aobj {
-	Elf *e;
-	GElf_Ehdr eh;
-	size_t shstrndx, nsyms;
-	Elf_Scn *symscn;
-	GElf_Shdr symsh;
-	Elf_Data *syms;
+	struct obj obj;
 	struct afn *fns;
 	size_t nfns;
 	size_t *fn_of_sec;	/* section index -> fns index + 1, 0: none */
-	size_t nsecs;
 };
-
-static const char *sec_name(struct aobj *o, size_t shndx)
-{
-	GElf_Shdr sh;
-	Elf_Scn *scn = elf_getscn(o->e, shndx);
-
-	if (!scn || !gelf_getshdr(scn, &sh))
-		return "?";
-	return elf_strptr(o->e, o->shstrndx, sh.sh_name) ?: "?";
-}
-
-static const char *sym_name(struct aobj *o, GElf_Sym *s)
-{
-	if (GELF_ST_TYPE(s->st_info) == STT_SECTION)
-		return sec_name(o, s->st_shndx);
-	return elf_strptr(o->e, o->symsh.sh_link, s->st_name) ?: "?";
-}
 
 static void arefuse(struct afn *f, const char *fmt, ...)
 {
@@ -107,12 +46,12 @@ static void arefuse(struct afn *f, const char *fmt, ...)
 }
 
 /* the function a symbol lies in, when it is a candidate, else NULL */
-static struct afn *afn_of(struct aobj *o, GElf_Sym *s)
+static struct afn *afn_of(struct aobj *a, GElf_Sym *s)
 {
 	if (s->st_shndx == SHN_UNDEF || s->st_shndx >= SHN_LORESERVE ||
-	    s->st_shndx >= o->nsecs || !o->fn_of_sec[s->st_shndx])
+	    s->st_shndx >= a->obj.nsecs || !a->fn_of_sec[s->st_shndx])
 		return NULL;
-	return &o->fns[o->fn_of_sec[s->st_shndx] - 1];
+	return &a->fns[a->fn_of_sec[s->st_shndx] - 1];
 }
 
 /*
@@ -121,7 +60,7 @@ static struct afn *afn_of(struct aobj *o, GElf_Sym *s)
  * code, the addend is relative to the end of the 4-byte field; in a table,
  * ".long sym - ." is the symbol itself).
  */
-static long rel_target(struct aobj *o, GElf_Sym *s, GElf_Rela *r, bool exec)
+static long rel_target(struct obj *o, GElf_Sym *s, GElf_Rela *r, bool exec)
 {
 	long t = (long)s->st_value + (long)r->r_addend;
 	unsigned int type = GELF_R_TYPE(r->r_info);
@@ -133,11 +72,11 @@ static long rel_target(struct aobj *o, GElf_Sym *s, GElf_Rela *r, bool exec)
 }
 
 /* another function symbol names the same code, outside .text.* sections */
-static bool is_alias(struct aobj *o, size_t i, GElf_Sym *s)
+static bool is_alias(struct obj *o, size_t i, GElf_Sym *s)
 {
 	size_t j;
 
-	if (!strncmp(sec_name(o, s->st_shndx), ".text.", 6))
+	if (!strncmp(obj_sec_name(o, s->st_shndx), ".text.", 6))
 		return false;	/* candidates: judged in auto_load() */
 	for (j = 1; j < i; j++) {
 		GElf_Sym t;
@@ -150,40 +89,16 @@ static bool is_alias(struct aobj *o, size_t i, GElf_Sym *s)
 	return false;
 }
 
-static void auto_load(struct aobj *o, const char *path, int fd)
+/* PATH (a copy of IN, named so in messages) and its candidate functions */
+static void auto_load(struct aobj *a, const char *path, const char *in)
 {
-	Elf_Scn *scn = NULL;
+	struct obj *o = &a->obj;
 	GElf_Shdr sh;
 	size_t i;
 
-	o->e = elf_begin(fd, ELF_C_RDWR, NULL);
-	if (!o->e || elf_kind(o->e) != ELF_K_ELF || !gelf_getehdr(o->e, &o->eh))
-		die("%s: not an ELF object", path);
-	if (o->eh.e_type != ET_REL || gelf_getclass(o->e) != ELFCLASS64)
-		die("%s: not a 64-bit relocatable object (.o)", path);
-	if (o->eh.e_machine != EM_X86_64 && o->eh.e_machine != EM_AARCH64)
-		die("%s: machine %d: only x86_64 and aarch64", path,
-		    o->eh.e_machine);
-	if (elf_getshdrstrndx(o->e, &o->shstrndx) ||
-	    elf_getshdrnum(o->e, &o->nsecs))
-		die("%s: %s", path, elf_errmsg(-1));
-	while ((scn = elf_nextscn(o->e, scn))) {
-		gelf_getshdr(scn, &sh);
-		if (sh.sh_type == SHT_SYMTAB) {
-			o->symscn = scn;
-			o->symsh = sh;
-		}
-		if (sh.sh_type == SHT_SYMTAB_SHNDX)
-			die("%s: more than 65280 sections: not supported", path);
-		if (sh.sh_type == SHT_REL)
-			die("%s: REL relocations: only RELA objects", path);
-	}
-	if (!o->symscn)
-		die("%s: no symbol table", path);
-	o->syms = elf_getdata(o->symscn, NULL);
-	o->nsyms = o->symsh.sh_size / o->symsh.sh_entsize;
-	o->fn_of_sec = calloc(o->nsecs, sizeof(*o->fn_of_sec));
-	if (!o->fn_of_sec)
+	obj_open(o, path, in, true);
+	a->fn_of_sec = calloc(o->nsecs, sizeof(*a->fn_of_sec));
+	if (!a->fn_of_sec)
 		die("out of memory");
 
 	/* every function defined here; candidates: alone in a .text.* section */
@@ -198,17 +113,17 @@ static void auto_load(struct aobj *o, const char *path, int fd)
 			continue;
 		if (is_alias(o, i, &s))
 			continue;	/* init_module = bfq_init: one function */
-		o->fns = realloc(o->fns, (o->nfns + 1) * sizeof(*o->fns));
-		if (!o->fns)
+		a->fns = realloc(a->fns, (a->nfns + 1) * sizeof(*a->fns));
+		if (!a->fns)
 			die("out of memory");
-		f = &o->fns[o->nfns++];
+		f = &a->fns[a->nfns++];
 		memset(f, 0, sizeof(*f));
 		f->sym = i;
 		f->shndx = s.st_shndx;
-		f->name = strdup(sym_name(o, &s));
+		f->name = strdup(obj_sym_name(o, &s));
 		f->size = s.st_size;
 		f->global = GELF_ST_BIND(s.st_info) != STB_LOCAL;
-		sn = sec_name(o, s.st_shndx);
+		sn = obj_sec_name(o, s.st_shndx);
 		gelf_getshdr(elf_getscn(o->e, s.st_shndx), &sh);
 		if (strncmp(sn, ".text.", 6) || !(sh.sh_flags & SHF_EXECINSTR)) {
 			arefuse(f, "it is in section %s, not a section of its own (.text.NAME): built without -ffunction-sections, or placed there on purpose (__init, __exit, __sched, noinstr)",
@@ -226,8 +141,8 @@ static void auto_load(struct aobj *o, const char *path, int fd)
 			arefuse(f, "it does not start its section %s", sn);
 			continue;
 		}
-		if (o->fn_of_sec[s.st_shndx]) {
-			struct afn *g = &o->fns[o->fn_of_sec[s.st_shndx] - 1];
+		if (a->fn_of_sec[s.st_shndx]) {
+			struct afn *g = &a->fns[a->fn_of_sec[s.st_shndx] - 1];
 
 			arefuse(f, "it shares section %s with %s (an alias)", sn,
 				g->name);
@@ -236,7 +151,7 @@ static void auto_load(struct aobj *o, const char *path, int fd)
 			continue;
 		}
 		f->size = sh.sh_size;
-		o->fn_of_sec[s.st_shndx] = o->nfns;
+		a->fn_of_sec[s.st_shndx] = a->nfns;
 		f->b.name = f->name;
 		f->b.shndx = s.st_shndx;
 		f->b.size = sh.sh_size;
@@ -247,72 +162,24 @@ static void auto_load(struct aobj *o, const char *path, int fd)
 	}
 }
 
-/*
- * A reference into a function f from section tname (at offset tgt within
- * f) that will be redirected to f's trampoline: any allocated section that
- * is not a kernel table, pointing at f's entry.
- */
-static const struct known *auto_table(const char *tname)
-{
-	const struct known *k;
-
-	for (k = auto_tables; k->prefix; k++)
-		if (!strncmp(tname, k->prefix, strlen(k->prefix)))
-			return k;
-	return NULL;
-}
-
-/* visit every relocation; fn(o, rela section data, index, rela, ...) */
-typedef void (*rel_fn)(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
-		       size_t target_sec, const char *tname, unsigned long flags,
-		       void *arg);
-
-static void for_each_rela(struct aobj *o, rel_fn fn, void *arg)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh, tsh;
-
-	while ((scn = elf_nextscn(o->e, scn))) {
-		Elf_Data *rd;
-		size_t k, nrel;
-		const char *tname;
-
-		gelf_getshdr(scn, &sh);
-		if (sh.sh_type != SHT_RELA ||
-		    sh.sh_link != elf_ndxscn(o->symscn))
-			continue;
-		gelf_getshdr(elf_getscn(o->e, sh.sh_info), &tsh);
-		tname = sec_name(o, sh.sh_info);
-		rd = elf_getdata(scn, NULL);
-		nrel = sh.sh_size / sh.sh_entsize;
-		for (k = 0; k < nrel; k++) {
-			GElf_Rela r;
-
-			gelf_getrela(rd, k, &r);
-			fn(o, rd, k, &r, sh.sh_info, tname, tsh.sh_flags,
-			   arg);
-		}
-	}
-}
-
 /* pass 1: what each relocation says about the function it points into */
-static void auto_judge(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
+static void auto_judge(struct obj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 		       size_t tsec, const char *tname, unsigned long flags,
 		       void *arg)
 {
-	bool alloc = flags & SHF_ALLOC;
-	struct afn *from = tsec < o->nsecs && o->fn_of_sec[tsec] ?
-		&o->fns[o->fn_of_sec[tsec] - 1] : NULL;
-	const struct known *kn;
+	struct aobj *a = arg;
+	struct afn *from = tsec < o->nsecs && a->fn_of_sec[tsec] ?
+		&a->fns[a->fn_of_sec[tsec] - 1] : NULL;
+	const struct policy *p;
 	struct afn *to;
 	GElf_Sym s;
 	const char *sname;
 	long tgt;
 
-	(void)rd; (void)k; (void)arg;
+	(void)rd; (void)k;
 	gelf_getsym(o->syms, GELF_R_SYM(r->r_info), &s);
-	sname = sym_name(o, &s);
-	to = afn_of(o, &s);
+	sname = obj_sym_name(o, &s);
+	to = afn_of(a, &s);
 	tgt = rel_target(o, &s, r, flags & SHF_EXECINSTR);
 	if (from && to != from) {
 		/* a site of from's body */
@@ -331,39 +198,37 @@ static void auto_judge(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 			arefuse(from, "it refers into the middle of %s (+%#lx)",
 				to->name, tgt);
 	}
-	if (!to || to == from || !alloc)
+	if (!to || to == from)
 		return;
-	kn = auto_table(tname);
-	if (kn && kn->why)
-		arefuse(to, "%s (%s)", kn->why, tname);
-	else if (!kn && tgt != 0)
+	p = policy_of(tname, flags);
+	if (p->rule[PATH_AUTO] == REF_REFUSE)
+		arefuse(to, "%s (%s)", p->why, tname);
+	else if (p->rule[PATH_AUTO] == REF_REDIRECT && tgt != 0)
 		arefuse(to, "it is referenced at +%#lx from %s (only its entry can be redirected to a trampoline)",
 			tgt, tname);
 }
 
 /* pass 2: redirect references to a moving function's entry, record sites */
-static void auto_apply(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
+static void auto_apply(struct obj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 		       size_t tsec, const char *tname, unsigned long flags,
 		       void *arg)
 {
-	bool alloc = flags & SHF_ALLOC;
-	struct afn *from = tsec < o->nsecs && o->fn_of_sec[tsec] ?
-		&o->fns[o->fn_of_sec[tsec] - 1] : NULL;
-	const struct known *kn = auto_table(tname);
+	struct aobj *a = arg;
+	struct afn *from = tsec < o->nsecs && a->fn_of_sec[tsec] ?
+		&a->fns[a->fn_of_sec[tsec] - 1] : NULL;
 	struct afn *to;
 	GElf_Sym s;
 	int kind;
 
-	(void)arg;
 	if (from && from->why)
 		from = NULL;	/* stays put: nothing to record */
 	gelf_getsym(o->syms, GELF_R_SYM(r->r_info), &s);
-	to = afn_of(o, &s);
+	to = afn_of(a, &s);
 	if (to && to->why)
 		to = NULL;
 	if (to == from && to)
 		return;		/* inside one body: moves with it */
-	if (to && alloc && (!kn || !strcmp(kn->prefix, "__ksymtab"))) {
+	if (to && policy_of(tname, flags)->rule[PATH_AUTO] == REF_REDIRECT) {
 		/* entry of a body: its trampoline from now on */
 		r->r_info = GELF_R_INFO(to->tsym, GELF_R_TYPE(r->r_info));
 		r->r_addend -= (long)s.st_value;
@@ -376,40 +241,16 @@ static void auto_apply(struct aobj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 	if (kind > 0) {
 		Elf_Data *code = elf_getdata(elf_getscn(o->e, from->shndx), NULL);
 
-		size_t a;
+		size_t i;
 
 		add_site(&from->b, r->r_offset, kind, code->d_buf,
 			 code->d_size);
-		for (a = 0; a < from->nalt; a++)
-			if (r->r_offset >= from->alt[a][0] &&
-			    r->r_offset < from->alt[a][1])
+		for (i = 0; i < from->nalt; i++)
+			if (r->r_offset >= from->alt[i][0] &&
+			    r->r_offset < from->alt[i][1])
 				from->b.sites[from->b.nsites - 1].kind |=
 					SITE_ALT;
 	}
-}
-
-/* the section named n, or 0 */
-static size_t find_sec(struct aobj *o, const char *n)
-{
-	size_t i;
-
-	for (i = 1; i < o->nsecs; i++)
-		if (!strcmp(sec_name(o, i), n))
-			return i;
-	return 0;
-}
-
-/* the relocation section that applies to section i, or NULL */
-static Elf_Scn *rela_of(struct aobj *o, size_t i)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(o->e, scn)))
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_RELA &&
-		    sh.sh_info == i)
-			return scn;
-	return NULL;
 }
 
 /*
@@ -418,9 +259,10 @@ static Elf_Scn *rela_of(struct aobj *o, size_t i)
  * the same function. struct jump_entry, both arches: s32 code, s32 target,
  * long key (16 bytes).
  */
-static void auto_jump_labels(struct aobj *o)
+static void auto_jump_labels(struct aobj *a)
 {
-	size_t at = find_sec(o, "__jump_table"), k, nrel;
+	struct obj *o = &a->obj;
+	size_t at = obj_find_sec(o, "__jump_table"), k, nrel;
 	struct afn **code, **target;
 	long *tgt_off;
 	Elf_Data *d, *rd;
@@ -428,7 +270,7 @@ static void auto_jump_labels(struct aobj *o)
 	GElf_Shdr rsh;
 	size_t n, i;
 
-	if (!at || !(rs = rela_of(o, at)))
+	if (!at || !(rs = obj_rela_of(o, at)))
 		return;
 	d = elf_getdata(elf_getscn(o->e, at), NULL);
 	n = d->d_size / 16;
@@ -449,9 +291,9 @@ static void auto_jump_labels(struct aobj *o)
 		if (r.r_offset / 16 >= n)
 			continue;
 		if (r.r_offset % 16 == 0)
-			code[r.r_offset / 16] = afn_of(o, &s);
+			code[r.r_offset / 16] = afn_of(a, &s);
 		else if (r.r_offset % 16 == 4) {
-			target[r.r_offset / 16] = afn_of(o, &s);
+			target[r.r_offset / 16] = afn_of(a, &s);
 			tgt_off[r.r_offset / 16] = (long)s.st_value + r.r_addend;
 		}
 	}
@@ -475,19 +317,20 @@ static void auto_jump_labels(struct aobj *o)
  * u8 orig_len, u8 repl_len (12 bytes); an arm64 callback has repl_len 0
  * and the callback function as its replacement.
  */
-static void auto_alternatives(struct aobj *o)
+static void auto_alternatives(struct aobj *a)
 {
-	size_t at = find_sec(o, ".altinstructions"), i, k;
+	struct obj *o = &a->obj;
+	size_t at = obj_find_sec(o, ".altinstructions"), i, k;
 	Elf_Scn *rs, *repl_rs;
 	Elf_Data *d, *rd, *repl_rd = NULL;
 	GElf_Shdr rsh, repl_sh;
 
-	if (!at || !(rs = rela_of(o, at)))
+	if (!at || !(rs = obj_rela_of(o, at)))
 		return;
 	d = elf_getdata(elf_getscn(o->e, at), NULL);
 	rd = elf_getdata(rs, NULL);
 	gelf_getshdr(rs, &rsh);
-	repl_rs = rela_of(o, find_sec(o, ".altinstr_replacement"));
+	repl_rs = obj_rela_of(o, obj_find_sec(o, ".altinstr_replacement"));
 	if (repl_rs) {
 		repl_rd = elf_getdata(repl_rs, NULL);
 		gelf_getshdr(repl_rs, &repl_sh);
@@ -505,11 +348,11 @@ static void auto_alternatives(struct aobj *o)
 			gelf_getrela(rd, k, &r);
 			gelf_getsym(o->syms, GELF_R_SYM(r.r_info), &s);
 			if (r.r_offset == i) {
-				f = afn_of(o, &s);
+				f = afn_of(a, &s);
 				orig = (long)s.st_value + r.r_addend;
 			} else if (r.r_offset == i + 4) {
 				repl = (long)s.st_value + r.r_addend;
-				repl_sym = sym_name(o, &s);
+				repl_sym = obj_sym_name(o, &s);
 			}
 		}
 		if (!f || f->why || orig < 0)
@@ -585,7 +428,7 @@ static void grow_done(struct grow *g)
 }
 
 /* a new global symbol; returns its index */
-static size_t add_sym(struct aobj *o, struct grow *st, struct grow *sy,
+static size_t add_sym(struct obj *o, struct grow *st, struct grow *sy,
 		      const char *name, int type, int shndx,
 		      unsigned long size, int vis)
 {
@@ -600,7 +443,7 @@ static size_t add_sym(struct aobj *o, struct grow *st, struct grow *sy,
 	return o->nsyms++;
 }
 
-static void rename_sym(struct aobj *o, struct grow *st, struct grow *sy,
+static void rename_sym(struct obj *o, struct grow *st, struct grow *sy,
 		       size_t i, const char *name, int vis)
 {
 	Elf64_Sym *s = (Elf64_Sym *)sy->buf + i;
@@ -611,31 +454,11 @@ static void rename_sym(struct aobj *o, struct grow *st, struct grow *sy,
 		s->st_other = (s->st_other & ~3) | vis;
 }
 
-/* index of the symbol named n (any binding), or 0 */
-static size_t find_sym(struct aobj *o, const char *n, size_t not)
-{
-	size_t i;
-
-	for (i = 1; i < o->nsyms; i++) {
-		GElf_Sym s;
-		const char *m;
-
-		if (i == not)
-			continue;
-		gelf_getsym(o->syms, i, &s);
-		if (GELF_ST_TYPE(s.st_info) == STT_SECTION)
-			continue;
-		m = elf_strptr(o->e, o->symsh.sh_link, s.st_name);
-		if (m && !strcmp(m, n))
-			return i;
-	}
-	return 0;
-}
-
 static int auto_main(const char *in, const char *out, const char *bodies,
 		     const char *report)
 {
-	struct aobj o = { 0 };
+	struct aobj a = { 0 };
+	struct obj *o = &a.obj;
 	struct grow st, sy;
 	size_t i, init = 0, fini = 0, nmove = 0;
 	unsigned long bmove = 0, btotal = 0;
@@ -657,21 +480,23 @@ static int auto_main(const char *in, const char *out, const char *bodies,
 	if (n < 0)
 		die("%s: %s", in, strerror(errno));
 	close(ifd);
-	auto_load(&o, in, fd);
-	auto_alternatives(&o);
-	auto_jump_labels(&o);
-	for_each_rela(&o, auto_judge, NULL);
+	if (close(fd))
+		die("%s: %s", bodies, strerror(errno));
+	auto_load(&a, bodies, in);
+	auto_alternatives(&a);
+	auto_jump_labels(&a);
+	obj_for_each_rela(o, auto_judge, &a);
 
-	grow_init(&st, elf_getdata(elf_getscn(o.e, o.symsh.sh_link), NULL));
-	grow_init(&sy, o.syms);
-	init = find_sym(&o, "init_module", 0);
-	fini = find_sym(&o, "cleanup_module", 0);
+	grow_init(&st, elf_getdata(elf_getscn(o->e, o->symsh.sh_link), NULL));
+	grow_init(&sy, o->syms);
+	init = obj_find_sym(o, "init_module", 0);
+	fini = obj_find_sym(o, "cleanup_module", 0);
 	if (init)
-		rename_sym(&o, &st, &sy, init, "__rr_wrapped_init_module", -1);
+		rename_sym(o, &st, &sy, init, "__rr_wrapped_init_module", -1);
 	if (fini)
-		rename_sym(&o, &st, &sy, fini, "__rr_wrapped_cleanup_module", -1);
-	for (i = 0; i < o.nfns; i++) {
-		struct afn *fn = &o.fns[i];
+		rename_sym(o, &st, &sy, fini, "__rr_wrapped_cleanup_module", -1);
+	for (i = 0; i < a.nfns; i++) {
+		struct afn *fn = &a.fns[i];
 		char *real, *bname;
 
 		btotal += fn->size;
@@ -682,18 +507,18 @@ static int auto_main(const char *in, const char *out, const char *bodies,
 		 * it for the other objects of the module; a static one too,
 		 * unless that name is taken (then NAME.rrN).
 		 */
-		if (fn->global || !find_sym(&o, fn->name, fn->sym))
+		if (fn->global || !obj_find_sym(o, fn->name, fn->sym))
 			fn->tramp = strdup(fn->name);
 		else if (asprintf(&fn->tramp, "%s.rr%zu", fn->name, i) < 0)
 			die("out of memory");
 		if (asprintf(&real, "%s_real", fn->name) < 0 ||
 		    asprintf(&bname, "__rr_body%zu", i) < 0)
 			die("out of memory");
-		rename_sym(&o, &st, &sy, fn->sym, real,
+		rename_sym(o, &st, &sy, fn->sym, real,
 			   fn->global ? STV_HIDDEN : -1);
-		fn->tsym = add_sym(&o, &st, &sy, fn->tramp, STT_NOTYPE,
+		fn->tsym = add_sym(o, &st, &sy, fn->tramp, STT_NOTYPE,
 				   SHN_UNDEF, 0, STV_DEFAULT);
-		fn->bsym = add_sym(&o, &st, &sy, bname, STT_FUNC, fn->shndx,
+		fn->bsym = add_sym(o, &st, &sy, bname, STT_FUNC, fn->shndx,
 				   fn->size, STV_HIDDEN);
 		free(real);
 		free(bname);
@@ -702,37 +527,36 @@ static int auto_main(const char *in, const char *out, const char *bodies,
 	}
 	grow_done(&st);
 	grow_done(&sy);
-	for_each_rela(&o, auto_apply, NULL);
+	obj_for_each_rela(o, auto_apply, &a);
 	/* the header's size from the data (libelf lays the file out again) */
-	if (elf_update(o.e, ELF_C_WRITE) < 0)
+	if (elf_update(o->e, ELF_C_WRITE) < 0)
 		die("%s: %s", bodies, elf_errmsg(-1));
 
 	f = fopen(out, "w");
 	if (!f)
 		die("%s: %s", out, strerror(errno));
-	emit_auto(f, in, o.fns, o.nfns, init, fini);
+	emit_auto(f, in, a.fns, a.nfns, init, fini);
 	if (fclose(f))
 		die("%s: %s", out, strerror(errno));
 	if (report) {
 		rf = fopen(report, "w");
 		if (!rf)
 			die("%s: %s", report, strerror(errno));
-		for (i = 0; i < o.nfns; i++)
+		for (i = 0; i < a.nfns; i++)
 			fprintf(rf, "%s %s %lu%s%s\n",
-				o.fns[i].why ? "refused" : "moved",
-				o.fns[i].name, o.fns[i].size,
-				o.fns[i].why ? " " : "",
-				o.fns[i].why ?: "");
+				a.fns[i].why ? "refused" : "moved",
+				a.fns[i].name, a.fns[i].size,
+				a.fns[i].why ? " " : "",
+				a.fns[i].why ?: "");
 		fprintf(rf, "moved %zu of %zu functions, %lu of %lu bytes\n",
-			nmove, o.nfns, bmove, btotal);
+			nmove, a.nfns, bmove, btotal);
 		if (fclose(rf))
 			die("%s: %s", report, strerror(errno));
 	}
 	printf("rrmeta: %s: moved %zu of %zu functions, %lu of %lu bytes\n",
-	       strrchr(in, '/') ? strrchr(in, '/') + 1 : in, nmove, o.nfns,
+	       strrchr(in, '/') ? strrchr(in, '/') + 1 : in, nmove, a.nfns,
 	       bmove, btotal);
-	elf_end(o.e);
-	close(fd);
+	obj_close(o);
 	return 0;
 }
 
@@ -765,7 +589,5 @@ int auto_cli(int argc, char **argv)
 	}
 	if (!out || !bodies || optind != argc - 1)
 		return auto_usage();
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		die("libelf: %s", elf_errmsg(-1));
 	return auto_main(argv[optind], out, bodies, report);
 }

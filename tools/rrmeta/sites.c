@@ -8,7 +8,7 @@
  * sites (cmp_site(), kind_name()), and die(), the one way out on a usage or
  * I/O error (status 2). Which relocation types a body may have and the
  * user-memory rule are therefore the same on both paths; which sections may
- * refer to a body differs (rrmeta.c's referrers, auto.c's auto_tables).
+ * refer to a body is policy.c's table.
  */
 #include <gelf.h>
 #include <stdarg.h>
