@@ -126,6 +126,22 @@ user: $(PROGS)
 NOTLS_OBJ := $(OUTPUT)/obj/user/notls/gnutls.o
 MHD_LDLIBS := -lmicrohttpd $(NOTLS_OBJ)
 USER_OBJS += $(NOTLS_OBJ)
+USER_LDFLAGS :=
+RRMETA_TARGET_LDLIBS := -static -lelf -lz
+
+# LINK=shared: wpwatch and wpwatch-rrmeta for the Debian package (debian/rules,
+# with OUTPUT= a folder of its own): linked against Debian's shared libraries
+# (libbpf1, libelf1, libmicrohttpd12 with its GnuTLS, zlib1g), so no GnuTLS
+# stub, and built with dpkg-buildflags' CPPFLAGS, CFLAGS and LDFLAGS
+# (hardening) that debian/rules passes.
+ifeq ($(LINK),shared)
+USER_CFLAGS += $(CPPFLAGS) $(CFLAGS)
+USER_LDFLAGS := $(LDFLAGS)
+USER_LDLIBS := -lbpf -lelf -lz -lpthread -lm
+MHD_LDLIBS := -lmicrohttpd
+NOTLS_OBJ :=
+RRMETA_TARGET_LDLIBS := -lelf
+endif
 
 # Each object depends on the skeletons its source includes (#include
 # "NAME.skel.h"), which must exist before its first compile; every other
@@ -147,12 +163,13 @@ $(LIBWPW): $(LIB_OBJS)
 $(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
 $(RRMETA_TARGET): $(RRMETA_SRCS)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -o $@ $(filter %.c,$^) -static -lelf -lz
+	$(Q)$(CC) -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE $(if $(filter shared,$(LINK)),$(CPPFLAGS) $(CFLAGS) $(USER_LDFLAGS)) \
+		-o $@ $(filter %.c,$^) $(RRMETA_TARGET_LDLIBS)
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
