@@ -19,6 +19,7 @@ MAN_OUT := $(INSTALL_OUT)/man
 i_bindir := $(DESTDIR)$(PREFIX)/bin
 i_man8 := $(DESTDIR)$(PREFIX)/share/man/man8
 i_man4 := $(DESTDIR)$(PREFIX)/share/man/man4
+i_man1 := $(DESTDIR)$(PREFIX)/share/man/man1
 i_incdir := $(DESTDIR)$(PREFIX)/include/wpwatch
 i_compdir := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 i_datadir := $(DESTDIR)$(PREFIX)/share/wpwatch
@@ -26,7 +27,7 @@ i_datadir := $(DESTDIR)$(PREFIX)/share/wpwatch
 MAN8 := wpwatch.8 wpwatch-watch.8 wpwatch-lat.8
 MAN4 := wpwatch-watchpoint.4 wpwatch-trampolines.4 wpwatch-rerandom.4
 INSTALLED := $(i_bindir)/wpwatch $(i_bindir)/wpwatch-rrmeta \
-	$(MAN8:%=$(i_man8)/%) $(MAN4:%=$(i_man4)/%) \
+	$(MAN8:%=$(i_man8)/%) $(MAN4:%=$(i_man4)/%) $(i_man1)/wpwatch-rrmeta.1 \
 	$(i_incdir)/rerandom.h $(i_incdir)/watchpoint.h $(i_compdir)/wpwatch \
 	$(i_datadir)/rerandom.mk
 
@@ -51,7 +52,7 @@ $(MAN4:%=$(MAN_OUT)/%) &: $(INSTALL_KOS) man/modules.sh
 # too), so that uninstall removes exactly those, when empty, and no folder
 # that was there before (/usr/local/bin, say).
 i_dirlist := $(DESTDIR)$(PREFIX)/share/wpwatch/created-dirs
-i_dirs := $(i_bindir) $(i_man8) $(i_man4) $(i_incdir) $(i_compdir) $(patsubst %/,%,$(dir $(i_dirlist)))
+i_dirs := $(i_bindir) $(i_man8) $(i_man4) $(i_man1) $(i_incdir) $(i_compdir) $(patsubst %/,%,$(dir $(i_dirlist)))
 install: man $(INSTALL_BUILT)
 	@new=; for d in $(i_dirs); do \
 		while [ ! -d "$$d" ]; do new="$$d $$new"; d=$$(dirname "$$d"); done; \
@@ -61,6 +62,7 @@ install: man $(INSTALL_BUILT)
 	install -m 755 $(INSTALL_OUT)/bin/wpwatch-rrmeta $(i_bindir)/wpwatch-rrmeta
 	install -m 644 $(MAN8:%=$(MAN_OUT)/%) $(i_man8)/
 	install -m 644 $(MAN4:%=$(MAN_OUT)/%) $(i_man4)/
+	install -m 644 man/wpwatch-rrmeta.1 $(i_man1)/
 	install -m 644 kmod/include/rerandom.h kmod/include/watchpoint.h $(i_incdir)/
 	install -m 644 completion/wpwatch $(i_compdir)/wpwatch
 	sed 's|^RR_PREFIX ?= /usr$$|RR_PREFIX ?= $(PREFIX)|' kmod/include/rerandom.mk >$(i_datadir)/rerandom.mk
