@@ -32,18 +32,23 @@ rm -f "$MODS/extra/watchpoint.ko" "$MODS/extra/trampolines.ko" \
 	"$MODS/extra/rerandom.ko" "$MODS/extra/rr_test_driver.ko"
 depmod -a
 
-# every file outside the scratch places, and every module file
+# every file outside the scratch places, and every module file (apt's
+# /var/lib/apt/lists is a cache like /var/cache: apt makes its auxfiles/
+# there the first time it installs a .deb file)
 snapshot() {
 	{
-		find / -xdev \( -path /tmp -o -path /root -o -path /var/cache -o -path /var/log \) -prune -o -print
+		find / -xdev \( -path /tmp -o -path /root -o -path /var/cache -o -path /var/log \
+			-o -path /var/lib/apt/lists \) -prune -o -print
 		find "$MODS" -name build -prune -o -print
 	} 2>/dev/null | sort
 }
 snapshot >/tmp/before
 
 # --- apt install: the command, and the modules built by DKMS -----------------
+# (absolute paths: apt takes a file name for a package name without ./ or /)
 run "apt install ./wpwatch_*.deb ./wpwatch-dkms_*.deb (DKMS builds for $R)" -- \
-	sh -c "cd $DEB && apt-get install -y -q --no-download ./wpwatch_*.deb ./wpwatch-dkms_*_all.deb"
+	apt-get install -y -q $DEB/wpwatch_*.deb $DEB/wpwatch-dkms_*_all.deb ||
+	bail "apt install failed"
 for p in wpwatch wpwatch-dkms; do
 	st=$(dpkg-query -W -f='${Status}' $p 2>&1)
 	is "$st" "install ok installed" "dpkg: $p installed"
