@@ -7,6 +7,8 @@
 #   make demo       the main job, live, in an x86_64 guest
 #   make bench      benchmarks (instruction counts in a guest)
 #   make deps       install Debian packages (root)
+#   make deb        the Debian packages wpwatch and wpwatch-dkms, both arches
+#                   (.output/ARCH/deb/; ARCH=x86_64|arm64 for one)
 #   make vmlinux    regenerate vmlinux/<arch>/vmlinux.h from the guest kernels' BTF
 #   make unit       host unit tests only
 #   make build ARCH=x86_64|arm64 [KERNEL=stock|mask|debug] [KDIR=...]
@@ -16,7 +18,7 @@ ARCH ?= x86_64
 KERNEL ?= stock
 export WPWATCH_CACHE ?= $(HOME)/.cache/wpwatch
 
-.PHONY: all build deps deps-ok check unit demo bench vmlinux clean $(ARCHES:%=build-%)
+.PHONY: all build deps deps-ok check unit demo bench vmlinux deb clean $(ARCHES:%=build-%)
 
 all: $(ARCHES:%=build-%)
 
@@ -49,6 +51,10 @@ bench: deps-ok
 
 vmlinux: deps-ok
 	@scripts/vmlinux.sh
+
+# ARCH only when given on the command line (its default is x86_64)
+deb: deps-ok
+	@scripts/deb.sh $(if $(filter command line,$(origin ARCH)),$(ARCH))
 
 clean:
 	rm -rf .output

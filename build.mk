@@ -142,6 +142,23 @@ user: $(PROGS)
 NOTLS_OBJ := $(OUTPUT)/obj/user/notls/gnutls.o
 MHD_LDLIBS := -lmicrohttpd $(NOTLS_OBJ)
 USER_OBJS += $(NOTLS_OBJ)
+USER_LDFLAGS :=
+# wpwatch-rrmeta through rrmeta's one rule (tools/rrmeta/Makefile): static
+RRMETA_TARGET_FLAGS := EXTRA_LDFLAGS=-static EXTRA_LDLIBS=-lz
+
+# LINK=shared: wpwatch and wpwatch-rrmeta for the Debian package (debian/rules,
+# with OUTPUT= a folder of its own): linked against Debian's shared libraries
+# (libbpf1, libelf1, libmicrohttpd12 with its GnuTLS, zlib1g), so no GnuTLS
+# stub, and built with dpkg-buildflags' CPPFLAGS, CFLAGS and LDFLAGS
+# (hardening) that debian/rules passes.
+ifeq ($(LINK),shared)
+USER_CFLAGS += $(CPPFLAGS) $(CFLAGS)
+USER_LDFLAGS := $(LDFLAGS)
+USER_LDLIBS := -lbpf -lelf -lz -lpthread -lm
+MHD_LDLIBS := -lmicrohttpd
+NOTLS_OBJ :=
+RRMETA_TARGET_FLAGS := EXTRA_CFLAGS="$(CPPFLAGS) $(CFLAGS)" EXTRA_LDFLAGS="$(LDFLAGS)"
+endif
 
 # Each object depends on the skeletons its source includes (#include
 # "NAME.skel.h"), which must exist before its first compile; every other
@@ -163,10 +180,10 @@ $(LIBWPW): $(LIB_OBJS)
 $(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
+	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
 $(RRMETA_TARGET): FORCE
-	$(Q)$(RRMETA_MAKE) OUT=$(TOP)/$@ CC=$(CC) EXTRA_LDFLAGS=-static EXTRA_LDLIBS=-lz
+	$(Q)$(RRMETA_MAKE) OUT=$(TOP)/$@ CC=$(CC) $(RRMETA_TARGET_FLAGS)
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)

@@ -4,13 +4,15 @@
 # Usage: scripts/deps.sh [--check]   (--check: exit 1 if anything is missing, install nothing)
 set -eu
 
-# Host build and test tools (amd64).
+# Host build and test tools (amd64). dpkg-dev, debhelper, dh-dkms (dkms) and
+# lintian: make deb and its host test tests/host/deb.sh.
 HOST_PKGS="make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev libcmocka-dev
 pkg-config linux-headers-amd64 kmod cpio xz-utils busybox-static
 qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 flex bison bc libssl-dev dwarves python3 libjansson-dev gojq
 mmdebstrap e2fsprogs qemu-user-static binfmt-support arch-test help2man
-libmicrohttpd-dev prometheus python3-jsonschema"
+libmicrohttpd-dev prometheus python3-jsonschema
+dpkg-dev debhelper dh-dkms dkms lintian fakeroot"
 # arm64 libraries that co-install beside the amd64 ones (multiarch) for static
 # cross-linking and for the arm64 guest's bpftool.
 ARM64_PKGS="libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libcap2:arm64

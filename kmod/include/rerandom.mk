@@ -1,41 +1,44 @@
 # SPDX-License-Identifier: GPL-2.0
 # rerandom.mk: what a module's Kbuild includes to make the module
-# re-randomizable by rerandom.ko (docs/rerandom.md). The one definition of
-# RR_CFLAGS and of the two ways to build such a module:
+# re-randomizable by rerandom.ko (docs/rerandom.md, "Make your module
+# re-randomizable"). The one definition of RR_CFLAGS and of the two ways to
+# build such a module:
 #
-#   include /path/to/rerandom.mk
+#   include /usr/share/wpwatch/rerandom.mk
 #   # MOD.ko from objects of unmodified sources, through rrmeta --auto:
 #   $(eval $(call rr_auto_module,MOD,OBJS))
 #   # MOD.ko whose objects FNOBJS hold SPECIAL_FUNCTIONs (rerandom.h), with
 #   # OTHEROBJS, through rrmeta (MOD.meta.c: the table of the bodies):
 #   $(eval $(call rr_special_module,MOD,FNOBJS,OTHEROBJS))
 #
-# In this tree, kmod/include/rerandom.mk (kmod/bfq/Kbuild and
-# kmod/rerandom/Kbuild include it); an installed copy sits beside its
-# headers. Set these before the include or on make's command line:
-#   RRMETA            the rrmeta binary (no default: the top-level build
-#                     passes its host copy; installed, wpwatch-rrmeta)
-#   RERANDOM_INCLUDE  the folder with rerandom.h, added to ccflags-y
-#                     (default: this file's folder)
-#   RERANDOM_SYMVERS  rerandom.ko's Module.symvers, added to
-#                     KBUILD_EXTRA_SYMBOLS so that modpost knows
-#                     rerandom_register_module() (default: none: in this
-#                     tree rerandom.ko is built in the same Kbuild tree).
-#                     modpost reads only the Kbuild of the folder make's M=
-#                     names: include this file from that one
+# Installed as /usr/share/wpwatch/rerandom.mk by the wpwatch package (and by
+# make install under PREFIX); in this tree kmod/include/rerandom.mk, which
+# samples/bfq, samples/rerandom and tests/kmod/rr_classes include. Include it
+# from the Kbuild of the folder make's M= names: modpost reads only that one.
+# It reads, each overridable (before the include or on make's command line):
+#   RR_PREFIX        where wpwatch is installed (/usr; make install sets it)
+#   RRMETA           the rrmeta binary ($(RR_PREFIX)/bin/wpwatch-rrmeta; the
+#                    top-level build of this tree passes its host copy)
+#   RR_INCLUDE       the folder of rerandom.h: this file's own folder when
+#                    rerandom.h is beside it (this tree), else
+#                    $(RR_PREFIX)/include/wpwatch
+#   RR_CORE_SYMVERS  the core's Module.symvers, for modpost: the CRCs of
+#                    rerandom.ko's exports (Debian's kernels have
+#                    CONFIG_MODVERSIONS=y). Unset: generated into the module's
+#                    build folder from the installed rerandom.ko (RR_CORE_KO,
+#                    default: modinfo -n rerandom for the target kernel), so
+#                    nothing outside that folder is written or left behind.
+#                    Set it empty when rerandom.ko is built in the same
+#                    Kbuild tree (this tree's samples and test modules).
 # It defines RR_CFLAGS (the flags of code a trampoline sits in front of,
 # which both macros give the objects with bodies) and the commands
-# cmd_rrmeta, cmd_rrauto and cmd_rr_bodies.
+# cmd_rrmeta, cmd_rrauto, cmd_rr_bodies and cmd_rr_symvers.
 
-RERANDOM_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
-RERANDOM_INCLUDE ?= $(RERANDOM_MK_DIR)
-RERANDOM_SYMVERS ?=
-RRMETA ?= $(error RRMETA is not set: build through the top-level make, which builds the host tool rrmeta first, or set RRMETA to wpwatch-rrmeta)
-
-ccflags-y += -I$(RERANDOM_INCLUDE)
-ifneq ($(RERANDOM_SYMVERS),)
-KBUILD_EXTRA_SYMBOLS += $(RERANDOM_SYMVERS)
-endif
+RR_MK_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+RR_PREFIX ?= /usr
+RRMETA ?= $(RR_PREFIX)/bin/wpwatch-rrmeta
+RR_INCLUDE ?= $(if $(wildcard $(RR_MK_DIR)/rerandom.h),$(RR_MK_DIR),$(RR_PREFIX)/include/wpwatch)
+ccflags-y += -I$(RR_INCLUDE)
 
 # Bodies in their own sections (-ffunction-sections: rrmeta moves sections),
 # not split in hot and cold parts (-fno-reorder-blocks-and-partition), with
@@ -52,6 +55,37 @@ ifdef CONFIG_ARM64
 # a BTI landing pad at each body's entry (the trampoline enters by blr)
 RR_CFLAGS += $(call cc-option,-mbranch-protection=pac-ret+leaf+bti)
 endif
+
+# --- the core's exports for modpost -----------------------------------------
+ifeq ($(origin RR_CORE_SYMVERS),undefined)
+RR_CORE_KO ?= $(shell /sbin/modinfo -k $(KERNELRELEASE) -n rerandom 2>/dev/null)
+RR_CORE_SYMVERS := $(obj)/rerandom.symvers
+# Module.symvers lines (CRC, symbol, module, export type) from rerandom.ko:
+# each export SYM has a label __crc_SYM in __kcrctab (EXPORT_SYMBOL) or
+# __kcrctab_gpl (EXPORT_SYMBOL_GPL) on the 4 bytes of its CRC (6.1; the
+# guests' arches are both little-endian, as od reads them on the builder).
+quiet_cmd_rr_symvers = SYMVERS $@
+      cmd_rr_symvers = ko='$(RR_CORE_KO)'; \
+	[ -n "$$ko" ] || { echo "rerandom.mk: no rerandom.ko for $(KERNELRELEASE): install wpwatch-dkms, or set RR_CORE_KO or RR_CORE_SYMVERS" >&2; exit 1; }; \
+	case "$$ko" in *.xz) xz -dc "$$ko" ;; *.zst) zstd -dcq "$$ko" ;; *) cat "$$ko" ;; esac >$@.ko && \
+	for sec in __kcrctab __kcrctab_gpl; do \
+		$(OBJCOPY) -O binary --only-section=$$sec $@.ko $@.$$sec || exit 1; \
+	done; \
+	$(OBJDUMP) -t $@.ko | awk '$$NF ~ /^__crc_/ { print $$(NF-2), $$1, substr($$NF, 7) }' | \
+	while read -r sec off sym; do \
+		crc=$$(od -An -tx4 -j $$((0x$$off)) -N 4 $@.$$sec | tr -d ' '); \
+		printf '0x%s\t%s\trerandom\tEXPORT_SYMBOL%s\t\n' "$$crc" "$$sym" \
+			"$$([ $$sec = __kcrctab_gpl ] && echo _GPL)"; \
+	done | sort -k2 >$@.tmp && rm -f $@.ko $@.__kcrctab* && \
+	{ [ -s $@.tmp ] || { echo "rerandom.mk: $$ko has no CRCs (a kernel without CONFIG_MODVERSIONS: set RR_CORE_SYMVERS)" >&2; exit 1; }; } && \
+	mv $@.tmp $@
+# made on every build: cheap, and a rebuilt rerandom.ko has new CRCs
+$(obj)/rerandom.symvers: FORCE
+	$(call cmd,rr_symvers)
+always-y += rerandom.symvers
+clean-files += rerandom.symvers
+endif
+KBUILD_EXTRA_SYMBOLS += $(RR_CORE_SYMVERS)
 
 # --- SPECIAL_FUNCTION modules ------------------------------------------------
 # rrmeta writes the table of the bodies and of their sites, and refuses
