@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the shared store decoder (include/a64_store.h, used by
- * watchpoint.ko and wpwatch watch) and of user/wpwatch/watch_a64.c: instruction words
- * as aarch64-linux-gnu-as encodes them, the kinds and write-backs that the
+ * watchpoint.ko and wpwatch watch) and of user/wpwatch/watch_a64.c:
+ * instruction words as aarch64-linux-gnu-as encodes them, the kinds and write-backs that the
  * module relies on to emulate or refuse a store.
  */
 #include <stdarg.h>

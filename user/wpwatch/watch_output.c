@@ -385,13 +385,13 @@ void watch_print_end(struct watch_run *r, const struct watch_counters *c)
 	}
 	if (r->env->format == FMT_JSON) {
 		fprintf(out, "{\"type\":\"summary\",\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu,"
-		       "\"filtered\":%llu,\"retraps\":%llu,\"printed\":%llu,\"lost_ringbuf\":%llu,"
-		       "\"stacks_inline\":%llu}\n", c->hits, r->delivered, c->lost, c->filtered,
-		       c->retraps, r->printed, c->lost_ringbuf, c->stacks_inline);
+			"\"filtered\":%llu,\"retraps\":%llu,\"printed\":%llu,\"lost_ringbuf\":%llu,"
+			"\"stacks_inline\":%llu}\n", c->hits, r->delivered, c->lost, c->filtered,
+			c->retraps, r->printed, c->lost_ringbuf, c->stacks_inline);
 	} else if (r->env->summary) {
 		fprintf(out, "hits %llu, %s %llu, lost %llu, filtered %llu, retraps %llu\n",
-		       c->hits, counting ? "counted" : "delivered", r->delivered, c->lost,
-		       c->filtered, c->retraps);
+			c->hits, counting ? "counted" : "delivered", r->delivered, c->lost,
+			c->filtered, c->retraps);
 	}
 	runner_flush(r->runner);	/* the end's lines before the messages */
 	fprintf(stderr, "wpwatch watch: %llu hits, %llu %s, %llu lost", c->hits, r->delivered,
