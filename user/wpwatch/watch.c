@@ -279,9 +279,11 @@ int cmd_watch(int argc, char **argv)
 	runner.ops = (struct runner_ops){
 		.ctx = &w,
 		.event = on_event,
-		.ticks = { { 0, follow_tick }, { WATCH_PROM_TICK, prom_tick } },
+		.ticks = { { 0, follow_tick } },
 		.detach = detach,
 	};
+	if (env.prometheus)
+		runner.ops.ticks[1] = (struct runner_tick){ WATCH_PROM_TICK, prom_tick };
 	err = runner_ring(&runner, bpf_map__fd(w.skel->maps.watch_events));
 	if (err) {
 		fprintf(stderr, "wpwatch watch: cannot open the ring buffer: %s\n", strerror(-err));
