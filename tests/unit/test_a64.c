@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unit tests of the shared store decoder (include/a64_store.h, used by
- * watchpoint.ko and wpwatch watch) and of user/lib/a64.c: instruction words
- * as aarch64-linux-gnu-as encodes them, the kinds and write-backs that the
+ * watchpoint.ko and wpwatch watch) and of user/wpwatch/watch_a64.c:
+ * instruction words as aarch64-linux-gnu-as encodes them, the kinds and write-backs that the
  * module relies on to emulate or refuse a store.
  */
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "a64.h"
+#include "watch_a64.h"
 
 #define BASE 0xffff800010000000ULL
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of user/lib/bodies.c: a fixture of the core's debugfs files
+ * Unit tests of user/wpwatch/watch_bodies.c: a fixture of the core's debugfs files
  * (bodies, retired, layout) as kmod/rerandom/debugfs.c prints them; an
  * address in a current copy, in a retired one, in none; a pass between two
  * events (the files change) is seen after bodies__stale() only.
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "bodies.h"
+#include "watch_bodies.h"
 
 #define SCRATCH_NAME "bodies"
 #include "scratch.h"

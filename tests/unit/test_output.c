@@ -119,6 +119,27 @@ struct key3 {
 	char comm[4];
 };
 
+/* obuf_stream(): printf-style writes land in the buffer at once, in order with obuf_*(). */
+static void test_obuf_stream(void **state)
+{
+	struct obuf b;
+	FILE *f;
+
+	(void)state;
+	obuf_init(&b, -1);
+	f = obuf_stream(&b);
+	assert_non_null(f);
+	obuf_str(&b, "a ");
+	fprintf(f, "%s %d %.1f", "x", 42, 1.25);
+	assert_int_equal(b.len, 10);
+	obuf_char(&b, '|');
+	fputs("yz\n", f);
+	assert_int_equal(b.len, 14);
+	assert_memory_equal(b.buf, "a x 42 1.2|yz\n", 14);
+	fclose(f);
+	obuf_free(&b);
+}
+
 static void test_kmap(void **state)
 {
 	struct kmap *m = kmap_new(sizeof(struct key3));
@@ -161,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_counter),
 		cmocka_unit_test(test_obuf),
+		cmocka_unit_test(test_obuf_stream),
 		cmocka_unit_test(test_kmap),
 	};
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of user/lib/spec.c: SPEC parsing and the split into hardware slots. */
+/* Unit tests of user/wpwatch/watch_spec.c: SPEC parsing and the split into hardware slots. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include "spec.h"
+#include "watch_spec.h"
 
 static void test_symbols(void **state)
 {

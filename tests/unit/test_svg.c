@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* user/lib/svg.c: a document with panels is well formed XML (as far as tags,
+/* user/wpwatch/lat_svgdraw.c: a document with panels is well formed XML (as far as tags,
  * quoting and escaping go) and carries what it should: the labels and each
  * histogram bar's bucket, count and height. */
 #include <math.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "svg.h"
+#include "lat_svgdraw.h"
 
 /* every '<' opens a tag that closes with '>', elements balance, and no raw
  * '&' outside an entity */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of user/lib/usyms.c: this test program (a PIE) and a shared
+ * Unit tests of user/wpwatch/watch_usyms.c: this test program (a PIE) and a shared
  * library it uses (libelf) symbolized from its own /proc/self/maps; a static
  * (ET_EXEC) program built here with gcc -static and run stopped; a fixture
  * /proc for what a live process cannot show: a process that exited before it
@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include <libelf.h>
 #include <cmocka.h>
-#include "usyms.h"
+#include "watch_usyms.h"
 
 #define SCRATCH_NAME "usyms"
 #include "scratch.h"

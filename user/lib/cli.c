@@ -13,8 +13,6 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 
-volatile sig_atomic_t cli_exiting;
-
 int cli_parse(const struct argp *argp, const char *name, int argc, char **argv, void *input)
 {
 	char prog[64];
@@ -130,18 +128,6 @@ void cli_libbpf_print(bool verbose)
 {
 	libbpf_verbose = verbose;
 	libbpf_set_print(print_fn);
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	cli_exiting = 1;
-}
-
-void cli_catch_signals(void)
-{
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
 }
 
 static int mkdir_p(const char *path)

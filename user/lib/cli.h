@@ -4,8 +4,8 @@
  * BPF object: the exit statuses (one table, docs/wpwatch.md), argp parsing
  * under the name "wpwatch CMD" with unknown options exiting 2, the number
  * and seconds option parsers, the privilege check (capabilities, not euid),
- * the libbpf print callback (-v: everything; else WARN and above), the
- * SIGINT/SIGTERM exit flag, and pinning a skeleton's maps and programs.
+ * the libbpf print callback (-v: everything; else WARN and above), and
+ * pinning a skeleton's maps and programs. The signals: runner.h.
  */
 #ifndef WPWATCH_CLI_H
 #define WPWATCH_CLI_H
@@ -52,9 +52,6 @@ int cli_check_privilege(const char *name);
 /* libbpf's messages: every level with VERBOSE (-v), else WARN and above. */
 void cli_libbpf_print(bool verbose);
 
-/* Set by SIGINT/SIGTERM once cli_catch_signals() ran. */
-extern volatile sig_atomic_t cli_exiting;
-void cli_catch_signals(void);
 
 /*
  * The options every command takes, one argp child (cli_common_argp) so that

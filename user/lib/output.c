@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Folded stack lines, the stack counter, the output buffer, the key map: see output.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -273,6 +274,22 @@ void obuf_hex_pad(struct obuf *b, uint64_t v, int width)
 	while ((int)sizeof(d) - i < width && i > 0)
 		d[--i] = ' ';
 	obuf_put(b, d + i, sizeof(d) - i);
+}
+
+static ssize_t stream_write(void *cookie, const char *s, size_t n)
+{
+	obuf_put(cookie, s, n);
+	return n;
+}
+
+FILE *obuf_stream(struct obuf *b)
+{
+	cookie_io_functions_t io = { .write = stream_write };
+	FILE *f = fopencookie(b, "w", io);
+
+	if (f)
+		setvbuf(f, NULL, _IONBF, 0);
+	return f;
 }
 
 void obuf_json_strn(struct obuf *b, const char *s, size_t n)

@@ -4,7 +4,8 @@
  * flamegraph.pl, counting of distinct keys (stacks) reported most frequent
  * first, an output buffer that lines are built in and written out with one
  * write(2) per batch, and a map from fixed-size binary keys (stack ids) to
- * a 64-bit value (a count, a cached rendering). JSON strings: json.h.
+ * a 64-bit value (a count, a cached rendering). JSON strings: json.h. The
+ * buffer is every command's one writer (runner.h).
  */
 #ifndef WPWATCH_OUTPUT_H
 #define WPWATCH_OUTPUT_H
@@ -61,6 +62,12 @@ void obuf_hex_pad(struct obuf *b, uint64_t v, int width);	/* %*llx: no 0x, space
 void obuf_dec_pad0(struct obuf *b, uint64_t v, int width);	/* %0*llu */
 /* S (at most N bytes, up to a NUL) as a JSON string literal (json.h's rules). */
 void obuf_json_strn(struct obuf *b, const char *s, size_t n);
+/*
+ * A stdio stream whose every write appends to B (unbuffered: the bytes are in
+ * B when the call returns), for printf-style output into the same buffer;
+ * fclose() it before obuf_free(). NULL when out of memory.
+ */
+FILE *obuf_stream(struct obuf *b);
 
 /* A map from keys of a fixed size (bytes compared) to a 64-bit value. */
 struct kmap;

@@ -5,9 +5,11 @@
  * fentry) on add_pause_list/remove_pause_list and rerandom_pass and its
  * steps (bpf/lat.bpf.c), aggregated in the kernel. This file only
  * orchestrates, in order: options (lat_env.c), privilege and the core,
- * the probe flavour and programs (lat_attach.c), the BPF object, the
- * interval loop (lat_model.c collects, lat_output.c prints), the end and
- * --svg (lat_svg.c). See docs/latency.md.
+ * the probe flavour and programs (lat_attach.c), the BPF object, the run
+ * (runner.h: the loop, with this file's callbacks: the --events
+ * dispatcher, the interval and Prometheus ticks, where lat_model.c collects
+ * and lat_output.c prints, the detach), the end and --svg (lat_svg.c). See
+ * docs/latency.md.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +20,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "ksyms.h"
-#include "outfile.h"
+#include "runner.h"
 #include "lat_cmd.h"
 #include "lat.skel.h"
 
@@ -122,125 +124,119 @@ static int load(const struct ksyms *ks, struct lat_bpf **skelp, struct lat_links
 	return 0;
 }
 
-/* Poll the ring buffer (or sleep) until DEADLINE (0: until a signal). */
-static void sleep_poll(struct ring_buffer *rb, double deadline)
+/* What the runner's callbacks see. */
+struct lat_ctx {
+	struct runner *runner;
+	struct collector *col;
+	struct lat_bpf *skel;
+	struct lat_links *links;
+	struct report rep, scratch;
+	long reports;
+};
+
+/* The dispatcher, the runner's event callback: --events' records, decoded, printed. */
+static int on_event(void *ctx, void *data, size_t size)
 {
-	while (!cli_exiting) {
-		double left = deadline - lat_now(NULL);
-		int ms;
+	struct lat_ctx *l = ctx;
+	static struct lat_shown ev;
 
-		if (outfile_check()) {
-			fprintf(stderr, "wpwatch lat: reopening %s: %s\n", env.output,
-				strerror(errno));
-			cli_exiting = 1;
-			return;
-		}
-
-		if (deadline && left <= 0)
-			return;
-		ms = (!deadline || left > 0.1) ? 100 : (int)(left * 1000) + 1;
-		if (rb) {
-			int err = ring_buffer__poll(rb, ms);
-
-			if (err < 0 && err != -EINTR) {
-				fprintf(stderr, "wpwatch lat: reading events: %s\n", strerror(-err));
-				cli_exiting = 1;
-			}
-		} else {
-			usleep(ms * 1000);
-		}
-	}
+	if (lat_decode_event(l->col, data, size, &ev))
+		lat_print_event(l->runner->stream, &ev);
+	return 0;
 }
 
-static void print_report(const struct collector *c, const struct report *r, bool stamp)
+static void print_report(struct lat_ctx *l, bool stamp)
 {
 	if (env.json)
-		lat_print_json(c, r);
+		lat_print_json(l->runner->stream, l->col, &l->rep);
 	else
-		lat_print_text(r, stamp);
+		lat_print_text(l->runner->stream, &l->rep, stamp);
 }
 
-/* Collect into REP: directly, or with --prometheus (which collects every
- * LAT_PROM_TICK) by adding up into it */
-static int collect(struct collector *col, struct report *rep, struct report *scratch)
+/* Collect into the report: directly, or with --prometheus (which collects
+ * every LAT_PROM_TICK) by adding up into it. 0 or -errno, said. */
+static int collect(struct lat_ctx *l)
 {
-	return env.prometheus ? lat_prom_collect(col, rep, scratch) : lat_collect(col, rep);
+	int err = env.prometheus ? lat_prom_collect(l->col, &l->rep, &l->scratch) :
+				   lat_collect(l->col, &l->rep);
+
+	if (err)
+		fprintf(stderr, "wpwatch lat: reading the histograms: %s\n", strerror(-err));
+	return err;
+}
+
+/* An interval has passed: its report; RUNNER_STOP after -n reports. */
+static int interval_tick(void *ctx)
+{
+	struct lat_ctx *l = ctx;
+	int err = collect(l);
+
+	if (err)
+		return err;
+	print_report(l, true);
+	if (env.prometheus)
+		lat_report_clear(&l->rep);
+	l->reports++;
+	return env.count && l->reports >= env.count ? RUNNER_STOP : 0;
+}
+
+/* --prometheus: a snapshot, no report. */
+static int prom_tick(void *ctx)
+{
+	struct lat_ctx *l = ctx;
+	int err = lat_prom_collect(l->col, &l->rep, &l->scratch);
+
+	if (err)
+		fprintf(stderr, "wpwatch lat: reading the histograms: %s\n", strerror(-err));
+	return err;
+}
+
+/* The end: stop counting everywhere at once, detach; the last report is then complete. */
+static void detach(void *ctx)
+{
+	struct lat_ctx *l = ctx;
+
+	l->skel->bss->armed = false;
+	lat_detach(l->links);
 }
 
 /* Reports every interval until the duration, -n reports or a signal; then the last one. */
-static int run(struct collector *col, struct lat_bpf *skel, struct lat_links *links,
-	       struct ring_buffer *rb)
+static int run(struct lat_ctx *l)
 {
-	struct report rep = {}, scratch = {};
-	double start, deadline, next, tick;
-	int err = 0, reports = 0;
+	struct runner *r = l->runner;
+	int t = 0;
 
-	cli_catch_signals();
+	r->ops.ctx = l;
+	r->ops.event = on_event;
+	r->ops.detach = detach;
+	if (env.interval)
+		r->ops.ticks[t++] = (struct runner_tick){ env.interval, interval_tick };
+	if (env.prometheus)
+		r->ops.ticks[t++] = (struct runner_tick){ LAT_PROM_TICK, prom_tick };
+	runner_start(r);
 	/* every probe attached: from now on they all count */
-	skel->bss->armed = true;
-	start = lat_now(&col->last);
+	l->skel->bss->armed = true;
+	runner_now(&l->col->last);
 	fprintf(stderr, "Tracing re-randomizable functions and passes (%s)... "
-		"Hit Ctrl-C to end.\n", col->probe);
-	deadline = env.duration ? start + env.duration : 0;
-	next = env.interval ? start + env.interval : 0;
-	tick = env.prometheus ? start + LAT_PROM_TICK : 0;
-	for (;;) {
-		double until = next;
-
-		if (tick && (!until || tick < until))
-			until = tick;
-		if (deadline && (!until || deadline < until))
-			until = deadline;
-		sleep_poll(rb, until);
-		if (cli_exiting || (deadline && lat_now(NULL) >= deadline))
-			break;
-		if (tick && lat_now(NULL) >= tick && (!next || lat_now(NULL) < next)) {
-			/* --prometheus: a snapshot, no report */
-			if (rb)
-				ring_buffer__consume(rb);
-			err = lat_prom_collect(col, &rep, &scratch);
-			if (err)
-				break;
-			while (tick <= lat_now(NULL))
-				tick += LAT_PROM_TICK;
-			continue;
-		}
-		/* an interval has passed */
-		if (rb)
-			ring_buffer__consume(rb);
-		err = collect(col, &rep, &scratch);
-		if (err)
-			break;
-		print_report(col, &rep, true);
-		if (env.prometheus)
-			lat_report_clear(&rep);
-		reports++;
-		if (env.count && reports >= env.count)
-			break;
-		next += env.interval;
-	}
-	/* the end: stop counting everywhere at once, detach, then the last
-	 * report is complete */
-	skel->bss->armed = false;
-	lat_detach(links);
-	if (rb)
-		ring_buffer__consume(rb);
-	if (!err && !(env.count && reports >= env.count)) {
-		err = collect(col, &rep, &scratch);
-		if (!err && (!env.interval || rep.n || !reports))
-			print_report(col, &rep, env.interval > 0);
-	}
-	free(rep.rows);
-	free(scratch.rows);
-	return err;
+		"Hit Ctrl-C to end.\n", l->col->probe);
+	if (runner_run(r, env.duration))
+		return -1;
+	if (env.count && l->reports >= env.count)
+		return 0;
+	if (collect(l))
+		return -1;
+	if (!env.interval || l->rep.n || !l->reports)
+		print_report(l, env.interval > 0);
+	return runner_flush(r) ? -1 : 0;
 }
 
 int cmd_lat(int argc, char **argv)
 {
+	static struct runner runner;
+	static struct lat_ctx l;
 	struct collector col = {};
 	struct lat_bpf *skel = NULL;
 	struct lat_links *links = NULL;
-	struct ring_buffer *rb = NULL;
 	struct ksyms *ks = NULL;
 	bool pinned = false;
 	int ret, err;
@@ -248,14 +244,16 @@ int cmd_lat(int argc, char **argv)
 	ret = lat_parse_args(argc, argv);
 	if (ret)
 		return ret;
-	if (env.output && outfile_open(env.output)) {
-		fprintf(stderr, "wpwatch lat: --output %s: %s\n", env.output, strerror(errno));
-		return WPW_EXIT_FAIL;
-	}
+	ret = runner_init(&runner, "lat", env.output);
+	if (ret)
+		return ret;
+	memset(&l, 0, sizeof(l));
+	l.runner = &runner;
+	l.col = &col;
 	cli_libbpf_print(env.common.verbose);
 	ret = cli_check_privilege("lat");
 	if (ret)
-		return ret;
+		goto cleanup;
 	ret = check_kernel(&ks);
 	if (ret)
 		goto cleanup;
@@ -282,21 +280,22 @@ int cmd_lat(int argc, char **argv)
 		goto cleanup;
 	}
 	if (env.events) {
-		rb = ring_buffer__new(bpf_map__fd(skel->maps.events), lat_handle_event, &col, NULL);
-		if (!rb) {
-			fprintf(stderr, "wpwatch lat: ring buffer: %s\n", strerror(errno));
+		err = runner_ring(&runner, bpf_map__fd(skel->maps.events));
+		if (err) {
+			fprintf(stderr, "wpwatch lat: ring buffer: %s\n", strerror(-err));
 			goto cleanup;
 		}
 	}
+	if (!runner.stream)
+		goto cleanup;
 	ret = lat_prom_start(&col);
 	if (ret)
 		goto cleanup;
 	ret = WPW_EXIT_FAIL;
-	err = run(&col, skel, links, rb);
-	if (err) {
-		fprintf(stderr, "wpwatch lat: reading the histograms: %s\n", strerror(-err));
+	l.skel = skel;
+	l.links = links;
+	if (run(&l))
 		goto cleanup;
-	}
 	ret = WPW_EXIT_OK;
 	if (env.svg) {
 		err = lat_write_svg(env.svg, &col.total);
@@ -309,7 +308,9 @@ cleanup:
 	lat_prom_stop();
 	lat_detach(links);
 	free(links);
-	ring_buffer__free(rb);
+	runner_free(&runner);
+	free(l.rep.rows);
+	free(l.scratch.rows);
 	if (pinned)
 		cli_unpin(skel->obj, NULL, env.pin);
 	lat_bpf__destroy(skel);

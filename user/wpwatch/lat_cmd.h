@@ -2,15 +2,16 @@
 /*
  * wpwatch lat's own declarations: the options (lat_env.c, the one global:
  * the parsed command line), the report model and the collector state
- * (lat_model.c; the collector is the ring buffer's callback context),
- * attaching (lat_attach.c), text and JSON (lat_output.c), the picture
- * (lat_svg.c); lat.c runs them in order.
+ * (lat_model.c), attaching (lat_attach.c), text and JSON (lat_output.c),
+ * the picture (lat_svg.c); lat.c runs them in order, its loop the
+ * runner's (runner.h).
  */
 #ifndef WPWATCH_LAT_CMD_H
 #define WPWATCH_LAT_CMD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
 #include <linux/types.h>
@@ -74,7 +75,7 @@ struct report {
 
 struct ksyms;
 
-/* Everything one run collects; the ring buffer callback's context. */
+/* Everything one run collects. */
 struct collector {
 	const struct ksyms *ksyms;
 	const char *probe;		/* the flavour used, for the reports */
@@ -87,6 +88,13 @@ struct collector {
 	struct timespec last;
 	__u64 delivered;		/* since the last report */
 	struct report total;		/* the whole run, for --svg */
+};
+
+/* One --events record as shown: the record, its kind's and its function's names. */
+struct lat_shown {
+	const struct lat_event *e;
+	const char *kind;		/* "body", "wait", "pass", "step" */
+	char name[WPW_KSYM_NAME_LEN];
 };
 
 struct figs {
@@ -104,7 +112,8 @@ int lat_collect(struct collector *c, struct report *r);
 int lat_report_add(struct report *dst, const struct report *src);
 /* Empty R (its rows stay allocated). */
 void lat_report_clear(struct report *r);
-double lat_now(struct timespec *ts);
+/* One --events record decoded into EV: false when it is not shown (too short, not selected). */
+bool lat_decode_event(struct collector *c, const void *data, size_t len, struct lat_shown *ev);
 /* FUNCTION's name for a return address inside its trampoline (or 0x...). */
 void lat_ip_name(const struct ksyms *ks, __u64 ip, char *buf, size_t len);
 const char *lat_step_name(__u64 step);
@@ -138,9 +147,9 @@ void lat_detach(struct lat_links *l);
 
 /* --- output (lat_output.c, lat_svg.c) ------------------------------------ */
 
-void lat_print_text(const struct report *r, bool stamp);
-void lat_print_json(const struct collector *c, const struct report *r);
-int lat_handle_event(void *ctx, void *data, size_t len);
+void lat_print_text(FILE *f, const struct report *r, bool stamp);
+void lat_print_json(FILE *f, const struct collector *c, const struct report *r);
+void lat_print_event(FILE *f, const struct lat_shown *ev);
 int lat_write_svg(const char *path, const struct report *r);
 
 /* --- --prometheus (lat_prom.c) ------------------------------------------- */

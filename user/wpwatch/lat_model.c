@@ -4,7 +4,7 @@
  * thread with -L, the pass and its steps), taken out of the BPF maps per
  * interval and summed over CPUs; the counters' and the core's statistics
  * as differences; the whole run kept for --svg; the figures (avg, stddev,
- * percentiles) of a histogram in the chosen unit.
+ * percentiles) of a histogram in the chosen unit; an --events record decoded.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,6 +18,7 @@
 #include "rr_steps.h"
 #include "lat_cmd.h"
 #include "grow.h"
+#include "runner.h"
 
 #define RR_STATS "/sys/kernel/debug/rerandom/stats"
 
@@ -157,14 +158,30 @@ static int read_core_stats(__u64 *passes, __u64 *moves)
 	return got == 3 ? 0 : -ENODATA;
 }
 
-double lat_now(struct timespec *ts)
+bool lat_decode_event(struct collector *c, const void *data, size_t len, struct lat_shown *ev)
 {
-	struct timespec t;
+	static const char *const kinds[] = { "?", "body", "wait", "pass", "step" };
+	const struct lat_event *e = data;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	if (ts)
-		*ts = t;
-	return t.tv_sec + t.tv_nsec / 1e9;
+	if (len < sizeof(*e))
+		return false;
+	c->delivered++;
+	switch (e->kind) {
+	case LAT_KIND_BODY:
+	case LAT_KIND_WAIT:
+		lat_ip_name(c->ksyms, e->ip, ev->name, sizeof(ev->name));
+		if (!lat_selected(ev->name))
+			return false;
+		break;
+	case LAT_KIND_STEP:
+		snprintf(ev->name, sizeof(ev->name), "%s", lat_step_name(e->ip));
+		break;
+	default:
+		snprintf(ev->name, sizeof(ev->name), "pass");
+	}
+	ev->e = e;
+	ev->kind = e->kind < 5 ? kinds[e->kind] : "?";
+	return true;
 }
 
 int lat_collect(struct collector *c, struct report *r)
@@ -260,7 +277,7 @@ int lat_collect(struct collector *c, struct report *r)
 			c->stats_moves = m;
 		}
 	}
-	r->secs = lat_now(&now) - (c->last.tv_sec + c->last.tv_nsec / 1e9);
+	r->secs = runner_now(&now) - (c->last.tv_sec + c->last.tv_nsec / 1e9);
 	c->last = now;
 
 	/* keep the whole run for the picture (and --prometheus) */
@@ -350,7 +367,7 @@ int lat_collector_init(struct collector *c, const struct ksyms *ks, const char *
 	if (!c->vals)
 		return -ENOMEM;
 	c->have_stats = !read_core_stats(&c->stats_passes, &c->stats_moves);
-	lat_now(&c->last);
+	runner_now(&c->last);
 	return 0;
 }
 

@@ -2,8 +2,8 @@
 /*
  * wpwatch lat, output: a report as text (the log2 histogram, figures, the
  * per-function table, the passes and their steps) or as one JSON line, and
- * --events' one JSON line per timed call or pass (the ring buffer's
- * callback; its context: the struct collector).
+ * --events' one JSON line per timed call or pass (as lat.c's dispatcher
+ * had the model decode it), into the runner's stream (runner.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,48 +12,48 @@
 #include "json.h"
 #include "lat_cmd.h"
 
-static void print_figs(const struct figs *f)
+static void print_figs(FILE *f, const struct figs *fg)
 {
 	char a[32], b[32], c[32], d[32];
 
-	printf("count %llu  avg %s  stddev %s  min %s  max %s  (%s)\n",
-	       (unsigned long long)f->count, lat_fmtv(a, 32, f->avg), lat_fmtv(b, 32, f->stddev),
-	       lat_fmtv(c, 32, f->min), lat_fmtv(d, 32, f->max), lat_unit_names[env.unit]);
-	printf("p50 %s  ", lat_fmtv(a, 32, f->p50));
-	printf("p90 %s  ", lat_fmtv(a, 32, f->p90));
-	printf("p99 %s  ", lat_fmtv(a, 32, f->p99));
-	printf("p99.9 %s\n", lat_fmtv(a, 32, f->p999));
+	fprintf(f, "count %llu  avg %s  stddev %s  min %s  max %s  (%s)\n",
+		(unsigned long long)fg->count, lat_fmtv(a, 32, fg->avg), lat_fmtv(b, 32, fg->stddev),
+		lat_fmtv(c, 32, fg->min), lat_fmtv(d, 32, fg->max), lat_unit_names[env.unit]);
+	fprintf(f, "p50 %s  ", lat_fmtv(a, 32, fg->p50));
+	fprintf(f, "p90 %s  ", lat_fmtv(a, 32, fg->p90));
+	fprintf(f, "p99 %s  ", lat_fmtv(a, 32, fg->p99));
+	fprintf(f, "p99.9 %s\n", lat_fmtv(a, 32, fg->p999));
 }
 
-static void print_hist_block(const struct hist *h)
+static void print_hist_block(FILE *f, const struct hist *h)
 {
 	uint64_t l2[HIST_LOG2_SLOTS];
-	struct figs f;
+	struct figs fg;
 
 	hist_log2(h, l2);
-	hist_print_log2(stdout, l2, HIST_LOG2_SLOTS, lat_unit_names[env.unit]);
-	lat_figures(h, &f);
-	print_figs(&f);
+	hist_print_log2(f, l2, HIST_LOG2_SLOTS, lat_unit_names[env.unit]);
+	lat_figures(h, &fg);
+	print_figs(f, &fg);
 }
 
-static void table_head(const char *first)
+static void table_head(FILE *f, const char *first)
 {
-	printf("%-18s %8s %11s %9s %9s %9s %9s\n", first, "CALLS", "TOTAL", "MIN",
-	       "AVG", "MAX", "P99");
+	fprintf(f, "%-18s %8s %11s %9s %9s %9s %9s\n", first, "CALLS", "TOTAL", "MIN",
+		"AVG", "MAX", "P99");
 }
 
-static void table_row(const char *name, const struct hist *h)
+static void table_row(FILE *f, const char *name, const struct hist *h)
 {
 	char t[32], mi[32], av[32], ma[32], p[32];
-	struct figs f;
+	struct figs fg;
 
-	lat_figures(h, &f);
-	printf("%-18.18s %8llu %11s %9s %9s %9s %9s\n", name, (unsigned long long)f.count,
-	       lat_fmtv(t, 32, f.total), lat_fmtv(mi, 32, f.min), lat_fmtv(av, 32, f.avg),
-	       lat_fmtv(ma, 32, f.max), lat_fmtv(p, 32, f.p99));
+	lat_figures(h, &fg);
+	fprintf(f, "%-18.18s %8llu %11s %9s %9s %9s %9s\n", name, (unsigned long long)fg.count,
+		lat_fmtv(t, 32, fg.total), lat_fmtv(mi, 32, fg.min), lat_fmtv(av, 32, fg.avg),
+		lat_fmtv(ma, 32, fg.max), lat_fmtv(p, 32, fg.p99));
 }
 
-void lat_print_text(const struct report *r, bool stamp)
+void lat_print_text(FILE *f, const struct report *r, bool stamp)
 {
 	struct hist all, h;
 	size_t i, j;
@@ -63,18 +63,18 @@ void lat_print_text(const struct report *r, bool stamp)
 		time_t t = time(NULL);
 
 		strftime(ts, sizeof(ts), "%H:%M:%S", localtime(&t));
-		printf("\n[%s]\n", ts);
+		fprintf(f, "\n[%s]\n", ts);
 	}
 
 	lat_merged(r, LAT_KIND_BODY, NULL, &all);
-	printf("\nRe-randomizable calls (body: add_pause_list return -> "
-	       "remove_pause_list)\n");
+	fprintf(f, "\nRe-randomizable calls (body: add_pause_list return -> "
+		"remove_pause_list)\n");
 	if (!all.count) {
-		printf("no calls\n");
+		fprintf(f, "no calls\n");
 	} else {
-		print_hist_block(&all);
-		printf("\n");
-		table_head("FUNCTION");
+		print_hist_block(f, &all);
+		fprintf(f, "\n");
+		table_head(f, "FUNCTION");
 		for (i = 0; i < r->n; i = j) {
 			const struct row *ri = &r->rows[i];
 
@@ -83,7 +83,7 @@ void lat_print_text(const struct report *r, bool stamp)
 				continue;
 			}
 			lat_merged(r, LAT_KIND_BODY, ri->name, &h);
-			table_row(ri->name, &h);
+			table_row(f, ri->name, &h);
 			for (j = i; j < r->n && r->rows[j].kind == LAT_KIND_BODY &&
 			     !strcmp(r->rows[j].name, ri->name); j++) {
 				char label[64];
@@ -91,7 +91,7 @@ void lat_print_text(const struct report *r, bool stamp)
 				if (!env.per_task)
 					continue;
 				snprintf(label, sizeof(label), "  tid %u", r->rows[j].tid);
-				table_row(label, &r->rows[j].h);
+				table_row(f, label, &r->rows[j].h);
 			}
 		}
 		if (env.per_func) {
@@ -104,95 +104,94 @@ void lat_print_text(const struct report *r, bool stamp)
 				if (ri->kind != LAT_KIND_BODY)
 					continue;
 				lat_merged(r, LAT_KIND_BODY, ri->name, &h);
-				printf("\nfunction = %s\n", ri->name);
-				print_hist_block(&h);
+				fprintf(f, "\nfunction = %s\n", ri->name);
+				print_hist_block(f, &h);
 			}
 		}
 	}
 
 	lat_merged(r, LAT_KIND_WAIT, NULL, &h);
 	if (h.count) {
-		struct figs f;
+		struct figs fg;
 		char a[32], b[32], c[32];
 
-		lat_figures(&h, &f);
-		printf("\nWait in add_pause_list: avg %s  p99 %s  max %s  (%s)\n",
-		       lat_fmtv(a, 32, f.avg), lat_fmtv(b, 32, f.p99), lat_fmtv(c, 32, f.max),
-		       lat_unit_names[env.unit]);
+		lat_figures(&h, &fg);
+		fprintf(f, "\nWait in add_pause_list: avg %s  p99 %s  max %s  (%s)\n",
+			lat_fmtv(a, 32, fg.avg), lat_fmtv(b, 32, fg.p99), lat_fmtv(c, 32, fg.max),
+			lat_unit_names[env.unit]);
 	}
 
 	lat_merged(r, LAT_KIND_PASS, NULL, &h);
-	printf("\nRe-randomization passes: %llu (%.1f/s)", (unsigned long long)h.count,
-	       r->secs > 0 ? h.count / r->secs : 0.0);
+	fprintf(f, "\nRe-randomization passes: %llu (%.1f/s)", (unsigned long long)h.count,
+		r->secs > 0 ? h.count / r->secs : 0.0);
 	if (r->have_core_stats)
-		printf(", %llu functions moved", (unsigned long long)r->moves);
-	printf(", %llu failed\n", (unsigned long long)r->cnt[LAT_CNT_PASS_FAILED]);
+		fprintf(f, ", %llu functions moved", (unsigned long long)r->moves);
+	fprintf(f, ", %llu failed\n", (unsigned long long)r->cnt[LAT_CNT_PASS_FAILED]);
 	if (h.count) {
 		struct hist steps;
 
-		print_hist_block(&h);
+		print_hist_block(f, &h);
 		lat_merged(r, LAT_KIND_STEP, NULL, &steps);
 		if (steps.count) {
-			printf("\n");
-			printf("%-18s %8s %11s %9s %9s %9s %9s\n", "STEP", "CALLS", "TOTAL",
-			       "MIN", "AVG", "MAX", "SHARE");
+			fprintf(f, "\n");
+			fprintf(f, "%-18s %8s %11s %9s %9s %9s %9s\n", "STEP", "CALLS", "TOTAL",
+				"MIN", "AVG", "MAX", "SHARE");
 			for (i = 0; i < r->n; i++) {
 				char t[32], mi[32], av[32], ma[32];
-				struct figs f;
+				struct figs fg;
 
 				if (r->rows[i].kind != LAT_KIND_STEP)
 					continue;
-				lat_figures(&r->rows[i].h, &f);
-				printf("%-18s %8llu %11s %9s %9s %9s %8.1f%%\n",
-				       r->rows[i].name, (unsigned long long)f.count,
-				       lat_fmtv(t, 32, f.total), lat_fmtv(mi, 32, f.min),
-				       lat_fmtv(av, 32, f.avg), lat_fmtv(ma, 32, f.max),
-				       h.sum ? 100.0 * r->rows[i].h.sum / h.sum : 0.0);
+				lat_figures(&r->rows[i].h, &fg);
+				fprintf(f, "%-18s %8llu %11s %9s %9s %9s %8.1f%%\n",
+					r->rows[i].name, (unsigned long long)fg.count,
+					lat_fmtv(t, 32, fg.total), lat_fmtv(mi, 32, fg.min),
+					lat_fmtv(av, 32, fg.avg), lat_fmtv(ma, 32, fg.max),
+					h.sum ? 100.0 * r->rows[i].h.sum / h.sum : 0.0);
 			}
 		}
 	}
 	if (r->cnt[LAT_CNT_UNMATCHED] || r->cnt[LAT_CNT_DEPTH] || r->cnt[LAT_CNT_NOMEM] ||
 	    r->cnt[LAT_CNT_STALE] || r->cnt[LAT_CNT_NORET])
-		printf("\nnot timed: %llu calls already running at attach, %llu nested "
-		       "deeper than %d,\n  %llu for want of map space, %llu and %llu whose "
-		       "remove/return probe was missed\n",
-		       (unsigned long long)r->cnt[LAT_CNT_UNMATCHED],
-		       (unsigned long long)r->cnt[LAT_CNT_DEPTH], LAT_MAX_DEPTH,
-		       (unsigned long long)r->cnt[LAT_CNT_NOMEM],
-		       (unsigned long long)r->cnt[LAT_CNT_STALE],
-		       (unsigned long long)r->cnt[LAT_CNT_NORET]);
-	fflush(stdout);
+		fprintf(f, "\nnot timed: %llu calls already running at attach, %llu nested "
+			"deeper than %d,\n  %llu for want of map space, %llu and %llu whose "
+			"remove/return probe was missed\n",
+			(unsigned long long)r->cnt[LAT_CNT_UNMATCHED],
+			(unsigned long long)r->cnt[LAT_CNT_DEPTH], LAT_MAX_DEPTH,
+			(unsigned long long)r->cnt[LAT_CNT_NOMEM],
+			(unsigned long long)r->cnt[LAT_CNT_STALE],
+			(unsigned long long)r->cnt[LAT_CNT_NORET]);
 }
 
-static void json_figs(const struct hist *h, bool with_hist)
+static void json_figs(FILE *f, const struct hist *h, bool with_hist)
 {
-	struct figs f;
+	struct figs fg;
 
-	lat_figures(h, &f);
-	printf("\"count\":%llu,\"total\":%.3f,\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,"
-	       "\"stddev\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f",
-	       (unsigned long long)f.count, f.total, f.min, f.avg, f.max, f.stddev,
-	       f.p50, f.p90, f.p99, f.p999);
+	lat_figures(h, &fg);
+	fprintf(f, "\"count\":%llu,\"total\":%.3f,\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f,"
+		"\"stddev\":%.3f,\"p50\":%.3f,\"p90\":%.3f,\"p99\":%.3f,\"p99_9\":%.3f",
+		(unsigned long long)fg.count, fg.total, fg.min, fg.avg, fg.max, fg.stddev,
+		fg.p50, fg.p90, fg.p99, fg.p999);
 	if (with_hist) {
 		uint64_t l2[HIST_LOG2_SLOTS];
 		bool first = true;
 		int k;
 
 		hist_log2(h, l2);
-		printf(",\"hist\":[");
+		fprintf(f, ",\"hist\":[");
 		for (k = 0; k < HIST_LOG2_SLOTS; k++) {
 			if (!l2[k])
 				continue;
-			printf("%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}", first ? "" : ",",
-			       k ? 1ULL << k : 0ULL, (1ULL << (k + 1)) - 1,
-			       (unsigned long long)l2[k]);
+			fprintf(f, "%s{\"low\":%llu,\"high\":%llu,\"count\":%llu}", first ? "" : ",",
+				k ? 1ULL << k : 0ULL, (1ULL << (k + 1)) - 1,
+				(unsigned long long)l2[k]);
 			first = false;
 		}
-		printf("]");
+		fprintf(f, "]");
 	}
 }
 
-void lat_print_json(const struct collector *c, const struct report *r)
+void lat_print_json(FILE *f, const struct collector *c, const struct report *r)
 {
 	struct hist all, h;
 	struct timespec now;
@@ -203,106 +202,86 @@ void lat_print_json(const struct collector *c, const struct report *r)
 	lat_merged(r, LAT_KIND_BODY, NULL, &all);
 	clock_gettime(CLOCK_REALTIME, &now);
 	evtime_format(now.tv_sec, now.tv_nsec, ts, sizeof(ts));
-	printf("{\"type\":\"report\",\"time\":%lld,\"timestamp\":\"%s\",\"secs\":%.3f,"
-	       "\"unit\":\"%s\",\"probe\":\"%s\",\"calls\":{", (long long)now.tv_sec, ts,
-	       r->secs, lat_unit_names[env.unit], c->probe);
-	json_figs(&all, true);
-	printf("},\"functions\":[");
+	fprintf(f, "{\"type\":\"report\",\"time\":%lld,\"timestamp\":\"%s\",\"secs\":%.3f,"
+		"\"unit\":\"%s\",\"probe\":\"%s\",\"calls\":{", (long long)now.tv_sec, ts,
+		r->secs, lat_unit_names[env.unit], c->probe);
+	json_figs(f, &all, true);
+	fprintf(f, "},\"functions\":[");
 	for (i = 0; i < r->n; i++) {
 		if (!lat_first_of_function(r, i))
 			continue;
 		lat_merged(r, LAT_KIND_BODY, r->rows[i].name, &h);
-		printf("%s{\"name\":", first ? "" : ",");
-		json_str(stdout, r->rows[i].name);
-		printf(",");
-		json_figs(&h, true);
-		printf("}");
+		fprintf(f, "%s{\"name\":", first ? "" : ",");
+		json_str(f, r->rows[i].name);
+		fprintf(f, ",");
+		json_figs(f, &h, true);
+		fprintf(f, "}");
 		first = false;
 	}
-	printf("]");
+	fprintf(f, "]");
 	if (env.per_task) {
 		first = true;
-		printf(",\"tasks\":[");
+		fprintf(f, ",\"tasks\":[");
 		for (i = 0; i < r->n; i++) {
 			if (r->rows[i].kind != LAT_KIND_BODY)
 				continue;
-			printf("%s{\"function\":", first ? "" : ",");
-			json_str(stdout, r->rows[i].name);
-			printf(",\"tid\":%u,", r->rows[i].tid);
-			json_figs(&r->rows[i].h, false);
-			printf("}");
+			fprintf(f, "%s{\"function\":", first ? "" : ",");
+			json_str(f, r->rows[i].name);
+			fprintf(f, ",\"tid\":%u,", r->rows[i].tid);
+			json_figs(f, &r->rows[i].h, false);
+			fprintf(f, "}");
 			first = false;
 		}
-		printf("]");
+		fprintf(f, "]");
 	}
 	lat_merged(r, LAT_KIND_WAIT, NULL, &h);
-	printf(",\"wait\":{");
-	json_figs(&h, false);
+	fprintf(f, ",\"wait\":{");
+	json_figs(f, &h, false);
 	lat_merged(r, LAT_KIND_PASS, NULL, &h);
-	printf("},\"passes\":{\"per_sec\":%.3f,\"failed\":%llu,",
-	       r->secs > 0 ? h.count / r->secs : 0.0,
-	       (unsigned long long)r->cnt[LAT_CNT_PASS_FAILED]);
+	fprintf(f, "},\"passes\":{\"per_sec\":%.3f,\"failed\":%llu,",
+		r->secs > 0 ? h.count / r->secs : 0.0,
+		(unsigned long long)r->cnt[LAT_CNT_PASS_FAILED]);
 	if (r->have_core_stats)
-		printf("\"moved\":%llu,", (unsigned long long)r->moves);
+		fprintf(f, "\"moved\":%llu,", (unsigned long long)r->moves);
 	else
-		printf("\"moved\":null,");
-	json_figs(&h, true);
-	printf(",\"steps\":[");
+		fprintf(f, "\"moved\":null,");
+	json_figs(f, &h, true);
+	fprintf(f, ",\"steps\":[");
 	first = true;
 	for (i = 0; i < r->n; i++) {
 		if (r->rows[i].kind != LAT_KIND_STEP)
 			continue;
-		printf("%s{\"name\":", first ? "" : ",");
-		json_str(stdout, r->rows[i].name);
-		printf(",");
-		json_figs(&r->rows[i].h, false);
-		printf("}");
+		fprintf(f, "%s{\"name\":", first ? "" : ",");
+		json_str(f, r->rows[i].name);
+		fprintf(f, ",");
+		json_figs(f, &r->rows[i].h, false);
+		fprintf(f, "}");
 		first = false;
 	}
-	printf("]},\"untimed\":{\"unmatched\":%llu,\"too_deep\":%llu,\"nomem\":%llu,"
-	       "\"stale\":%llu,\"noret\":%llu},"
-	       "\"events\":{\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu}}\n",
-	       (unsigned long long)r->cnt[LAT_CNT_UNMATCHED],
-	       (unsigned long long)r->cnt[LAT_CNT_DEPTH],
-	       (unsigned long long)r->cnt[LAT_CNT_NOMEM],
-	       (unsigned long long)r->cnt[LAT_CNT_STALE],
-	       (unsigned long long)r->cnt[LAT_CNT_NORET],
-	       (unsigned long long)r->cnt[LAT_CNT_HITS],
-	       (unsigned long long)r->delivered,
-	       (unsigned long long)r->cnt[LAT_CNT_LOST]);
-	fflush(stdout);
+	fprintf(f, "]},\"untimed\":{\"unmatched\":%llu,\"too_deep\":%llu,\"nomem\":%llu,"
+		"\"stale\":%llu,\"noret\":%llu},"
+		"\"events\":{\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu}}\n",
+		(unsigned long long)r->cnt[LAT_CNT_UNMATCHED],
+		(unsigned long long)r->cnt[LAT_CNT_DEPTH],
+		(unsigned long long)r->cnt[LAT_CNT_NOMEM],
+		(unsigned long long)r->cnt[LAT_CNT_STALE],
+		(unsigned long long)r->cnt[LAT_CNT_NORET],
+		(unsigned long long)r->cnt[LAT_CNT_HITS],
+		(unsigned long long)r->delivered,
+		(unsigned long long)r->cnt[LAT_CNT_LOST]);
 }
 
-int lat_handle_event(void *ctx, void *data, size_t len)
+void lat_print_event(FILE *f, const struct lat_shown *ev)
 {
-	const struct lat_event *e = data;
-	static const char *const kinds[] = { "?", "body", "wait", "pass", "step" };
-	struct collector *c = ctx;
-	char name[WPW_KSYM_NAME_LEN], ts[EVTIME_LEN];
+	const struct lat_event *e = ev->e;
+	char ts[EVTIME_LEN];
 
-	if (len < sizeof(*e))
-		return 0;
-	c->delivered++;
-	switch (e->kind) {
-	case LAT_KIND_BODY:
-	case LAT_KIND_WAIT:
-		lat_ip_name(c->ksyms, e->ip, name, sizeof(name));
-		if (!lat_selected(name))
-			return 0;
-		break;
-	case LAT_KIND_STEP:
-		snprintf(name, sizeof(name), "%s", lat_step_name(e->ip));
-		break;
-	default:
-		snprintf(name, sizeof(name), "pass");
-	}
 	evtime_rfc3339(e->ts, ts, sizeof(ts));
-	printf("{\"type\":\"event\",\"ts\":%llu,\"timestamp\":\"%s\",\"kind\":\"%s\",\"name\":",
-	       (unsigned long long)e->ts, ts, e->kind < 5 ? kinds[e->kind] : "?");
-	json_str(stdout, name);
-	printf(",\"ns\":%llu,\"tid\":%u,\"pid\":%u,\"depth\":%u,\"comm\":",
-	       (unsigned long long)e->ns, e->pid, e->tgid, e->depth);
-	json_strn(stdout, e->comm, sizeof(e->comm));
-	printf("}\n");
-	return 0;
+	fprintf(f, "{\"type\":\"event\",\"ts\":%llu,\"timestamp\":\"%s\",\"kind\":\"%s\","
+		"\"name\":", (unsigned long long)e->ts, ts, ev->kind);
+	json_str(f, ev->name);
+	fprintf(f, ",\"ns\":%llu,\"tid\":%u,\"pid\":%u,\"depth\":%u,\"comm\":",
+		(unsigned long long)e->ns, e->pid, e->tgid, e->depth);
+	json_strn(f, e->comm, sizeof(e->comm));
+	fprintf(f, "}\n");
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lat_cmd.h"
-#include "svg.h"
+#include "lat_svgdraw.h"
 
 int lat_write_svg(const char *path, const struct report *r)
 {

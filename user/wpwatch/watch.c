@@ -4,77 +4,101 @@
  * memory. This file only orchestrates, in order: options (watch_env.c),
  * privilege and kernel support, SPECs to slots (watch_attach.c), the BPF
  * object (open, configure, load, pin), one perf breakpoint event per slot
- * and CPU, the ring buffer loop (watch_output.c handles each event, one
- * write of the output per batch), then detach, drain, the counts the kernel
- * kept (counting mode) and the summary. See docs/wpwatch.md.
+ * and CPU, the run (runner.h: the loop, with this file's callbacks: the
+ * dispatcher, which checks each event, has the model decode it and the
+ * output print it, the hotplug and Prometheus ticks, the detach), then the
+ * counts the kernel kept (counting mode) and the summary. See docs/wpwatch.md.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "bodies.h"
+#include "watch_bodies.h"
 #include "cli.h"
 #include "commands.h"
 #include "ksyms.h"
 #include "output.h"
-#include "outfile.h"
-#include "usyms.h"
+#include "runner.h"
+#include "watch_usyms.h"
 #include "watch_cmd.h"
 #include "watch.skel.h"
 
-static double now_secs(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/*
- * The ring buffer's callback, bounded. libbpf's ring_buffer__poll() goes on
- * consuming for as long as new records keep arriving, so under a flood that
- * the consumer only just keeps up with (a slow stdout, a loaded machine) it
- * never returns: -d, -n, Ctrl-C and re-attaching a CPU would all wait for
- * the writer to pause (measured: -d 2 ran 74 s). A record is consumed before
- * its callback runs, so a negative return stops the poll and loses nothing.
- */
-#define WATCH_POLL_SLICE	0.1	/* seconds of records per poll, at most */
-#define WATCH_POLL_YIELD	(-EAGAIN)
-/*
- * Output bytes per batch, at most. Rendering from the cache is fast, so 0.1 s
- * of it can be thousands of lines; a slow reader (a pipe, a FIFO) then holds
- * the one write of the batch for minutes, and Ctrl-C with it. A batch that
- * has built this much is written out before more records are consumed.
- */
-#define WATCH_BATCH_BYTES	65536
-
-struct poll_ctx {
+/* What the runner's callbacks see. */
+struct watch_ctx {
 	struct watch_run *r;
-	bool draining;		/* the last drain after detaching: never stop */
-	double until;
-	unsigned int n;
+	struct watch_bpf *skel;
+	struct watch_events *events;
+	unsigned int reattached;
 };
 
-static int bounded_event(void *ctx, void *data, size_t size)
+/*
+ * The dispatcher, the runner's event callback: one ring-buffer record,
+ * checked, counted, decoded by the model (values, the tally) and handed to
+ * the output in the run's format.
+ */
+static int on_event(void *ctx, void *data, size_t size)
 {
-	struct poll_ctx *p = ctx;
-	int err = watch_handle_event(p->r, data, size);
+	struct watch_run *r = ((struct watch_ctx *)ctx)->r;
+	const struct watch_record *rec = data;
+	static struct watch_record copy;
+	struct values v;
 
-	if (err)
-		return err;
-	if (p->draining) {
-		if (p->r->out.len >= WATCH_BATCH_BYTES)
-			watch_flush(p->r);
+	if (size < sizeof(rec->e) || rec->e.slot >= (unsigned int)r->nslots)
 		return 0;
+	if ((rec->e.kstack_id < 0 && rec->e.kstack_id != WATCH_NO_STACK) ||
+	    (rec->e.ustack_id < 0 && rec->e.ustack_id != WATCH_NO_STACK)) {
+		/* inline stacks: what the record holds, the rest zero */
+		memset(&copy, 0, sizeof(copy));
+		memcpy(&copy, data, size < sizeof(copy) ? size : sizeof(copy));
+		rec = &copy;
 	}
-	if (cli_exiting || p->r->out.len >= WATCH_BATCH_BYTES ||
-	    (++p->n % 64 == 0 && now_secs() >= p->until))
-		return WATCH_POLL_YIELD;
+	r->delivered++;
+	bodies__stale(r->bodies);	/* moved bodies: one reading of the core's map per event */
+	watch_prom_event(r, rec);
+	/* After -n COUNT, the rest is drained and counted, not shown. */
+	if (r->env->count && r->printed >= r->env->count)
+		return 0;
+	r->printed++;
+	if (r->env->format == FMT_FOLDED || r->env->summary)
+		watch_tally(r, rec);
+	if (r->env->format == FMT_TEXT && !r->env->summary) {
+		watch_event_values(r, &rec->e, &v);
+		watch_print_text(r, rec, &v);
+	} else if (r->env->format == FMT_JSON) {
+		watch_event_values(r, &rec->e, &v);
+		watch_print_json(r, rec, &v);
+	}
+	if (r->env->count && r->printed >= r->env->count)
+		runner_stop();
 	return 0;
+}
+
+/* After every poll: follow CPU hotplug. */
+static int follow_tick(void *ctx)
+{
+	watch_follow_cpus(((struct watch_ctx *)ctx)->events);
+	return 0;
+}
+
+static int prom_tick(void *ctx)
+{
+	struct watch_ctx *w = ctx;
+
+	watch_prom_tick(w->r, w->skel->maps.watch_counters, w->skel->maps.watch_counts);
+	return 0;
+}
+
+/* The end: no hit after this, so the drain leaves every hit delivered or lost. */
+static void detach(void *ctx)
+{
+	struct watch_ctx *w = ctx;
+
+	w->reattached = watch_reattached(w->events);
+	watch_close_events(w->events);
+	w->events = NULL;
 }
 
 /* SPECs to addresses, the CPUs to watch on, the slots: 0 or an exit status. */
@@ -132,7 +156,7 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 	skel->rodata->count_by_comm = env->format == FMT_FOLDED;
 	skel->rodata->count_by_spec = env->prometheus != NULL;
 	/* one wake-up per millisecond or per quarter buffer; each event on a terminal */
-	skel->rodata->wakeup_ns = r->flush_each ? 0 : 1000000;
+	skel->rodata->wakeup_ns = r->runner->flush_each ? 0 : 1000000;
 	skel->rodata->wakeup_bytes = env->ringbuf_size / 4;
 	skel->rodata->thread_size = watch_thread_size(r->ksyms);
 	bpf_map__set_max_entries(skel->maps.watch_events, env->ringbuf_size);
@@ -178,42 +202,44 @@ int cmd_watch(int argc, char **argv)
 {
 	static struct watch_env env;
 	static struct watch_run run;
+	static struct runner runner;
 	static bool online[WATCH_MAX_CPUS];
-	static struct poll_ctx pctx;
-	struct watch_bpf *skel = NULL;
+	static struct watch_ctx w;
 	struct bpf_program *pins[2] = { NULL, NULL };
-	struct ring_buffer *rb = NULL;
-	struct watch_events *events = NULL;
 	struct watch_counters cnt;
-	unsigned int reattached;
 	int ncpus = 0, i, err, status;
-	double start;
 
 	status = watch_parse_args(argc, argv, &env);
 	if (status)
 		return status;
-	if (env.output && outfile_open(env.output)) {
-		fprintf(stderr, "wpwatch watch: --output %s: %s\n", env.output, strerror(errno));
-		return WPW_EXIT_FAIL;
-	}
+	status = runner_init(&runner, "watch", env.output);
+	if (status)
+		return status;
 	memset(&run, 0, sizeof(run));
+	memset(&w, 0, sizeof(w));
 	run.env = &env;
+	run.runner = &runner;
+	run.out = &runner.out;
+	run.stream = runner.stream;
+	w.r = &run;
 	cli_libbpf_print(env.common.verbose);
 
 	status = cli_check_privilege("watch");
 	if (status)
-		return status;
+		goto cleanup;
 	if (access("/sys/bus/event_source/devices/breakpoint", F_OK)) {
 		fprintf(stderr, "wpwatch watch: this kernel lacks hardware breakpoint support (no "
 			"/sys/bus/event_source/devices/breakpoint): it needs CONFIG_PERF_EVENTS and "
 			"CONFIG_HAVE_HW_BREAKPOINT\n");
-		return WPW_EXIT_NO_SUPPORT;
+		status = WPW_EXIT_NO_SUPPORT;
+		goto cleanup;
 	}
 	status = WPW_EXIT_FAIL;
 	run.ksyms = ksyms__load(NULL);
 	if (!run.ksyms) {
 		fprintf(stderr, "wpwatch watch: cannot read /proc/kallsyms: %s\n", strerror(errno));
-		return errno == EACCES ? WPW_EXIT_NO_PRIV : WPW_EXIT_FAIL;
+		status = errno == EACCES ? WPW_EXIT_NO_PRIV : WPW_EXIT_FAIL;
+		goto cleanup;
 	}
 	if (ksyms__addrs_hidden(run.ksyms)) {
 		fprintf(stderr, "wpwatch watch: /proc/kallsyms shows no addresses "
@@ -230,44 +256,50 @@ int cmd_watch(int argc, char **argv)
 		goto cleanup;
 	status = WPW_EXIT_FAIL;
 	run.mode = choose_mode(&env);
-	run.flush_each = env.line_buffered || isatty(STDOUT_FILENO);
+	runner.flush_each = env.line_buffered || isatty(STDOUT_FILENO);
 	run.stacks = counter_new();
 	run.tally = kmap_new(sizeof(struct watch_count_key));
 	run.frames = kmap_new(sizeof(int));
 	run.rendered = kmap_new(WATCH_RENDER_KEY_SIZE);
-	obuf_init(&run.out, fileno(stdout));
-	if (!run.stacks || !run.tally || !run.frames || !run.rendered)
+	if (!run.stacks || !run.tally || !run.frames || !run.rendered || !runner.stream)
 		goto cleanup;
-	status = load(&run, &skel);
+	status = load(&run, &w.skel);
 	if (status)
 		goto cleanup;
 	status = WPW_EXIT_FAIL;
-	pins[0] = skel->progs.watch_write_hit;
+	pins[0] = w.skel->progs.watch_write_hit;
 	if (env.pin) {
-		err = cli_pin(skel->obj, pins, WATCH_PIN_DIR);
+		err = cli_pin(w.skel->obj, pins, WATCH_PIN_DIR);
 		if (err) {
 			fprintf(stderr, "wpwatch watch: cannot pin under %s: %s (is bpffs mounted on "
 				"/sys/fs/bpf?)\n", WATCH_PIN_DIR, strerror(-err));
 			goto cleanup;
 		}
 	}
-	pctx.r = &run;
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.watch_events), bounded_event, &pctx, NULL);
-	if (!rb) {
-		fprintf(stderr, "wpwatch watch: cannot open the ring buffer: %s\n", strerror(errno));
+	runner.ops = (struct runner_ops){
+		.ctx = &w,
+		.event = on_event,
+		.ticks = { { 0, follow_tick } },
+		.detach = detach,
+	};
+	if (env.prometheus)
+		runner.ops.ticks[1] = (struct runner_tick){ WATCH_PROM_TICK, prom_tick };
+	err = runner_ring(&runner, bpf_map__fd(w.skel->maps.watch_events));
+	if (err) {
+		fprintf(stderr, "wpwatch watch: cannot open the ring buffer: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	err = watch_open_events(&run, skel, online, &events);
+	err = watch_open_events(&run, w.skel, online, &w.events);
 	if (err) {
 		status = err == -EDOM ? WPW_EXIT_USAGE : watch_errno_status(err);
 		goto cleanup;
 	}
-	cli_catch_signals();
+	runner_start(&runner);
 	status = watch_prom_start(&run);
 	if (status)
 		goto cleanup;
 	status = WPW_EXIT_FAIL;
-	watch_prom_tick(&run, skel->maps.watch_counters, skel->maps.watch_counts, true);
+	prom_tick(&w);
 
 	fprintf(stderr, "wpwatch watch: tracing writes to");
 	for (i = 0; i < env.nspecs; i++)
@@ -277,43 +309,14 @@ int cmd_watch(int argc, char **argv)
 		run.nslots, run.nslots == 1 ? "" : "s", ncpus, ncpus == 1 ? "" : "s",
 		env.pin ? ", pinned under " WATCH_PIN_DIR : "");
 
-	start = now_secs();
-	while (!cli_exiting) {
-		pctx.until = now_secs() + WATCH_POLL_SLICE;
-		err = ring_buffer__poll(rb, 100);
-		watch_flush(&run);
-		if (err == WATCH_POLL_YIELD)
-			err = 0;
-		if (err == -EINTR && cli_exiting)
-			break;
-		if (outfile_check()) {
-			fprintf(stderr, "wpwatch watch: reopening %s: %s\n", env.output,
-				strerror(errno));
-			goto cleanup;
-		}
-		run.out.fd = fileno(stdout);	/* the obuf writes where stdout now goes */
-		if (err < 0 && err != -EINTR) {
-			fprintf(stderr, "wpwatch watch: ring buffer: %s\n", strerror(-err));
-			goto cleanup;
-		}
-		watch_follow_cpus(events);
-		watch_prom_tick(&run, skel->maps.watch_counters, skel->maps.watch_counts, false);
-		if (env.duration && now_secs() - start >= env.duration)
-			break;
-	}
-	/* Detach first, then drain: every hit is then either delivered or lost. */
-	reattached = watch_reattached(events);
-	watch_close_events(events);
-	events = NULL;
-	pctx.draining = true;
-	ring_buffer__consume(rb);
-	watch_flush(&run);
-	if (watch_read_counters(skel->maps.watch_counters, &cnt)) {
+	if (runner_run(&runner, env.duration))
+		goto cleanup;
+	if (watch_read_counters(w.skel->maps.watch_counters, &cnt)) {
 		fprintf(stderr, "wpwatch watch: cannot read the counters\n");
 		goto cleanup;
 	}
 	if (run.env->format == FMT_FOLDED || run.env->summary) {
-		err = watch_collect_counts(&run, skel->maps.watch_counts);
+		err = watch_collect_counts(&run, w.skel->maps.watch_counts);
 		if (err) {
 			fprintf(stderr, "wpwatch watch: cannot read the counted stacks: %s\n",
 				strerror(-err));
@@ -323,18 +326,18 @@ int cmd_watch(int argc, char **argv)
 	if (run.mode == WATCH_MODE_COUNT)
 		run.delivered = run.counted;
 	watch_print_end(&run, &cnt);
-	if (reattached)
+	if (w.reattached)
 		fprintf(stderr, "wpwatch watch: %u re-attach%s after CPU hotplug: writes on a CPU "
 			"between its coming online and its re-attach were not seen (neither hits "
-			"nor lost)\n", reattached, reattached == 1 ? "" : "es");
+			"nor lost)\n", w.reattached, w.reattached == 1 ? "" : "es");
 	status = cnt.hits == run.delivered + cnt.lost ? WPW_EXIT_OK : WPW_EXIT_FAIL;
 cleanup:
 	watch_prom_stop();
-	watch_close_events(events);
-	ring_buffer__free(rb);
-	if (skel && env.pin)
-		cli_unpin(skel->obj, pins, WATCH_PIN_DIR);
-	watch_bpf__destroy(skel);
+	watch_close_events(w.events);
+	runner_free(&runner);
+	if (w.skel && env.pin)
+		cli_unpin(w.skel->obj, pins, WATCH_PIN_DIR);
+	watch_bpf__destroy(w.skel);
 	counter_free(run.stacks);
 	watch_free_rendered(&run);
 	ksyms__free(run.ksyms);

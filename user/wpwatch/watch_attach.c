@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "hwbp.h"
 #include "ksyms.h"
+#include "runner.h"
 #include "watch_cmd.h"
 #include "watch.skel.h"
 
@@ -309,14 +310,6 @@ struct watch_events {
 	unsigned int reattached;
 };
 
-static double mono_secs(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
 /* The first attach's errors, said once with what to do; -EDOM: bad SPEC. */
 static int say_open_error(struct watch_run *r, int s, int cpu, int err)
 {
@@ -485,7 +478,7 @@ int watch_open_events(struct watch_run *r, struct watch_bpf *skel, const bool *o
 		if (err)
 			return err;
 	}
-	ev->last_tick = ev->last_look = mono_secs();
+	ev->last_tick = ev->last_look = runner_now(NULL);
 	return 0;
 }
 
@@ -513,7 +506,7 @@ void watch_follow_cpus(struct watch_events *ev)
 {
 	static bool online[WATCH_MAX_CPUS];
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
-	double now = mono_secs();
+	double now = runner_now(NULL);
 	bool look_all, have_online = false;
 	int cpu, err;
 

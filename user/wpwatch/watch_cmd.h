@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * wpwatch watch's own declarations: the options (watch_env.c), the run's
- * state (struct watch_run, the ring buffer's callback context), attaching
+ * state (struct watch_run), attaching
  * (watch_attach.c), the model (watch_model.c) and output (watch_output.c);
  * watch.c runs them in order.
  */
@@ -10,12 +10,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <linux/types.h>
 #include <netinet/in.h>
 #include "cli.h"
 #include "output.h"
-#include "spec.h"
+#include "watch_spec.h"
 #include "watch.h"
 
 #define WATCH_MAX_CPUS 1024
@@ -56,8 +57,8 @@ struct slot {
 struct watch_run {
 	struct watch_env *env;
 	struct ksyms *ksyms;
-	struct usyms *usyms;		/* user frames (usyms.c) */
-	struct rr_bodies *bodies;	/* moved bodies (bodies.c) */
+	struct usyms *usyms;		/* user frames (watch_usyms.c) */
+	struct rr_bodies *bodies;	/* moved bodies (watch_bodies.c) */
 	struct slot slots[WATCH_MAX_SLOTS];
 	int nslots;
 	unsigned int mode;		/* WATCH_MODE_*: streaming, or counting in the kernel */
@@ -66,8 +67,9 @@ struct watch_run {
 	struct kmap *tally;		/* streaming --summary/folded: struct watch_count_key -> writes */
 	struct kmap *frames;		/* stack id -> struct stack_frames * (read once) */
 	struct kmap *rendered;		/* struct render_key -> struct rendered * (built once) */
-	struct obuf out;		/* stdout: one write per ring-buffer batch */
-	bool flush_each;		/* a terminal or --line-buffered: one write per event */
+	struct runner *runner;		/* the run loop and the output (runner.h) */
+	struct obuf *out;		/* the runner's: one write per ring-buffer batch */
+	FILE *stream;			/* stdio onto out */
 	unsigned long long delivered, printed, counted;
 };
 
@@ -101,7 +103,7 @@ int watch_errno_status(int err);
 /* The perf events on every ONLINE CPU; *EVP is set even on failure (to close). */
 int watch_open_events(struct watch_run *r, struct watch_bpf *skel, const bool *online,
 		      struct watch_events **evp);
-/* Called from the loop: re-attach a CPU that came online (rate-limited inside). */
+/* A tick of the runner's: re-attach a CPU that came online (rate-limited inside). */
 void watch_follow_cpus(struct watch_events *ev);
 /* Detach everything: no hit happens after it. */
 void watch_close_events(struct watch_events *ev);
@@ -112,7 +114,7 @@ unsigned int watch_thread_size(const struct ksyms *ks);
 /*
  * A frame's name, from watch_frame_sym(), the one place a frame is named:
  * kernel frames from kallsyms (a moved body's copy named as the body, from
- * the core's bodies map), user frames from the process's mappings (usyms.c).
+ * the core's bodies map), user frames from the process's mappings (watch_usyms.c).
  */
 struct frame_name {
 	char sym[WPW_KSYM_NAME_LEN + 24];	/* "name+0xoff", "[unknown]" or "[exited]" */
@@ -159,14 +161,15 @@ int watch_read_counters(struct bpf_map *map, struct watch_counters *sum);
 #define WATCH_PROM_TOP_MAX 1000
 int watch_prom_start(struct watch_run *r);
 void watch_prom_event(struct watch_run *r, const struct watch_record *rec);
-/* Publish a snapshot (COUNTS: the kernel's counts, counting): every 0.25 s at most unless FORCE. */
-void watch_prom_tick(struct watch_run *r, struct bpf_map *counters, struct bpf_map *counts,
-		     bool force);
+/* Seconds between two snapshots of the metrics (the runner's tick). */
+#define WATCH_PROM_TICK 0.25
+/* Publish a snapshot (COUNTS: the kernel's counts, counting). */
+void watch_prom_tick(struct watch_run *r, struct bpf_map *counters, struct bpf_map *counts);
 void watch_prom_stop(void);
 
-/* watch_output.c */
-int watch_handle_event(void *ctx, void *data, size_t size);
-int watch_flush(struct watch_run *r);
+/* watch_output.c: what watch.c decoded, printed into r->out */
+void watch_print_text(struct watch_run *r, const struct watch_record *rec, const struct values *v);
+void watch_print_json(struct watch_run *r, const struct watch_record *rec, const struct values *v);
 void watch_print_end(struct watch_run *r, const struct watch_counters *c);
 void watch_free_rendered(struct watch_run *r);
 

@@ -5,7 +5,7 @@
  * its stacks (frames read once per stack id from the stack map, the arm64
  * leaf caller put back), each frame's symbol (watch_frame_sym(), the one
  * place a frame is symbolized: moved bodies named from the core's map, user
- * frames from usyms.c), distinct stacks counted (from the kernel's
+ * frames from watch_usyms.c), distinct stacks counted (from the kernel's
  * counts map, or tallied by stack id while streaming), and the BPF side's
  * per-CPU counters summed.
  */
@@ -15,12 +15,12 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "a64.h"
-#include "bodies.h"
+#include "watch_a64.h"
+#include "watch_bodies.h"
 #include "cli.h"
 #include "ksyms.h"
 #include "output.h"
-#include "usyms.h"
+#include "watch_usyms.h"
 #include "watch_cmd.h"
 
 /*
@@ -37,7 +37,7 @@ unsigned int watch_thread_size(const struct ksyms *ks)
 	return ksyms__find(ks, "kasan_report", NULL, cand, 1) ? 32768 : 16384;
 }
 
-/* A user frame of process PID: usyms.c's answer, from PID's mappings. */
+/* A user frame of process PID: watch_usyms.c's answer, from PID's mappings. */
 static void user_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
 			   const char *comm, struct frame_name *f)
 {
@@ -73,7 +73,7 @@ static void user_frame_sym(const struct watch_run *r, unsigned long long addr, i
  * The one place a frame gets its name (struct frame_name in watch_cmd.h).
  * The kernel names an address in a moved body's copy rr_arena+OFF
  * [rerandom]: it is named as the body instead, from the core's bodies map
- * (bodies.c, read again once per event: watch_handle_event()).
+ * (watch_bodies.c, read again once per event by the dispatcher, watch.c).
  */
 void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid,
 		     const char *comm, struct frame_name *f)
@@ -318,7 +318,7 @@ int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
  * Streaming with --summary or folded: one more write for the event's key,
  * rendered at the end; a stack that came inline (the stack map was full) is
  * rendered and counted now. A new key's user frames are named now, while
- * the process lives (usyms.c keeps its mappings for the end).
+ * the process lives (watch_usyms.c keeps its mappings for the end).
  */
 void watch_tally(struct watch_run *r, const struct watch_record *rec)
 {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wpwatch watch, output: each event as a perf-script-style text block or a
- * JSON line, the ring buffer's callback (its context: the struct watch_run),
- * and the end: folded stacks, the summary and the hits = delivered + lost line.
+ * JSON line (watch.c decodes it and calls these), and the end: folded
+ * stacks, the summary and the hits = delivered + lost line.
  *
  * Streaming is built for cost: a stack arrives as an id, and each distinct
  * stack (kernel; user per process) is symbolized and rendered once, in the
  * run's format, then copied into every line that shows it; each line is
- * built in one buffer (r->out) that goes out with one write(2) per batch of
- * the ring buffer (watch_flush()), or per event on a terminal or with
+ * built in the runner's buffer (r->out, runner.h) that goes out with one
+ * write(2) per batch of the ring buffer, or per event on a terminal or with
  * --line-buffered. A stack through the re-randomization core's arena is
  * rendered each time (the body at an address changes as bodies move).
  */
@@ -16,12 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bodies.h"
+#include "watch_bodies.h"
 #include "cli.h"
 #include "evtime.h"
 #include "json.h"
 #include "ksyms.h"
 #include "output.h"
+#include "runner.h"
 #include "watch_cmd.h"
 
 /* What a cached rendering is of. */
@@ -180,7 +181,7 @@ static void put_rendered(struct watch_run *r, const struct render_key *k,
 		slot = kmap_get(r->rendered, k, true, &created);
 		x = slot ? (struct rendered *)(uintptr_t)*slot : NULL;
 		if (x && !x->changing) {
-			obuf_put(&r->out, x->s, x->len);
+			obuf_put(r->out, x->s, x->len);
 			return;
 		}
 		if (!created && x)
@@ -205,13 +206,13 @@ static void put_rendered(struct watch_run *r, const struct render_key *k,
 			obuf_str(&tmp, r->env->specs[r->slots[k->id].spec].text);
 		break;
 	}
-	obuf_put(&r->out, tmp.buf, tmp.len);
+	obuf_put(r->out, tmp.buf, tmp.len);
 	if (slot) {
 		x = rendered_new(&tmp, changing);
 		if (x)
 			*slot = (uintptr_t)x;
 		else
-			*slot = 0, r->out.err = ENOMEM;
+			*slot = 0, r->out->err = ENOMEM;
 	}
 }
 
@@ -251,7 +252,7 @@ static void put_ustack(struct watch_run *r, const struct watch_record *rec)
 
 	if (e->ustack_id == WATCH_NO_STACK || watch_stack_get(r, rec, true, &st)) {
 		if (r->env->format == FMT_JSON)
-			obuf_str(&r->out, ",\"ustack\":[],\"ustack_syms\":[]");
+			obuf_str(r->out, ",\"ustack\":[],\"ustack_syms\":[]");
 		return;
 	}
 	put_rendered(r, &k, &st, watch_exec_comm(e), e->ustack_id >= 0);
@@ -265,11 +266,10 @@ static void put_value(struct obuf *b, bool known, unsigned long long v, const ch
 		obuf_str(b, unknown);
 }
 
-static void print_text(struct watch_run *r, const struct watch_record *rec,
-		       const struct values *v)
+void watch_print_text(struct watch_run *r, const struct watch_record *rec, const struct values *v)
 {
 	const struct watch_event *e = &rec->e;
-	struct obuf *b = &r->out;
+	struct obuf *b = r->out;
 
 	obuf_u64(b, e->time_ns / 1000000000ULL);
 	obuf_char(b, '.');
@@ -296,11 +296,10 @@ static void print_text(struct watch_run *r, const struct watch_record *rec,
 	obuf_char(b, '\n');
 }
 
-static void print_json(struct watch_run *r, const struct watch_record *rec,
-		       const struct values *v)
+void watch_print_json(struct watch_run *r, const struct watch_record *rec, const struct values *v)
 {
 	const struct watch_event *e = &rec->e;
-	struct obuf *b = &r->out;
+	struct obuf *b = r->out;
 	char ts[EVTIME_LEN];
 
 	evtime_rfc3339(e->time_ns, ts, sizeof(ts));
@@ -354,58 +353,6 @@ static void print_json(struct watch_run *r, const struct watch_record *rec,
 	obuf_str(b, "}\n");
 }
 
-int watch_handle_event(void *ctx, void *data, size_t size)
-{
-	struct watch_run *r = ctx;
-	const struct watch_record *rec = data;
-	static struct watch_record copy;
-	struct values v;
-
-	if (size < sizeof(rec->e) || rec->e.slot >= (unsigned int)r->nslots)
-		return 0;
-	if ((rec->e.kstack_id < 0 && rec->e.kstack_id != WATCH_NO_STACK) ||
-	    (rec->e.ustack_id < 0 && rec->e.ustack_id != WATCH_NO_STACK)) {
-		/* inline stacks: what the record holds, the rest zero */
-		memset(&copy, 0, sizeof(copy));
-		memcpy(&copy, data, size < sizeof(copy) ? size : sizeof(copy));
-		rec = &copy;
-	}
-	r->delivered++;
-	bodies__stale(r->bodies);	/* moved bodies: one reading of the core's map per event */
-	watch_prom_event(r, rec);
-	/* After -n COUNT, the rest is drained and counted, not shown. */
-	if (r->env->count && r->printed >= r->env->count)
-		return 0;
-	r->printed++;
-	if (r->env->format == FMT_FOLDED || r->env->summary)
-		watch_tally(r, rec);
-	if (r->env->format == FMT_TEXT && !r->env->summary) {
-		watch_event_values(r, &rec->e, &v);
-		print_text(r, rec, &v);
-	} else if (r->env->format == FMT_JSON) {
-		watch_event_values(r, &rec->e, &v);
-		print_json(r, rec, &v);
-	}
-	if (r->flush_each)
-		watch_flush(r);
-	if (r->env->count && r->printed >= r->env->count)
-		cli_exiting = 1;
-	return 0;
-}
-
-/* Write out what the batch built; a failed write (a full disk) is said once. */
-int watch_flush(struct watch_run *r)
-{
-	static bool told;
-	int err = obuf_flush(&r->out);
-
-	if (err && !told) {
-		fprintf(stderr, "wpwatch watch: writing the output: %s\n", strerror(-err));
-		told = true;
-	}
-	return err;
-}
-
 void watch_free_rendered(struct watch_run *r)
 {
 	size_t i;
@@ -417,7 +364,6 @@ void watch_free_rendered(struct watch_run *r)
 	kmap_free(r->rendered);
 	kmap_free(r->frames);
 	kmap_free(r->tally);
-	obuf_free(&r->out);
 }
 
 void watch_print_end(struct watch_run *r, const struct watch_counters *c)
@@ -425,29 +371,29 @@ void watch_print_end(struct watch_run *r, const struct watch_counters *c)
 	const struct counter_entry *ent = counter_sorted(r->stacks);
 	size_t i, n = counter_size(r->stacks);
 	bool counting = r->mode == WATCH_MODE_COUNT;
+	FILE *out = r->stream;
 
-	watch_flush(r);
 	if (r->env->format == FMT_FOLDED) {
 		for (i = 0; i < n; i++)
-			printf("%s %llu\n", ent[i].key, (unsigned long long)ent[i].count);
+			fprintf(out, "%s %llu\n", ent[i].key, (unsigned long long)ent[i].count);
 	} else if (r->env->summary) {
-		FILE *f = r->env->format == FMT_JSON ? stderr : stdout;
+		FILE *f = r->env->format == FMT_JSON ? stderr : out;
 
 		for (i = 0; i < n; i++)
 			fprintf(f, "@[\n%s]: %llu\n\n", ent[i].key,
 				(unsigned long long)ent[i].count);
 	}
 	if (r->env->format == FMT_JSON) {
-		printf("{\"type\":\"summary\",\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu,"
-		       "\"filtered\":%llu,\"retraps\":%llu,\"printed\":%llu,\"lost_ringbuf\":%llu,"
-		       "\"stacks_inline\":%llu}\n", c->hits, r->delivered, c->lost, c->filtered,
-		       c->retraps, r->printed, c->lost_ringbuf, c->stacks_inline);
+		fprintf(out, "{\"type\":\"summary\",\"hits\":%llu,\"delivered\":%llu,\"lost\":%llu,"
+			"\"filtered\":%llu,\"retraps\":%llu,\"printed\":%llu,\"lost_ringbuf\":%llu,"
+			"\"stacks_inline\":%llu}\n", c->hits, r->delivered, c->lost, c->filtered,
+			c->retraps, r->printed, c->lost_ringbuf, c->stacks_inline);
 	} else if (r->env->summary) {
-		printf("hits %llu, %s %llu, lost %llu, filtered %llu, retraps %llu\n",
-		       c->hits, counting ? "counted" : "delivered", r->delivered, c->lost,
-		       c->filtered, c->retraps);
+		fprintf(out, "hits %llu, %s %llu, lost %llu, filtered %llu, retraps %llu\n",
+			c->hits, counting ? "counted" : "delivered", r->delivered, c->lost,
+			c->filtered, c->retraps);
 	}
-	fflush(stdout);
+	runner_flush(r->runner);	/* the end's lines before the messages */
 	fprintf(stderr, "wpwatch watch: %llu hits, %llu %s, %llu lost", c->hits, r->delivered,
 		counting ? "counted in the kernel" : "delivered", c->lost);
 	if (c->lost)

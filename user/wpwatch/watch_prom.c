@@ -5,8 +5,9 @@
  * retraps, the events delivered per SPEC, and the writes of the N most
  * frequent stacks (--prometheus-top), each stack labelled by its frames'
  * symbol names only (never addresses or offsets: KASLR secrets and label
- * cardinality). The event loop (watch.c, watch_output.c) counts and
- * publishes one snapshot at a time to the serving thread (prom_http.c).
+ * cardinality). The event dispatcher (watch.c) counts and
+ * publishes one snapshot per tick of the runner's (runner.h) to the serving
+ * thread (prom_http.c).
  * Streaming, an event adds one to its (SPEC, kernel stack id) key, named
  * once per key; counting in the kernel, each tick reads the kernel's
  * watch_counts (keyed by SPEC too with --prometheus) instead.
@@ -25,8 +26,6 @@
 #include "prom_http.h"
 #include "watch_cmd.h"
 
-#define WATCH_PROM_TICK_NS 250000000ULL
-
 static struct prom_http *server;
 static struct prom_buf text;
 static struct counter *stacks;			/* "SPEC\tframe;frame;...": this tick's */
@@ -34,7 +33,6 @@ static struct counter *inline_stacks;		/* streaming: stacks sent inline, by name
 static struct kmap *keys;			/* streaming: (SPEC, stack id, lr) -> writes */
 static struct kmap *names;			/* (SPEC, stack id, lr) -> its name (char *) */
 static unsigned long long delivered[WATCH_MAX_SLOTS];	/* per SPEC */
-static unsigned long long last_ns;
 /*
  * The stacks that have a series: the most frequent at the tick when there
  * was room, kept from then on, so that a series never vanishes and every
@@ -58,14 +56,6 @@ static bool exported(const char *key, unsigned int max)
 		return false;
 	nshown++;
 	return true;
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return t.tv_sec * 1000000000ULL + t.tv_nsec;
 }
 
 int watch_prom_start(struct watch_run *r)
@@ -249,21 +239,18 @@ static void counter(const char *name, const char *help, unsigned long long v)
 	prom_u64(&text, name, NULL, 0, v);
 }
 
-void watch_prom_tick(struct watch_run *r, struct bpf_map *map, struct bpf_map *counts,
-		     bool force)
+void watch_prom_tick(struct watch_run *r, struct bpf_map *map, struct bpf_map *counts)
 {
 	const struct counter_entry *ent;
 	struct kmap *counted = NULL, *src = keys;
 	struct watch_counters c;
 	struct prom_label l[2];
-	unsigned long long now = now_ns();
 	char sl[32];
 	size_t i, n;
 	int s;
 
-	if (!server || (!force && now - last_ns < WATCH_PROM_TICK_NS))
+	if (!server)
 		return;
-	last_ns = now;
 	if (watch_read_counters(map, &c))
 		return;	/* the last snapshot stays */
 	if (r->mode == WATCH_MODE_COUNT) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Merging a decoded AArch64 store into watched bytes: see a64.h. */
+/* Merging a decoded AArch64 store into watched bytes: see watch_a64.h. */
 #include <string.h>
-#include "a64.h"
+#include "watch_a64.h"
 
 static uint64_t atomic_result(const struct a64_store *st, uint64_t mem)
 {

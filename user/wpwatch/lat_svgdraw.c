@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Minimal SVG writer for latency histograms: see svg.h. */
+/* Minimal SVG writer for latency histograms: see lat_svgdraw.h. */
 #include <string.h>
 #include "hist.h"
-#include "svg.h"
+#include "lat_svgdraw.h"
 
 const char *svg_escape(const char *in, char *buf, size_t len)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* User-space symbols for user stacks: see usyms.h. */
+/* User-space symbols for user stacks: see watch_usyms.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "grow.h"
-#include "usyms.h"
+#include "watch_usyms.h"
 
 /* One function of a file, at its ELF address. */
 struct usym_fn {

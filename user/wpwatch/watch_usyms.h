@@ -12,8 +12,8 @@
  *
  * Reusable by every wpwatch command; no global state.
  */
-#ifndef WPWATCH_USYMS_H
-#define WPWATCH_USYMS_H
+#ifndef WPWATCH_WATCH_USYMS_H
+#define WPWATCH_WATCH_USYMS_H
 
 #include <stddef.h>
 #include <sys/types.h>

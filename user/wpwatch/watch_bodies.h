@@ -11,8 +11,8 @@
  * is named from one reading, taken when the event is handled (a copy the
  * core freed in between is not named: the frame keeps the kernel's name).
  */
-#ifndef WPWATCH_BODIES_H
-#define WPWATCH_BODIES_H
+#ifndef WPWATCH_WATCH_BODIES_H
+#define WPWATCH_WATCH_BODIES_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -3,8 +3,8 @@
  * What to watch: SPEC is [MODULE:]SYMBOL[+OFFSET][:LEN] or 0xADDRESS[:LEN],
  * and the split of a byte range into aligned hardware watchpoint slots.
  */
-#ifndef WPWATCH_SPEC_H
-#define WPWATCH_SPEC_H
+#ifndef WPWATCH_WATCH_SPEC_H
+#define WPWATCH_WATCH_SPEC_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Moved code for user space: see bodies.h. */
+/* Moved code for user space: see watch_bodies.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bodies.h"
+#include "watch_bodies.h"
 #include "grow.h"
 
 /* A body's name, as debugfs prints it (struct rr_body_desc's name[32]). */

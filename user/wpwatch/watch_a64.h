@@ -4,8 +4,8 @@
  * watchpoint.ko (include/a64_store.h); this adds what only user space needs,
  * merging a decoded store into the watched bytes' old value.
  */
-#ifndef WPWATCH_A64_H
-#define WPWATCH_A64_H
+#ifndef WPWATCH_WATCH_A64_H
+#define WPWATCH_WATCH_A64_H
 
 #include <stdint.h>
 #include "a64_store.h"

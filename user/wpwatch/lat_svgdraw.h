@@ -4,8 +4,8 @@
  * histogram panel (bars per power of two, percentile markers, axis labels),
  * all in one self-contained file any browser or rsvg-convert renders.
  */
-#ifndef WPWATCH_SVG_H
-#define WPWATCH_SVG_H
+#ifndef WPWATCH_LAT_SVGDRAW_H
+#define WPWATCH_LAT_SVGDRAW_H
 
 #include <stdint.h>
 #include <stdio.h>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* SPEC parsing and range splitting: see spec.h. */
+/* SPEC parsing and range splitting: see watch_spec.h. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "spec.h"
+#include "watch_spec.h"
 
 /* A whole number, decimal or 0x-hex; false unless all of [S, S+N) is one. */
 static bool parse_num(const char *s, size_t n, unsigned long *v)
