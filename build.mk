@@ -55,7 +55,7 @@ all: kmod user
 RRMETA := $(TOP)/$(OUTPUT)/host/rrmeta
 RRMETA_MAKE := $(MAKE) -C $(TOP)/tools/rrmeta $(if $(filter 1,$(V)),V=1,-s)
 $(RRMETA): FORCE
-	$(Q)$(RRMETA_MAKE) OUT=$@
+	+$(Q)$(RRMETA_MAKE) OUT=$@
 
 .PHONY: FORCE
 FORCE:
@@ -183,7 +183,7 @@ $(OUTPUT)/bin/wpwatch: $(WPWATCH_OBJS) $(LIBWPW) $(NOTLS_OBJ)
 	$(Q)$(CC) $(USER_LDFLAGS) -o $@ $(WPWATCH_OBJS) $(LIBWPW) $(MHD_LDLIBS) $(USER_LDLIBS)
 
 $(RRMETA_TARGET): FORCE
-	$(Q)$(RRMETA_MAKE) OUT=$(TOP)/$@ CC=$(CC) $(RRMETA_TARGET_FLAGS)
+	+$(Q)$(RRMETA_MAKE) OUT=$(TOP)/$@ CC=$(CC) $(RRMETA_TARGET_FLAGS)
 
 $(OUTPUT)/bin/%: $(OUTPUT)/obj/tests/guest/bin/%.o $(LIBWPW)
 	$(call msg,LINK,$@)
