@@ -94,13 +94,26 @@ wpwatch lat --format json >/tmp/lat.json 2>/tmp/lat.err &
 latpid=$!
 wait_ready $latpid /tmp/lat.err || sed 's/^/#   lat: /' /tmp/lat.err
 passes0=$(st passes)
-fio_job() {	# CGROUP NAME: 2 jobs of verified random I/O, direct
-	echo $$ >$CG/$1/cgroup.procs
-	exec fio --name="$2" --directory=$dir --size=8m --numjobs=2 \
+# fio_job CGROUP NAME: 2 jobs of verified random I/O, direct, in CGROUP. The
+# process that joins the cgroup is the one that becomes fio: sh -c writes its
+# own PID ($$ there; in a ( ... ) subshell $$ is the test shell's) and execs
+# fio, whose job processes inherit the cgroup.
+fio_job() {
+	exec sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG/$1" \
+		fio --name="$2" --directory=$dir --size=8m --numjobs=2 \
 		--rw=randrw --bs=4k --direct=1 --ioengine=psync \
 		--verify=crc32c --verify_backlog=64 --verify_fatal=1 \
 		--time_based --runtime="$IO_SECONDS" --group_reporting \
 		--output-format=terse --terse-version=3 >/tmp/fio-$2.out 2>/tmp/fio-$2.err
+}
+# iobytes CGROUP: the bytes read and written by CGROUP, from its io.stat
+iobytes() {
+	awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "rbytes" || kv[1] == "wbytes") n += kv[2] } }
+		END { print n + 0 }' $CG/$1/io.stat
+}
+# fio_in CGROUP: how many fio processes are in CGROUP
+fio_in() {
+	for p in $(pgrep -x fio); do cat /proc/$p/cgroup 2>/dev/null; done | grep -cx "0::/$1"
 }
 (fio_job bfq1 light) &
 p1=$!
@@ -109,6 +122,10 @@ p2=$!
 # while they run: bodies keep moving, weights change, an unload is refused
 sleep 3
 cp $D/bodies /tmp/b0
+# fio's processes in the cgroups (its parent and 2 jobs each), and the I/O
+# of each group before and after the weights change
+in1=$(fio_in bfq1) in2=$(fio_in bfq2)
+io1a=$(iobytes bfq1) io2a=$(iobytes bfq2)
 echo 800 >$CG/bfq1/io.bfq.weight
 echo 50 >$CG/bfq2/io.bfq.weight
 rm_refused=0
@@ -128,6 +145,7 @@ fi
 sleep 1
 cp $D/bodies /tmp/b1
 w1=$(cat $CG/bfq1/io.bfq.weight) w2=$(cat $CG/bfq2/io.bfq.weight)
+io1b=$(iobytes bfq1) io2b=$(iobytes bfq2)
 wait $p1
 s1=$?
 wait $p2
@@ -151,6 +169,12 @@ ok "$([ "$1" != - ] && [ "$1" -ge 10 ]; echo $?)" "wpwatch lat times at least 10
 num_is "$2" 0 "wpwatch lat: no call nested deeper than its stack (missed removes do not pile up)"
 num_is "$rm_refused" 1 "rmmod bfq during I/O and passes is refused (the disk uses it)"
 is "$w1 $w2" "default 800 default 50" "io.bfq.weight changed during the run"
+ok "$([ "$in1" -ge 2 ] && [ "$in2" -ge 2 ]; echo $?)" \
+	"fio runs in both cgroups (/proc/PID/cgroup: $in1 fio processes in bfq1, $in2 in bfq2)"
+ok "$([ "$io1a" -gt 0 ] && [ "$io2a" -gt 0 ]; echo $?)" \
+	"both cgroups did I/O before the weights changed (io.stat: $io1a and $io2a bytes)"
+ok "$([ "$io1b" -gt "$io1a" ] && [ "$io2b" -gt "$io2a" ]; echo $?)" \
+	"both cgroups did I/O after the weights changed (io.stat: +$((io1b - io1a)) and +$((io2b - io2a)) bytes)"
 num_is "$s1$s2" 00 "both fio groups exit 0 (verify_fatal: no verify error)"
 sed 's/^/#   /' /tmp/fio-light.err /tmp/fio-heavy.err
 # terse v3: field 5 error, 6 read KiB, 47 write KiB (per group)
@@ -174,7 +198,7 @@ dmesg | grep 'rerandom: no room for' | sed 's/^/#   /'
 
 # --- switch away, unload ---------------------------------------------------
 run "switch /dev/vda back to $before" -- sh -c "echo $before >$Q && ! grep -q '\\[bfq\\]' $Q"
-rmdir $CG/bfq1 $CG/bfq2 2>/dev/null
+run "remove the two cgroups (their fio processes have exited)" -- rmdir $CG/bfq1 $CG/bfq2
 run "rmmod bfq" -- rmmod bfq
 num_is "$(st bodies)" 0 "no body left registered"
 num_is "$(($(st retired) - $(st freed)))" 0 "every retired copy freed"
