@@ -159,6 +159,16 @@ refuse 1 "--output $tmp/no/such/dir/x.json: No such file or directory" \
 # --- the host's half, one architecture ----------------------------------------
 PY=/usr/bin/python3	# Debian's, with python3-jsonschema (not a python earlier on PATH)
 
+# py_checks WHAT ARGS...: a Python block of checks (on stdin) appends its TAP
+# lines to $res (one_arch's); an exception in it (a renamed label, a missing
+# file) is a failed check, not checks that quietly never ran
+py_checks() {
+	local what=$1
+	shift
+	$PY - "$@" >>"$res" ||
+		echo "not ok - $a: $what: the Python checks failed (status $?): those after the error did not run" >>"$res"
+}
+
 # read_prom PORT DIR SERIES SINCE NAME=EXPR...: wait (at most 600 s) until
 # Prometheus holds a sample of SERIES scraped after SINCE (host epoch
 # seconds), then evaluate every EXPR at that scrape's time (all of them see
@@ -279,7 +289,7 @@ EOF
 	wait $ppid 2>/dev/null
 
 	# --- lat: counts, quantiles, rate ---
-	$PY - "$d" "$a" >>"$res" <<'EOF'
+	py_checks "lat: counts, quantiles, rate" "$d" "$a" <<'EOF'
 import json, math, sys
 d, a = sys.argv[1], sys.argv[2]
 def say(c, m): print(("ok" if c else "not ok") + " - %s: %s" % (a, m))
@@ -340,7 +350,7 @@ say(open(d + "/prom.addrlabels").read().strip() == "0", "no label of the lat his
 EOF
 
 	# --- watch: counters, rotation ---
-	$PY - "$d" "$a" $((n1 + n2)) $n1 $n2 >>"$res" <<'EOF'
+	py_checks "watch: counters, rotation" "$d" "$a" $((n1 + n2)) $n1 $n2 <<'EOF'
 import json, sys
 d, a, n, n1, n2 = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 def say(c, m): print(("ok" if c else "not ok") + " - %s: %s" % (a, m))
@@ -373,7 +383,7 @@ say(w1 is not None and w2 is not None and len(w1) == n1 and len(w2) == n2,
 EOF
 
 	# --- every JSON line against its schema ---
-	$PY - "$d" "$a" docs/schema >>"$res" <<'EOF'
+	py_checks "JSON schemas" "$d" "$a" docs/schema <<'EOF'
 import json, sys, jsonschema
 d, a, sd = sys.argv[1], sys.argv[2], sys.argv[3]
 def say(c, m): print(("ok" if c else "not ok") + " - %s: %s" % (a, m))
