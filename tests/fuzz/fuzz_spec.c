@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the SPEC parser (user/lib/spec.c): any byte string
+ * libFuzzer target for the SPEC parser (user/wpwatch/watch_spec.c): any byte string
  * either parses into a consistent spec or fails with a message; the split of
  * what parsed covers the range exactly with aligned power-of-two chunks.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "spec.h"
+#include "watch_spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
