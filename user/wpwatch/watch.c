@@ -5,8 +5,9 @@
  * privilege and kernel support, SPECs to slots (watch_attach.c), the BPF
  * object (open, configure, load, pin), one perf breakpoint event per slot
  * and CPU, the run (runner.h: the loop, with this file's callbacks: the
- * dispatcher, which checks each event, has the model decode it and the
- * output print it, the hotplug and Prometheus ticks, the detach), then the
+ * dispatcher, which checks each event, has the model decode it (naming
+ * frames only where the output keeps no rendering) and the output print
+ * it, the hotplug and Prometheus ticks, the detach), then the
  * counts the kernel kept (counting mode) and the summary. See docs/wpwatch.md.
  */
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include "runner.h"
 #include "watch_usyms.h"
 #include "watch_cmd.h"
+#include "watch_output.h"
 #include "watch.skel.h"
 
 /* What the runner's callbacks see. */
@@ -35,8 +37,45 @@ struct watch_ctx {
 };
 
 /*
+ * A stack of REC for the output: fetched (the arm64 leaf caller put back),
+ * and its frames named only when the output keeps no rendering of it.
+ */
+static void decode_stack(struct watch_run *r, const struct watch_record *rec, bool user,
+			 struct watch_dstack *d)
+{
+	watch_decode_stack(r, rec, user, d);
+	if (!d->shown)
+		return;
+	if (d->cache)
+		d->done = watch_rendered_find(r, &d->key);
+	if (!d->done)
+		watch_name_stack(r, &rec->e, user, d);
+}
+
+/* REC decoded for the output in the run's format: what it prints, nothing more. */
+static void decode(struct watch_run *r, const struct watch_record *rec, struct watch_decoded *d)
+{
+	const struct watch_event *e = &rec->e;
+	bool json = r->env->format == FMT_JSON;
+
+	watch_event_values(r, e, &d->v);
+	if (json) {
+		d->ipkey = (struct watch_render_key){ .a = e->ip, .kind = WATCH_R_IPSYM };
+		d->ipdone = watch_rendered_find(r, &d->ipkey);
+		if (!d->ipdone)
+			watch_frame_sym(r, e->ip, -1, NULL, &d->ipname);
+	}
+	if (!json || !r->env->no_stack) {
+		decode_stack(r, rec, false, &d->kstack);
+		if (!json || (e->flags & WATCH_F_USER))
+			decode_stack(r, rec, true, &d->ustack);
+	}
+}
+
+/*
  * The dispatcher, the runner's event callback: one ring-buffer record,
- * checked, counted, decoded by the model (values, the tally) and handed to
+ * checked, counted, decoded by the model (values, the tally, the stacks and,
+ * unless the output keeps their rendering, the frames' names) and handed to
  * the output in the run's format.
  */
 static int on_event(void *ctx, void *data, size_t size)
@@ -44,7 +83,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	struct watch_run *r = ((struct watch_ctx *)ctx)->r;
 	const struct watch_record *rec = data;
 	static struct watch_record copy;
-	struct values v;
+	static struct watch_decoded d;
 
 	if (size < sizeof(rec->e) || rec->e.slot >= (unsigned int)r->nslots)
 		return 0;
@@ -65,11 +104,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (r->env->format == FMT_FOLDED || r->env->summary)
 		watch_tally(r, rec);
 	if (r->env->format == FMT_TEXT && !r->env->summary) {
-		watch_event_values(r, &rec->e, &v);
-		watch_print_text(r, rec, &v);
+		decode(r, rec, &d);
+		watch_print_text(r, &rec->e, &d);
 	} else if (r->env->format == FMT_JSON) {
-		watch_event_values(r, &rec->e, &v);
-		watch_print_json(r, rec, &v);
+		decode(r, rec, &d);
+		watch_print_json(r, &rec->e, &d);
 	}
 	if (r->env->count && r->printed >= r->env->count)
 		runner_stop();
@@ -260,7 +299,7 @@ int cmd_watch(int argc, char **argv)
 	run.stacks = counter_new();
 	run.tally = kmap_new(sizeof(struct watch_count_key));
 	run.frames = kmap_new(sizeof(int));
-	run.rendered = kmap_new(WATCH_RENDER_KEY_SIZE);
+	run.rendered = kmap_new(sizeof(struct watch_render_key));
 	if (!run.stacks || !run.tally || !run.frames || !run.rendered || !runner.stream)
 		goto cleanup;
 	status = load(&run, &w.skel);

@@ -2,7 +2,8 @@
 /*
  * wpwatch watch's own declarations: the options (watch_env.c), the run's
  * state (struct watch_run), attaching
- * (watch_attach.c), the model (watch_model.c) and output (watch_output.c);
+ * (watch_attach.c), the model (watch_model.c) and what it decodes for the
+ * output (struct watch_decoded, printed by watch_output.c, watch_output.h);
  * watch.c runs them in order.
  */
 #ifndef WPWATCH_WATCH_CMD_H
@@ -66,14 +67,12 @@ struct watch_run {
 	struct counter *stacks;		/* distinct stacks (folded, --summary), rendered */
 	struct kmap *tally;		/* streaming --summary/folded: struct watch_count_key -> writes */
 	struct kmap *frames;		/* stack id -> struct stack_frames * (read once) */
-	struct kmap *rendered;		/* struct render_key -> struct rendered * (built once) */
+	struct kmap *rendered;		/* struct watch_render_key -> rendering (watch_output.c) */
 	struct runner *runner;		/* the run loop and the output (runner.h) */
 	struct obuf *out;		/* the runner's: one write per ring-buffer batch */
 	FILE *stream;			/* stdio onto out */
 	unsigned long long delivered, printed, counted;
 };
-
-#define WATCH_RENDER_KEY_SIZE 24	/* watch_output.c's struct render_key */
 
 /* A stack's frames, innermost first. */
 struct stack_frames {
@@ -136,6 +135,41 @@ static inline const char *watch_exec_comm(const struct watch_event *e)
 	return e->tid == e->pid ? e->comm : NULL;
 }
 
+/* What a rendering kept by the output's cache (watch_output.c) is of. */
+enum watch_render_kind { WATCH_R_KSTACK, WATCH_R_USTACK, WATCH_R_IPSYM, WATCH_R_SPEC };
+
+struct watch_render_key {
+	unsigned long long a;	/* KSTACK: the inserted arm64 leaf caller; IPSYM: the ip */
+	int id;			/* stack id; SPEC: the slot */
+	int pid;		/* USTACK: the process (its mappings name the frames) */
+	int kind;		/* enum watch_render_kind */
+	int pad;
+};
+
+struct watch_rendered;		/* a kept rendering (watch_output.c) */
+
+/*
+ * A stack of an event as the output prints it: its frames (the arm64 leaf
+ * caller put back) and, unless its rendering is kept (done), their names.
+ */
+struct watch_dstack {
+	bool shown;		/* fetched (false: no stack, or out of memory) */
+	bool cache;		/* came by id: the rendering is kept under key */
+	struct watch_render_key key;
+	const struct watch_rendered *done;	/* kept: nothing named */
+	struct stack_frames st;
+	struct frame_name name[WATCH_STACK_DEPTH + 1];	/* name[i] names st.ip[i] */
+};
+
+/* One event, decoded by the dispatcher (watch.c) with the model for the output. */
+struct watch_decoded {
+	struct values v;
+	struct watch_dstack kstack, ustack;
+	struct watch_render_key ipkey;		/* JSON's "sym": the symbol of the ip */
+	const struct watch_rendered *ipdone;	/* kept: ipname is not filled */
+	struct frame_name ipname;
+};
+
 /*
  * PID < 0: a kernel frame; otherwise a user frame of process PID (COMM: its
  * watch_exec_comm(), or NULL).
@@ -145,10 +179,12 @@ void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid
 void watch_event_values(const struct watch_run *r, const struct watch_event *e,
 			struct values *v);
 int watch_nstack(const unsigned long long *st, int bytes);
-int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool user,
-		    struct stack_frames *out);
-bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
-		       unsigned long long ip, unsigned long long lr);
+/* REC's kernel (USER false) or user stack into D, its cache key set: nothing named. */
+void watch_decode_stack(struct watch_run *r, const struct watch_record *rec, bool user,
+			struct watch_dstack *d);
+/* D's frames named (a user stack as the process of E has them). */
+void watch_name_stack(const struct watch_run *r, const struct watch_event *e, bool user,
+		      struct watch_dstack *d);
 void watch_tally(struct watch_run *r, const struct watch_record *rec);
 /* A count key's kernel and user stacks (the arm64 leaf caller put back): 0 or -ENOMEM. */
 int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
@@ -166,11 +202,5 @@ void watch_prom_event(struct watch_run *r, const struct watch_record *rec);
 /* Publish a snapshot (COUNTS: the kernel's counts, counting). */
 void watch_prom_tick(struct watch_run *r, struct bpf_map *counters, struct bpf_map *counts);
 void watch_prom_stop(void);
-
-/* watch_output.c: what watch.c decoded, printed into r->out */
-void watch_print_text(struct watch_run *r, const struct watch_record *rec, const struct values *v);
-void watch_print_json(struct watch_run *r, const struct watch_record *rec, const struct values *v);
-void watch_print_end(struct watch_run *r, const struct watch_counters *c);
-void watch_free_rendered(struct watch_run *r);
 
 #endif

@@ -5,7 +5,9 @@
  * its stacks (frames read once per stack id from the stack map, the arm64
  * leaf caller put back), each frame's symbol (watch_frame_sym(), the one
  * place a frame is symbolized: moved bodies named from the core's map, user
- * frames from watch_usyms.c), distinct stacks counted (from the kernel's
+ * frames from watch_usyms.c), an event's stacks decoded for the output
+ * (struct watch_decoded, named only when the output keeps no rendering of
+ * them), distinct stacks counted (from the kernel's
  * counts map, or tallied by stack id while streaming), and the BPF side's
  * per-CPU counters summed.
  */
@@ -183,8 +185,8 @@ static const struct stack_frames *frames_by_id(struct watch_run *r, int id)
  * The kernel (USER false) or user stack of REC, delivered in SIZE bytes:
  * from the stack map by id, or inline in the record. 0, or -ENOMEM.
  */
-int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool user,
-		    struct stack_frames *out)
+static int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool user,
+			   struct stack_frames *out)
 {
 	int id = user ? rec->e.ustack_id : rec->e.kstack_id;
 	int bytes = user ? rec->e.ustack_bytes : rec->e.kstack_bytes;
@@ -212,8 +214,8 @@ int watch_stack_get(struct watch_run *r, const struct watch_record *rec, bool us
  * back as the second frame when it is kernel text of another function that
  * the stack does not already name there. True when it did.
  */
-bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
-		       unsigned long long ip, unsigned long long lr)
+static bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
+			      unsigned long long ip, unsigned long long lr)
 {
 	const struct ksym *f0, *flr;
 	int n = st->n;
@@ -230,6 +232,42 @@ bool watch_leaf_caller(const struct watch_run *r, struct stack_frames *st,
 	st->ip[1] = lr;
 	st->n = n + 1;
 	return true;
+}
+
+/*
+ * REC's kernel (USER false) or user stack (no frames when it has none or
+ * out of memory), the arm64 leaf caller put back, and the key the output
+ * keeps its rendering under (a stack by id; a user stack per process, whose
+ * mappings name it). Nothing named.
+ */
+void watch_decode_stack(struct watch_run *r, const struct watch_record *rec, bool user,
+			struct watch_dstack *d)
+{
+	const struct watch_event *e = &rec->e;
+	int id = user ? e->ustack_id : e->kstack_id;
+
+	d->done = NULL;
+	memset(&d->key, 0, sizeof(d->key));
+	d->key.id = id;
+	d->key.kind = user ? WATCH_R_USTACK : WATCH_R_KSTACK;
+	d->cache = id >= 0;
+	d->shown = !watch_stack_get(r, rec, user, &d->st) && id != WATCH_NO_STACK;
+	if (!d->shown)
+		return;
+	if (user)
+		d->key.pid = e->pid;
+	else if ((e->flags & WATCH_F_BEFORE) && watch_leaf_caller(r, &d->st, e->ip, e->regs[30]))
+		d->key.a = e->regs[30];
+}
+
+void watch_name_stack(const struct watch_run *r, const struct watch_event *e, bool user,
+		      struct watch_dstack *d)
+{
+	int i;
+
+	for (i = 0; i < d->st.n; i++)
+		watch_frame_sym(r, d->st.ip[i], user ? (int)e->pid : -1,
+				user ? watch_exec_comm(e) : NULL, &d->name[i]);
 }
 
 /* Append "\tTEXT\n"-style frame lines or folded names to KEY. */
@@ -322,13 +360,11 @@ int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
  */
 void watch_tally(struct watch_run *r, const struct watch_record *rec)
 {
-	static struct stack_frames kst, ust;
-	static struct frame_name f;
+	static struct watch_dstack kd, ud;
 	const struct watch_event *e = &rec->e;
 	struct watch_count_key k;
 	bool created = false;
 	uint64_t *n;
-	int i;
 
 	memset(&k, 0, sizeof(k));
 	k.kstack_id = e->kstack_id == WATCH_NO_STACK ? -1 : e->kstack_id;
@@ -341,13 +377,10 @@ void watch_tally(struct watch_run *r, const struct watch_record *rec)
 		k.lr = e->regs[30];
 	if ((e->kstack_id < 0 && e->kstack_id != WATCH_NO_STACK) ||
 	    (e->ustack_id < 0 && e->ustack_id != WATCH_NO_STACK)) {
-		watch_stack_get(r, rec, false, &kst);
-		watch_stack_get(r, rec, true, &ust);
-		if (k.lr)
-			watch_leaf_caller(r, &kst, e->ip, k.lr);
-		for (i = 0; i < ust.n; i++)	/* named as streaming names it */
-			watch_frame_sym(r, ust.ip[i], e->pid, watch_exec_comm(e), &f);
-		add_counted(r, &kst, &ust, e->pid, e->comm, 1);
+		watch_decode_stack(r, rec, false, &kd);
+		watch_decode_stack(r, rec, true, &ud);
+		watch_name_stack(r, e, true, &ud);	/* named as streaming names it */
+		add_counted(r, &kd.st, &ud.st, e->pid, e->comm, 1);
 		return;
 	}
 	n = kmap_get(r->tally, &k, true, &created);
@@ -356,9 +389,10 @@ void watch_tally(struct watch_run *r, const struct watch_record *rec)
 		return;
 	}
 	++*n;
-	if (created && k.ustack_id >= 0 && !watch_stack_get(r, rec, true, &ust))
-		for (i = 0; i < ust.n; i++)
-			watch_frame_sym(r, ust.ip[i], e->pid, watch_exec_comm(e), &f);
+	if (created && k.ustack_id >= 0) {
+		watch_decode_stack(r, rec, true, &ud);
+		watch_name_stack(r, e, true, &ud);
+	}
 }
 
 /*

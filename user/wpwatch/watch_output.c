@@ -1,59 +1,74 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * wpwatch watch, output: each event as a perf-script-style text block or a
- * JSON line (watch.c decodes it and calls these), and the end: folded
- * stacks, the summary and the hits = delivered + lost line.
+ * wpwatch watch, output: each event, as the dispatcher (watch.c) decoded it
+ * with the model (struct watch_decoded: values, stacks, frame names), as a
+ * perf-script-style text block or a JSON line, and the end: folded stacks,
+ * the summary and the hits = delivered + lost line. Nothing here calls the
+ * model: it prints what was decoded.
  *
  * Streaming is built for cost: a stack arrives as an id, and each distinct
- * stack (kernel; user per process) is symbolized and rendered once, in the
- * run's format, then copied into every line that shows it; each line is
- * built in the runner's buffer (r->out, runner.h) that goes out with one
- * write(2) per batch of the ring buffer, or per event on a terminal or with
- * --line-buffered. A stack through the re-randomization core's arena is
- * rendered each time (the body at an address changes as bodies move).
+ * stack (kernel; user per process) is rendered once, in the run's format,
+ * and kept; the dispatcher asks watch_rendered_find() first and has the
+ * frames named only when there is no rendering yet. The rendering is
+ * copied into every line that shows it; each line is built in the runner's
+ * buffer (r->out, runner.h) that goes out with one write(2) per batch of
+ * the ring buffer, or per event on a terminal or with --line-buffered. A
+ * stack through the re-randomization core's arena is rendered each time
+ * (the body at an address changes as bodies move).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "watch_bodies.h"
 #include "cli.h"
 #include "evtime.h"
 #include "json.h"
-#include "ksyms.h"
 #include "output.h"
 #include "runner.h"
-#include "watch_cmd.h"
+#include "watch_output.h"
 
-/* What a cached rendering is of. */
-enum render_kind { R_KSTACK, R_USTACK, R_IPSYM, R_SPEC };
+/* A rendering being built, before it goes out (and is kept). */
+static struct obuf tmp;
 
-struct render_key {
-	unsigned long long a;	/* R_KSTACK: the inserted arm64 leaf caller; R_IPSYM: the ip */
-	int id;			/* stack id; R_SPEC: the slot */
-	int pid;		/* R_USTACK: the process (its mappings name the frames) */
-	int kind;
-	int pad;
-};
-
-_Static_assert(sizeof(struct render_key) == WATCH_RENDER_KEY_SIZE, "watch_cmd.h's size");
-
-struct rendered {
+struct watch_rendered {
 	size_t len;
 	bool changing;		/* names a frame in the core's arena: rendered each time */
 	char s[];
 };
 
-static struct rendered *rendered_new(const struct obuf *b, bool changing)
+const struct watch_rendered *watch_rendered_find(const struct watch_run *r,
+						 const struct watch_render_key *k)
 {
-	struct rendered *x = malloc(sizeof(*x) + b->len);
+	uint64_t *slot = kmap_get(r->rendered, k, false, NULL);
+	const struct watch_rendered *x = slot ? (const struct watch_rendered *)(uintptr_t)*slot
+					      : NULL;
 
-	if (!x)
-		return NULL;
+	return x && !x->changing ? x : NULL;
+}
+
+/*
+ * Keep B as the rendering of K for the rest of the run, unless one is kept
+ * already (one naming a frame in the core's arena: the first one stays).
+ */
+static void rendered_keep(struct watch_run *r, const struct watch_render_key *k,
+			  const struct obuf *b, bool changing)
+{
+	struct watch_rendered *x;
+	bool created = true;
+	uint64_t *slot = kmap_get(r->rendered, k, true, &created);
+
+	if (!slot || (!created && *slot))
+		return;
+	x = malloc(sizeof(*x) + b->len);
+	if (!x) {
+		*slot = 0;
+		r->out->err = ENOMEM;
+		return;
+	}
 	x->len = b->len;
 	x->changing = changing;
 	memcpy(x->s, b->buf, b->len);
-	return x;
+	*slot = (uintptr_t)x;
 }
 
 /* "\tADDR SYM" and OBJ in OPEN..CLOSE when known: one text frame, no newline */
@@ -80,28 +95,29 @@ static void json_str_or_null(struct obuf *b, const char *s)
 		obuf_str(b, "null");
 }
 
-/* The kernel frames of ST in the run's format; true when one may change its name. */
-static bool render_kstack(const struct watch_run *r, const struct stack_frames *st,
+/* The kernel frames of D in the run's format; true when one may change its name. */
+static bool render_kstack(const struct watch_run *r, const struct watch_dstack *d,
 			  struct obuf *b)
 {
-	static struct frame_name f;
+	const struct stack_frames *st = &d->st;
 	bool changing = false;
 	int i;
 
 	for (i = 0; i < st->n; i++) {
-		watch_frame_sym(r, st->ip[i], -1, NULL, &f);
-		changing |= f.changing;
+		const struct frame_name *f = &d->name[i];
+
+		changing |= f->changing;
 		if (r->env->format == FMT_JSON) {
 			obuf_str(b, i ? ",{\"addr\":\"" : "{\"addr\":\"");
 			obuf_hex(b, st->ip[i]);
 			obuf_str(b, "\",\"sym\":");
-			obuf_json_strn(b, f.sym, strlen(f.sym));
+			obuf_json_strn(b, f->sym, strlen(f->sym));
 			obuf_str(b, ",\"module\":");
-			json_str_or_null(b, f.module);
-			obuf_str(b, f.moved ? ",\"moved\":true}" : "}");
+			json_str_or_null(b, f->module);
+			obuf_str(b, f->moved ? ",\"moved\":true}" : "}");
 		} else {
-			text_frame(b, st->ip[i], f.sym, f.module, " [", ']');
-			if (f.moved)
+			text_frame(b, st->ip[i], f->sym, f->module, " [", ']');
+			if (f->moved)
 				obuf_str(b, " (moved)");
 			obuf_char(b, '\n');
 		}
@@ -110,16 +126,16 @@ static bool render_kstack(const struct watch_run *r, const struct stack_frames *
 }
 
 /*
- * The user frames of ST (process PID, COMM) in the run's format. Text:
- * "name+0xoff (file)", "[unknown] (file)", "[unknown]" or "[exited]". JSON:
- * "ustack" (the addresses), "ustack_syms" ({"sym": "name+0xoff" or null,
- * "obj": the mapped file or null} each) and "ustack_exited": true when the
- * process was gone before its mappings could be read (nothing is guessed).
+ * The user frames of D in the run's format. Text: "name+0xoff (file)",
+ * "[unknown] (file)", "[unknown]" or "[exited]". JSON: "ustack" (the
+ * addresses), "ustack_syms" ({"sym": "name+0xoff" or null, "obj": the mapped
+ * file or null} each) and "ustack_exited": true when the process was gone
+ * before its mappings could be read (nothing is guessed).
  */
-static void render_ustack(const struct watch_run *r, const struct stack_frames *st, int pid,
-			  const char *comm, struct obuf *b)
+static void render_ustack(const struct watch_run *r, const struct watch_dstack *d,
+			  struct obuf *b)
 {
-	static struct frame_name f;
+	const struct stack_frames *st = &d->st;
 	bool exited = false;
 	int i;
 
@@ -132,12 +148,13 @@ static void render_ustack(const struct watch_run *r, const struct stack_frames *
 		}
 		obuf_str(b, "],\"ustack_syms\":[");
 		for (i = 0; i < st->n; i++) {
-			watch_frame_sym(r, st->ip[i], pid, comm, &f);
-			exited |= f.exited;
+			const struct frame_name *f = &d->name[i];
+
+			exited |= f->exited;
 			obuf_str(b, i ? ",{\"sym\":" : "{\"sym\":");
-			json_str_or_null(b, f.known ? f.sym : NULL);
+			json_str_or_null(b, f->known ? f->sym : NULL);
 			obuf_str(b, ",\"obj\":");
-			json_str_or_null(b, f.module);
+			json_str_or_null(b, f->module);
 			obuf_char(b, '}');
 		}
 		obuf_char(b, ']');
@@ -146,116 +163,80 @@ static void render_ustack(const struct watch_run *r, const struct stack_frames *
 		return;
 	}
 	for (i = 0; i < st->n; i++) {
-		watch_frame_sym(r, st->ip[i], pid, comm, &f);
-		text_frame(b, st->ip[i], f.sym, f.module, " (", ')');
+		text_frame(b, st->ip[i], d->name[i].sym, d->name[i].module, " (", ')');
 		obuf_char(b, '\n');
 	}
 }
 
-/* The symbol of IP as a JSON string, then "moved": true for a moved body. */
-static bool render_ipsym(const struct watch_run *r, unsigned long long ip, struct obuf *b)
+/* A kept rendering, or B rendered now (kept when KEEP): appended to r->out. */
+static void put_rendering(struct watch_run *r, const struct watch_rendered *done,
+			  const struct watch_render_key *k, bool keep, const struct obuf *b,
+			  bool changing)
 {
-	static struct frame_name f;
-
-	watch_frame_sym(r, ip, -1, NULL, &f);
-	obuf_json_strn(b, f.sym, strlen(f.sym));
-	if (f.moved)
-		obuf_str(b, ",\"moved\":true");
-	return f.changing;
-}
-
-/*
- * Append the rendering of K (built by BUILD the first time, kept for the
- * rest of the run) to r->out. A stack that came inline (no id) is rendered
- * each time.
- */
-static void put_rendered(struct watch_run *r, const struct render_key *k,
-			 const struct stack_frames *st, const char *comm, bool cache)
-{
-	static struct obuf tmp;
-	struct rendered *x;
-	uint64_t *slot = NULL;
-	bool created = true, changing = false;
-
-	if (cache) {
-		slot = kmap_get(r->rendered, k, true, &created);
-		x = slot ? (struct rendered *)(uintptr_t)*slot : NULL;
-		if (x && !x->changing) {
-			obuf_put(r->out, x->s, x->len);
-			return;
-		}
-		if (!created && x)
-			slot = NULL;	/* changing: rendered again, the first one kept */
+	if (done) {
+		obuf_put(r->out, done->s, done->len);
+		return;
 	}
-	tmp.len = 0;
-	switch (k->kind) {
-	case R_KSTACK:
-		changing = render_kstack(r, st, &tmp);
-		break;
-	case R_USTACK:
-		render_ustack(r, st, k->pid, comm, &tmp);
-		break;
-	case R_IPSYM:
-		changing = render_ipsym(r, k->a, &tmp);
-		break;
-	case R_SPEC:
-		if (r->env->format == FMT_JSON)
-			obuf_json_strn(&tmp, r->env->specs[r->slots[k->id].spec].text,
-				       strlen(r->env->specs[r->slots[k->id].spec].text));
-		else
-			obuf_str(&tmp, r->env->specs[r->slots[k->id].spec].text);
-		break;
-	}
-	obuf_put(r->out, tmp.buf, tmp.len);
-	if (slot) {
-		x = rendered_new(&tmp, changing);
-		if (x)
-			*slot = (uintptr_t)x;
-		else
-			*slot = 0, r->out->err = ENOMEM;
-	}
+	obuf_put(r->out, b->buf, b->len);
+	if (keep)
+		rendered_keep(r, k, b, changing);
 }
 
 static void put_spec(struct watch_run *r, unsigned int slot)
 {
-	struct render_key k = { .id = slot, .kind = R_SPEC };
+	struct watch_render_key k = { .id = slot, .kind = WATCH_R_SPEC };
+	const struct watch_rendered *done = watch_rendered_find(r, &k);
+	const char *text = r->env->specs[r->slots[slot].spec].text;
 
-	put_rendered(r, &k, NULL, NULL, true);
+	tmp.len = 0;
+	if (!done) {
+		if (r->env->format == FMT_JSON)
+			obuf_json_strn(&tmp, text, strlen(text));
+		else
+			obuf_str(&tmp, text);
+	}
+	put_rendering(r, done, &k, true, &tmp, false);
 }
 
-static void put_ipsym(struct watch_run *r, unsigned long long ip)
+/* The symbol of the ip as a JSON string, then "moved": true for a moved body. */
+static void put_ipsym(struct watch_run *r, const struct watch_decoded *d)
 {
-	struct render_key k = { .a = ip, .kind = R_IPSYM };
+	const struct frame_name *f = &d->ipname;
 
-	put_rendered(r, &k, NULL, NULL, true);
+	tmp.len = 0;
+	if (!d->ipdone) {
+		obuf_json_strn(&tmp, f->sym, strlen(f->sym));
+		if (f->moved)
+			obuf_str(&tmp, ",\"moved\":true");
+	}
+	put_rendering(r, d->ipdone, &d->ipkey, true, &tmp, !d->ipdone && f->changing);
 }
 
 /* The event's kernel stack (the arm64 leaf caller put back). */
-static void put_kstack(struct watch_run *r, const struct watch_record *rec)
+static void put_kstack(struct watch_run *r, const struct watch_dstack *d)
 {
-	static struct stack_frames st;
-	const struct watch_event *e = &rec->e;
-	struct render_key k = { .id = e->kstack_id, .kind = R_KSTACK };
+	bool changing = false;
 
-	if (e->kstack_id == WATCH_NO_STACK || watch_stack_get(r, rec, false, &st))
+	if (!d->shown)
 		return;
-	if ((e->flags & WATCH_F_BEFORE) && watch_leaf_caller(r, &st, e->ip, e->regs[30]))
-		k.a = e->regs[30];
-	put_rendered(r, &k, &st, NULL, e->kstack_id >= 0);
+	tmp.len = 0;
+	if (!d->done)
+		changing = render_kstack(r, d, &tmp);
+	put_rendering(r, d->done, &d->key, d->cache, &tmp, changing);
 }
 
-static void put_ustack(struct watch_run *r, const struct watch_record *rec)
+static void put_ustack(struct watch_run *r, const struct watch_dstack *d)
 {
-	static struct stack_frames st;
-	const struct watch_event *e = &rec->e;
-	struct render_key k = { .id = e->ustack_id, .pid = e->pid, .kind = R_USTACK };
 
-	if (e->ustack_id == WATCH_NO_STACK || watch_stack_get(r, rec, true, &st)) {
+	if (!d->shown) {
 		if (r->env->format == FMT_JSON)
 			obuf_str(r->out, ",\"ustack\":[],\"ustack_syms\":[]");
 		return;
 	}
-	put_rendered(r, &k, &st, watch_exec_comm(e), e->ustack_id >= 0);
+	tmp.len = 0;
+	if (!d->done)
+		render_ustack(r, d, &tmp);
+	put_rendering(r, d->done, &d->key, d->cache, &tmp, false);
 }
 
 static void put_value(struct obuf *b, bool known, unsigned long long v, const char *unknown)
@@ -266,9 +247,10 @@ static void put_value(struct obuf *b, bool known, unsigned long long v, const ch
 		obuf_str(b, unknown);
 }
 
-void watch_print_text(struct watch_run *r, const struct watch_record *rec, const struct values *v)
+void watch_print_text(struct watch_run *r, const struct watch_event *e,
+		      const struct watch_decoded *d)
 {
-	const struct watch_event *e = &rec->e;
+	const struct values *v = &d->v;
 	struct obuf *b = r->out;
 
 	obuf_u64(b, e->time_ns / 1000000000ULL);
@@ -291,14 +273,15 @@ void watch_print_text(struct watch_run *r, const struct watch_record *rec, const
 	obuf_str(b, " -> ");
 	put_value(b, v->has_value, v->value, "?");
 	obuf_char(b, '\n');
-	put_kstack(r, rec);
-	put_ustack(r, rec);
+	put_kstack(r, &d->kstack);
+	put_ustack(r, &d->ustack);
 	obuf_char(b, '\n');
 }
 
-void watch_print_json(struct watch_run *r, const struct watch_record *rec, const struct values *v)
+void watch_print_json(struct watch_run *r, const struct watch_event *e,
+		      const struct watch_decoded *d)
 {
-	const struct watch_event *e = &rec->e;
+	const struct values *v = &d->v;
 	struct obuf *b = r->out;
 	char ts[EVTIME_LEN];
 
@@ -327,7 +310,7 @@ void watch_print_json(struct watch_run *r, const struct watch_record *rec, const
 	obuf_str(b, "\",\"ip\":\"");
 	obuf_hex(b, e->ip);
 	obuf_str(b, "\",\"sym\":");
-	put_ipsym(r, e->ip);
+	put_ipsym(r, d);
 	obuf_str(b, ",\"value\":");
 	if (v->has_value) {
 		obuf_char(b, '"');
@@ -345,10 +328,10 @@ void watch_print_json(struct watch_run *r, const struct watch_record *rec, const
 	obuf_str(b, e->flags & WATCH_F_BEFORE ? ",\"trap\":\"before\"" : ",\"trap\":\"after\"");
 	if (!r->env->no_stack) {
 		obuf_str(b, ",\"stack\":[");
-		put_kstack(r, rec);
+		put_kstack(r, &d->kstack);
 		obuf_char(b, ']');
 		if (e->flags & WATCH_F_USER)
-			put_ustack(r, rec);	/* "ustack", "ustack_syms" */
+			put_ustack(r, &d->ustack);	/* "ustack", "ustack_syms" */
 	}
 	obuf_str(b, "}\n");
 }
@@ -363,6 +346,7 @@ void watch_free_rendered(struct watch_run *r)
 		free((void *)(uintptr_t)kmap_value(r->frames, i));
 	kmap_free(r->rendered);
 	kmap_free(r->frames);
+	obuf_free(&tmp);
 	kmap_free(r->tally);
 }
 

@@ -162,7 +162,7 @@ static const char *key_name(struct watch_run *r, const struct watch_count_key *k
 
 void watch_prom_event(struct watch_run *r, const struct watch_record *rec)
 {
-	static struct stack_frames st;
+	static struct watch_dstack st;
 	static char key[8192];
 	const struct watch_event *e = &rec->e;
 	struct watch_count_key k;
@@ -177,10 +177,8 @@ void watch_prom_event(struct watch_run *r, const struct watch_record *rec)
 		return;
 	if (e->kstack_id < 0 && e->kstack_id != WATCH_NO_STACK) {
 		/* the stack map was full: the frames came with the event, named now */
-		watch_stack_get(r, rec, false, &st);
-		if (e->flags & WATCH_F_BEFORE)
-			watch_leaf_caller(r, &st, e->ip, e->regs[30]);
-		stack_label(r, spec, &st, key, sizeof(key));
+		watch_decode_stack(r, rec, false, &st);	/* as the output has it */
+		stack_label(r, spec, &st.st, key, sizeof(key));
 		if (counter_add(inline_stacks, key, 1))
 			fprintf(stderr, "wpwatch watch: out of memory counting stacks\n");
 		return;
