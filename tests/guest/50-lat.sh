@@ -281,6 +281,42 @@ run "--svg: groups balanced, the function drawn" -- sh -c \
 	"[ \$(grep -c '<g>' $W/lat.svg) -eq \$(grep -c '</g>' $W/lat.svg) ] &&
 	 grep -q '>rr_sleep_ms</text>' $W/lat.svg"
 
+# --- Ctrl-C with a reader that takes nothing ----------------------------------
+# Reports every 0.1 s into a FIFO whose reader never reads (a pager left
+# alone): once wpwatch lat blocks in the pipe's write, SIGINT must still end
+# it within 10 s (runner.c's STOP_GRACE: 1 s for the reader), with status 0
+# and the reports it could not write said. Without the bound it would block
+# for ever: this fails every time the bound is broken.
+mkfifo $W/stall
+sleep 600 <$W/stall &
+holder=$!
+echo 2 >$T/callers
+wpwatch lat -i 0.1 -m -F -L >$W/stall 2>$W/stall.err &
+pid=$!
+wait_ready $pid $W/stall.err || bail "wpwatch lat (stalled reader) did not start"
+i=0
+while [ "$(cat /proc/$pid/wchan 2>/dev/null)" != pipe_write ] && [ $i -lt 600 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+is "$(cat /proc/$pid/wchan 2>/dev/null)" pipe_write "stalled reader: wpwatch lat blocks in its output"
+kill -INT $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+ok "$(kill -0 $pid 2>/dev/null; [ $? -ne 0 ]; echo $?)" "stalled reader: SIGINT ends wpwatch lat within 10 s" ||
+	kill -9 $pid
+wait $pid
+num_is $? 0 "stalled reader: exit status 0"
+echo 0 >$T/callers
+kill $holder
+wait $holder 2>/dev/null
+sed 's/^/#   /' $W/stall.err
+run "stalled reader: the reports not written are said" -- \
+	grep -Eq '^wpwatch lat: [1-9][0-9]* reports? \([0-9]+ bytes\) of output not written' $W/stall.err
+
 # --- intervals -----------------------------------------------------------------
 wpwatch lat -i 1 -n 2 --format json >$W/iv.json 2>/dev/null
 num_is $? 0 "-i 1 -n 2 stops by itself"

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Unit tests of user/lib/output.c: folded lines, counting distinct stacks, the output buffer, the key map. */
+/*
+ * Unit tests of user/lib/output.c: folded lines, counting distinct stacks, the
+ * output buffer (and its bounded writes after a stop), the key map.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "output.h"
@@ -51,6 +57,84 @@ static void test_counter(void **state)
 	e = counter_sorted(c);
 	assert_int_equal(e[0].count, 51);
 	counter_free(c);
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/*
+ * A reader that takes nothing: a flush of more than the pipe holds blocks
+ * until a signal (no SA_RESTART) sets the stop flag; it then gives up within
+ * its grace, and every event (mark) is either whole in the pipe or counted
+ * unwritten, every byte either in the pipe or counted; later appends count.
+ */
+static void test_obuf_stop(void **state)
+{
+	static char got[1 << 20];
+	struct sigaction sa;
+	struct obuf b;
+	int fds[2], i, lines = 0, events = 4000;
+	size_t total = 0, in_pipe = 0;
+	char line[128];
+	ssize_t n;
+	double t0;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGALRM, &sa, NULL), 0);
+	obuf_init(&b, fds[1]);
+	b.stop = &stop_flag;
+	b.grace = 0.2;
+	for (i = 0; i < events; i++) {
+		int len = snprintf(line, sizeof(line), "{\"event\":%d,\"pad\":\"%040d\"}\n", i, i);
+
+		obuf_put(&b, line, len);
+		obuf_mark(&b);
+		total += len;
+	}
+	assert_true(total > 65536 * 2);	/* more than the pipe holds */
+	alarm(1);
+	t0 = now_s();
+	obuf_flush(&b);
+	/* the signal after 1 s, then at most the grace (and a scheduling margin) */
+	assert_true(now_s() - t0 < 1 + 0.2 + 0.5);
+	assert_true(b.gave_up);
+	assert_true(b.unwritten_bytes > 0);
+	assert_int_equal(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	while ((n = read(fds[0], got + in_pipe, sizeof(got) - in_pipe)) > 0)
+		in_pipe += n;
+	assert_int_equal(in_pipe + b.unwritten_bytes, total);
+	for (size_t k = 0; k < in_pipe; k++)
+		lines += got[k] == '\n';
+	assert_int_equal(lines + b.unwritten_marks, events);
+	/* after giving up: nothing written, all counted, at once */
+	t0 = now_s();
+	obuf_str(&b, "more\n");
+	obuf_mark(&b);
+	assert_int_equal(obuf_flush(&b), 0);
+	assert_true(now_s() - t0 < 0.1);
+	assert_int_equal(in_pipe + b.unwritten_bytes, total + 5);
+	assert_int_equal(lines + b.unwritten_marks, events + 1);
+	obuf_free(&b);
+	close(fds[0]);
+	close(fds[1]);
+	stop_flag = 0;
 }
 
 /* What an obuf wrote to a file, compared with printf's rendering. */
@@ -182,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_folded),
 		cmocka_unit_test(test_counter),
 		cmocka_unit_test(test_obuf),
+		cmocka_unit_test(test_obuf_stop),
 		cmocka_unit_test(test_obuf_stream),
 		cmocka_unit_test(test_kmap),
 	};

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Folded stack lines, the stack counter, the output buffer, the key map: see output.h. */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "output.h"
 #include "grow.h"
@@ -138,20 +141,56 @@ void obuf_init(struct obuf *b, int fd)
 void obuf_free(struct obuf *b)
 {
 	free(b->buf);
+	free(b->marks);
 	b->buf = NULL;
-	b->len = b->cap = 0;
+	b->marks = NULL;
+	b->len = b->cap = b->nmarks = b->marks_cap = 0;
+}
+
+static double mono_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/*
+ * One write(2) of what is left from OFF. After the stop, only once poll(2)
+ * says the reader has room, and at most PIPE_BUF bytes, which a pipe with
+ * room takes without blocking; past the deadline, give up (-1, errno 0).
+ */
+static ssize_t write_some(struct obuf *b, size_t off)
+{
+	size_t n = b->len - off;
+	struct pollfd p = { .fd = b->fd, .events = POLLOUT };
+	double left;
+
+	if (!b->stop || !*b->stop)
+		return write(b->fd, b->buf + off, n);
+	if (!b->deadline)
+		b->deadline = mono_now() + b->grace;
+	left = b->deadline - mono_now();
+	if (left <= 0 || !poll(&p, 1, (int)(left * 1000) + 1)) {
+		b->gave_up = true;
+		errno = 0;
+		return -1;
+	}
+	return write(b->fd, b->buf + off, n < PIPE_BUF ? n : PIPE_BUF);
 }
 
 int obuf_flush(struct obuf *b)
 {
-	size_t off = 0;
+	size_t off = 0, i;
 	int err;
 
-	while (off < b->len) {
-		ssize_t n = write(b->fd, b->buf + off, b->len - off);
+	while (off < b->len && !b->gave_up) {
+		ssize_t n = write_some(b, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && b->gave_up)
+			break;
 		if (n <= 0) {
 			if (!b->err)
 				b->err = n < 0 ? errno : EIO;
@@ -159,10 +198,31 @@ int obuf_flush(struct obuf *b)
 		}
 		off += n;
 	}
+	if (off < b->len) {
+		b->unwritten_bytes += b->len - off;
+		for (i = 0; i < b->nmarks; i++)
+			b->unwritten_marks += b->marks[i] > off;
+	}
 	b->len = 0;
+	b->nmarks = 0;
 	err = b->err;
 	b->err = 0;
 	return -err;
+}
+
+void obuf_mark(struct obuf *b)
+{
+	if (b->gave_up) {
+		b->unwritten_marks++;
+		return;
+	}
+	if (b->nmarks == b->marks_cap &&
+	    wpw_grow(&b->marks, &b->marks_cap, b->nmarks + 1, sizeof(*b->marks), 1024)) {
+		if (!b->err)
+			b->err = ENOMEM;	/* said at the next flush; this event uncounted */
+		return;
+	}
+	b->marks[b->nmarks++] = b->len;
 }
 
 /* Room for N more bytes, or -1 (then the caller writes what fits of it). */
@@ -181,6 +241,10 @@ static int reserve(struct obuf *b, size_t n)
 
 void obuf_put(struct obuf *b, const char *s, size_t n)
 {
+	if (b->gave_up) {
+		b->unwritten_bytes += n;
+		return;
+	}
 	while (n && reserve(b, n)) {
 		/* out of memory: write through in pieces the buffer holds */
 		size_t part = b->cap - b->len;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 
 /*
@@ -41,18 +42,33 @@ const struct counter_entry *counter_sorted(struct counter *c);
  * as few write(2) calls as the kernel allows. Appending never fails: when
  * memory runs out the buffer is flushed first, and a failed write or
  * allocation is remembered (err, an errno) and reported by obuf_flush().
+ *
+ * Bounded at the stop: once *stop is set (a signal handler sets it, and the
+ * handler is installed without SA_RESTART so that a blocked write returns),
+ * flushes wait for the reader GRACE seconds in all, then give up: what is
+ * left, and everything appended after, is not written but counted
+ * (unwritten_bytes, and unwritten_marks: the marks, one per event, whose
+ * bytes were not all written). A reader that stops reading (a pager left
+ * alone, a stalled pipe) then cannot hold the process after Ctrl-C.
  */
 struct obuf {
 	char *buf;
 	size_t len, cap;
 	int fd;
 	int err;
+	const volatile sig_atomic_t *stop;	/* NULL: writes block as long as they must */
+	double grace, deadline;			/* seconds; deadline: CLOCK_MONOTONIC, 0 unset */
+	bool gave_up;
+	size_t *marks, nmarks, marks_cap;	/* ends of the events in buf */
+	uint64_t unwritten_bytes, unwritten_marks;
 };
 
 void obuf_init(struct obuf *b, int fd);
 void obuf_free(struct obuf *b);
 /* 0, or the first -errno a write or allocation met since the last call. */
 int obuf_flush(struct obuf *b);
+/* An event ends here (its bytes are whole in the output, or counted unwritten). */
+void obuf_mark(struct obuf *b);
 void obuf_put(struct obuf *b, const char *s, size_t n);
 void obuf_str(struct obuf *b, const char *s);
 void obuf_char(struct obuf *b, char c);

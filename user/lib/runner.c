@@ -26,13 +26,20 @@
  * this much is written out before more records are consumed.
  */
 #define BATCH_BYTES	65536
+/*
+ * After SIGINT or SIGTERM the output waits this long in all for its reader,
+ * then what is left is counted, not written (output.h): a pager left alone
+ * or a stalled pipe cannot hold wpwatch after Ctrl-C.
+ */
+#define STOP_GRACE	1.0	/* seconds */
 
-static volatile sig_atomic_t stopping, hup;
+static volatile sig_atomic_t stopping, signalled, hup;
 
 static void on_stop(int sig)
 {
 	(void)sig;
 	stopping = 1;
+	signalled = 1;
 }
 
 static void on_hup(int sig)
@@ -79,6 +86,8 @@ int runner_init(struct runner *r, const char *name, const char *output)
 			goto fail;
 	}
 	obuf_init(&r->out, fileno(stdout));
+	r->out.stop = &signalled;
+	r->out.grace = STOP_GRACE;
 	r->stream = obuf_stream(&r->out);
 	if (r->stream)
 		return 0;
@@ -107,6 +116,19 @@ int runner_flush(struct runner *r)
 		r->told = true;
 	}
 	return err;
+}
+
+void runner_say_unwritten(struct runner *r)
+{
+	const struct obuf *o = &r->out;
+
+	if (!o->unwritten_bytes)
+		return;
+	fprintf(stderr, "wpwatch %s: %llu %s%s (%llu bytes) of output not written: the "
+		"output's reader did not take them within %.0f s of the stop\n", r->name,
+		(unsigned long long)o->unwritten_marks, r->unit ? r->unit : "event",
+		o->unwritten_marks == 1 ? "" : "s", (unsigned long long)o->unwritten_bytes,
+		STOP_GRACE);
 }
 
 /* After a SIGHUP: write the output out, reopen the path: 0 or -errno. */
@@ -151,10 +173,15 @@ int runner_ring(struct runner *r, int map_fd)
 
 void runner_start(struct runner *r)
 {
+	struct sigaction sa;
 	int i;
 
-	signal(SIGINT, on_stop);
-	signal(SIGTERM, on_stop);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a write blocked on a slow reader returns at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	r->start = runner_now(NULL);
 	for (i = 0; i < RUNNER_MAX_TICKS; i++)
 		r->next[i] = r->start + r->ops.ticks[i].period;

@@ -5,8 +5,8 @@
  * owns the rest of the run: the poll of the ring buffer (each record to the
  * command's event callback, a poll bounded in time and output), the ticks
  * (periodic callbacks: Prometheus snapshots, lat's interval reports), the
- * duration (-d), the signals (SIGINT/SIGTERM stop the run, SIGHUP reopens
- * --output), the output, the detach and the last drain, and the one
+ * duration (-d), the signals (SIGINT/SIGTERM stop the run, and the output
+ * then waits for its reader a bounded time; SIGHUP reopens --output), the output, the detach and the last drain, and the one
  * monotonic clock.
  *
  * The output is one writer for every command: output.c's buffer (r->out),
@@ -51,6 +51,7 @@ struct ring_buffer;
 
 struct runner {
 	const char *name;		/* "watch": messages say "wpwatch watch: ..." */
+	const char *unit;		/* what the command marks in out (obuf_mark): "event" */
 	struct runner_ops ops;
 	struct obuf out;		/* the output: standard output, or --output FILE */
 	FILE *stream;			/* stdio onto out (unbuffered: bytes go to out at once) */
@@ -85,6 +86,12 @@ void runner_stop(void);
 bool runner_stopping(void);
 /* Write the output out; a failed write (a full disk) is said once: 0 or -errno. */
 int runner_flush(struct runner *r);
+/*
+ * After a stop by signal the output waits for its reader a bounded time
+ * (STOP_GRACE, runner.c), then counts what it could not write: say so, if
+ * anything was not written (the end's last message).
+ */
+void runner_say_unwritten(struct runner *r);
 /* CLOCK_MONOTONIC in seconds (and as a timespec into TS when not NULL). */
 double runner_now(struct timespec *ts);
 

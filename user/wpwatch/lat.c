@@ -151,6 +151,7 @@ static void print_report(struct lat_ctx *l, bool stamp)
 		lat_print_json(l->runner->stream, l->col, &l->rep);
 	else
 		lat_print_text(l->runner->stream, &l->rep, stamp);
+	obuf_mark(&l->runner->out);
 }
 
 /* Collect into the report: directly, or with --prometheus (which collects
@@ -204,8 +205,9 @@ static void detach(void *ctx)
 static int run(struct lat_ctx *l)
 {
 	struct runner *r = l->runner;
-	int t = 0;
+	int t = 0, err;
 
+	r->unit = "report";
 	r->ops.ctx = l;
 	r->ops.event = on_event;
 	r->ops.detach = detach;
@@ -227,7 +229,9 @@ static int run(struct lat_ctx *l)
 		return -1;
 	if (!env.interval || l->rep.n || !l->reports)
 		print_report(l, env.interval > 0);
-	return runner_flush(r) ? -1 : 0;
+	err = runner_flush(r);
+	runner_say_unwritten(r);
+	return err ? -1 : 0;
 }
 
 int cmd_lat(int argc, char **argv)

@@ -110,6 +110,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		decode(r, rec, &d);
 		watch_print_json(r, &rec->e, &d);
 	}
+	obuf_mark(&r->runner->out);
 	if (r->env->count && r->printed >= r->env->count)
 		runner_stop();
 	return 0;

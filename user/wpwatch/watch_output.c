@@ -389,4 +389,5 @@ void watch_print_end(struct watch_run *r, const struct watch_counters *c)
 	if (c->stacks_inline)
 		fprintf(stderr, "wpwatch watch: the stack map was full for %llu stacks, sent "
 			"with their events instead (--max-stacks raises it)\n", c->stacks_inline);
+	runner_say_unwritten(r->runner);
 }
