@@ -28,7 +28,7 @@ if [ ! -w $CPU1 ] || ! echo 0 >$CPU1 2>/dev/null; then
 	# the header's "cpus: 2" on QEMU gives every lane a CPU 1 that can go offline
 	bail "CPU hotplug: cpu1 cannot go offline in this guest (online: $(cat /sys/devices/system/cpu/online))"
 fi
-echo 1 >$CPU1
+echo 1 >$CPU1 || bail "CPU hotplug: cpu1 went offline but does not come back online"
 modprobe wpw_testwriter || bail "cannot load wpw_testwriter"
 addr=$(cat $TW/addr)
 
@@ -65,7 +65,8 @@ cycle() {
 		sleep 0.1
 	done
 }
-on_cpu1() { taskset -c 1 sh -c "echo '$1' >$TW/write"; }
+# on_cpu1 ARGS: the test writer's write on CPU 1; a failure is noted (checked at the end)
+on_cpu1() { taskset -c 1 sh -c "echo '$1' >$TW/write" || echo "write '$1' on CPU 1" >>$W/failed; }
 summary() { jqf "$1" "select(.type == \"summary\") | .$2"; }
 writes() { jqf $W/$1.out 'select(.type == "write") | "\(.cpu) \(.value)"' | tr '\n' ,; }
 # expect N writes of FIRST, FIRST+1, ... on CPU 1, as "1 0x..," each
@@ -122,6 +123,13 @@ before=$(cat $TW/writes)
 start_watch flood -f json --no-ustack --ringbuf-size 4096 wpw_test_target
 on_cpu1 "0 1 1000" &
 fpid=$!
+# the writer running on CPU 1 before it goes offline (taskset -c 1 fails
+# while CPU 1 is offline)
+_i=0
+while [ "$(cat $TW/writes)" -eq "$before" ] && [ $_i -lt 100 ]; do
+	_i=$((_i + 1))
+	sleep 0.05
+done
 cycle flood
 ok $? "flood: re-attached while the writer writes"
 wait $fpid
@@ -143,7 +151,7 @@ D=/sys/kernel/debug/watchpoint
 modprobe watchpoint ksym=wpw_test_target || bail "cannot load watchpoint.ko"
 h0=$(cat $D/hits)
 on_cpu1 "0 0x700 $N"
-echo 0 >$CPU1 && echo 1 >$CPU1
+echo 0 >$CPU1 && echo 1 >$CPU1 || echo "watchpoint.ko: CPU 1 offline and online" >>$W/failed
 is "$(sed -n 's/^cpus //p' $D/target)" "$(cat /sys/devices/system/cpu/online)" \
 	"watchpoint.ko: CPU 1 watched again as soon as it is online"
 on_cpu1 "0 0x800 $N"
@@ -221,6 +229,8 @@ for how in duration sigint; do
 done
 kill $wloop
 wait $wloop 2>/dev/null
+num_is "$(cat $W/failed 2>/dev/null | wc -l)" 0 "every write on CPU 1 and every CPU cycle of this suite succeeded" ||
+	sed 's/^/#   /' $W/failed
 
 # The stalled reader's run: what was not written is said and adds up.
 E=$W/slow-sigint.err
