@@ -5,6 +5,7 @@
 # arches: x86_64 arm64
 # weight: 1
 # timeout: 300
+# tests: 10
 . "$(dirname "$0")/lib.sh"
 
 # /etc/wpwatch/arch (the lane, where lib.sh's $ARCH comes from) against two

@@ -9,6 +9,7 @@
 # weight: 3
 # timeout: 300
 # cpus: 2
+# tests: 95 arm64:stock=96
 . "$(dirname "$0")/lib.sh"
 
 D=/sys/kernel/debug/watchpoint

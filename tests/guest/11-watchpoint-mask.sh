@@ -8,6 +8,7 @@
 # weight: 1
 # timeout: 300
 # cpus: 2
+# tests: 13
 . "$(dirname "$0")/lib.sh"
 
 D=/sys/kernel/debug/watchpoint

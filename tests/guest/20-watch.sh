@@ -11,6 +11,7 @@
 # weight: 3
 # timeout: 600
 # cpus: 2
+# tests: 148
 . "$(dirname "$0")/lib.sh"
 
 W=/tmp/watch

@@ -16,6 +16,7 @@
 # weight: 2
 # timeout: 900
 # cpus: 2
+# tests: 44
 . "$(dirname "$0")/lib.sh"
 
 W=/tmp/hotplug

@@ -9,6 +9,7 @@
 # timeout: 900
 # cpus: 2
 # mem: 512
+# tests: 41
 . "$(dirname "$0")/lib.sh"
 
 D=/sys/kernel/debug/rerandom

@@ -16,6 +16,7 @@
 # timeout: 600
 # cpus: 2
 # mem: 1024
+# tests: 32
 . "$(dirname "$0")/lib.sh"
 
 D=/sys/kernel/debug/rerandom

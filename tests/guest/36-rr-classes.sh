@@ -8,6 +8,7 @@
 # kernel: stock debug
 # timeout: 300
 # cpus: 2
+# tests: 10
 . "$(dirname "$0")/lib.sh"
 
 D=/sys/kernel/debug/rerandom
@@ -22,9 +23,10 @@ for f in rrc_key rrc_call; do
 done
 echo 1 >$D/trigger
 is "$(cat $C/key) $(cat $C/call)" "0 41" "after a pass: the key is off, the call is rrc_add1"
-echo 1 >$D/period_ms
+# both counts read while no pass runs (a pass every 1 ms would move between them)
 passes0=$(st passes)
 moves0=$(awk '$1 == "moved" && $2 == "rrc_key" { print $4 }' $D/coverage)
+echo 1 >$D/period_ms
 bad=0 i=0
 while [ $i -lt 100 ]; do
 	v=$(((i + 1) % 2))

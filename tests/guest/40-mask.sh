@@ -8,6 +8,7 @@
 # kernel: mask stock
 # weight: 1
 # timeout: 900
+# tests: 7 arm64:mask=54
 . "$(dirname "$0")/lib.sh"
 
 kernel=$(cat /etc/wpwatch/kernel)

@@ -10,6 +10,7 @@
 # kernel: mask
 # weight: 1
 # timeout: 600
+# tests: 37
 . "$(dirname "$0")/lib.sh"
 
 D=/sys/kernel/debug/watchpoint

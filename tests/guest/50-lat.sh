@@ -13,6 +13,7 @@
 # timeout: 900
 # cpus: 2
 # mem: 512
+# tests: 74 x86_64:debug=78
 . "$(dirname "$0")/lib.sh"
 
 D=/sys/kernel/debug/rerandom

@@ -10,6 +10,7 @@
 # timeout: 900
 # cpus: 2
 # mem: 512
+# tests: 23
 . "$(dirname "$0")/lib.sh"
 dir=$(dirname "$0")
 O=/tmp/demo

@@ -17,6 +17,7 @@
 # timeout: 1800
 # cpus: 2
 # mem: 1024
+# tests: 33
 . "$(dirname "$0")/lib.sh"
 R=$(uname -r)
 DEB=/opt/wpwatch/deb

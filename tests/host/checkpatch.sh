@@ -6,8 +6,11 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 3
 cp=$(scripts/checkpatch.sh) || { echo "Bail out! cannot fetch checkpatch.pl"; exit 1; }
+mapfile -t files < <(find kmod samples tests/kmod -name '*.[ch]' | sort)
+# the plan first: one check per file found (tests/check compares)
+echo "1..${#files[@]}"
 n=0 failed=0
-while read -r f; do
+for f in "${files[@]}"; do
 	n=$((n + 1))
 	out=$(perl "$cp" --no-tree --quiet --show-types -f "$f" 2>&1)
 	if [ -z "$out" ]; then
@@ -17,6 +20,5 @@ while read -r f; do
 		printf '%s\n' "$out" | sed 's/^/#   /'
 		failed=$((failed + 1))
 	fi
-done < <(find kmod samples tests/kmod -name '*.[ch]' | sort)
-echo "1..$n"
+done
 [ "$failed" -eq 0 ]

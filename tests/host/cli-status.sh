@@ -6,6 +6,7 @@
 # process without privilege (nobody, no capabilities) exits 3 saying what
 # it needs. TAP; ends with "N passed, N failed".
 #   bash tests/host/cli-status.sh
+# tests: 35
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 3

@@ -7,6 +7,7 @@
 # TAP output.
 #
 #   tests/host/deb.sh [x86_64] [arm64]   (make check runs it)
+# tests: 22
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

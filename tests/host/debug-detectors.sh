@@ -8,6 +8,7 @@
 # Runs in the x86_64:debug lane of tests/check, once its kernel is there.
 # lane: x86_64:debug
 # weight: 4
+# tests: 7
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/host/lib.bash"

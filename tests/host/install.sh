@@ -7,6 +7,7 @@
 # kernel to build against and is not run here. TAP output.
 #
 #   tests/host/install.sh   (make check runs it)
+# tests: 17
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

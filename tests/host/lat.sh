@@ -2,6 +2,7 @@
 # wpwatch lat's refusals that need no guest (TAP): bad options exit 2 with
 # their message, and on a kernel that cannot load the re-randomization core
 # (this build machine's own) it exits 6 saying so (docs/latency.md).
+# tests: 7
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 3

@@ -17,6 +17,7 @@
 #    against docs/schema/*.json with python3-jsonschema (Debian's).
 # Data stops changing (no writes, no passes) before the host reads
 # Prometheus; host and guest hand over through files in the --out folder.
+# tests: 81
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 3

@@ -14,6 +14,7 @@
 # given as arguments). TAP output; exit 0 when all pass.
 #
 #   tests/host/rerandom-build-neg.sh [x86_64] [arm64]   (make check runs it)
+# tests: 22
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

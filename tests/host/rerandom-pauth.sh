@@ -11,6 +11,7 @@
 # TAP output; exit 0 when all pass.
 #
 #   tests/host/rerandom-pauth.sh [KO]   (make check runs it; KO: another .ko to check)
+# tests: 5
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -9,6 +9,7 @@
 # and returns its result, the body kept moving before and after, no other
 # complaint than the WARN, and only the W taint besides O and E.
 # Usage: tests/host/rr-warn.sh [ARCH...]   (default: x86_64 arm64)   (TAP)
+# tests: 22
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 arches=("$@")

@@ -7,6 +7,7 @@
 # fails with one line and status 2. Cheap (no kernel build); TAP output.
 #
 #   tests/host/rrmeta-auto.sh [x86_64] [arm64]   (make check runs it)
+# tests: 42
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -5,6 +5,7 @@
 # expected ones (O, E) not, timeout enforced, --share readable in both guests,
 # bad usage refused without a boot.
 # Usage: tests/host/runner.sh [ARCH...]   (default: x86_64 arm64)
+# tests: 42
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 arches=("$@")
