@@ -65,22 +65,16 @@ rmmod wpw_wphog
 diag "$ncpu CPUs, $nslots watchpoint slots per CPU (wpw_wphog)"
 
 # --- a stock kernel, none of our modules: jiffies, written by the timer tick ---
-if grep -q ' jiffies$' /proc/kallsyms; then
-	wpwatch watch -n 3 -f json jiffies >$W/jiffies.out 2>$W/jiffies.err
-	num_is $? 0 "no module loaded: wpwatch watch -n 3 jiffies"
-	check_json jiffies 3
-	field jiffies '"\(.context) \(.comm) \(.pid) \(.sym)"' | sed 's/^/# /'
-	n_irq=$(field jiffies 'select(.context == "irq") | 1' | wc -l)
-	ok "$([ "$n_irq" -ge 1 ]; echo $?)" "jiffies: written in interrupt context by the tick ($n_irq of 3)"
-	num_is "$(field jiffies 'select(.context == "irq" and has("ustack")) | 1' | wc -l)" 0 \
-		"no user stack for a write in an interrupt"
-else
-	for t in "no module loaded: wpwatch watch jiffies" "jiffies: JSON lines" \
-		"jiffies: JSON shape" "jiffies: 3 writes" "jiffies: interrupt context" \
-		"jiffies: no user stack in an interrupt"; do
-		skip "$t" "$ARCH lists no variables in /proc/kallsyms"
-	done
-fi
+# (arm64's kallsyms lists functions only: wpwatch places jiffies from the
+# kernel's System.map, which every guest has where Debian puts it; 21-watch-symbols)
+wpwatch watch -n 3 -f json jiffies >$W/jiffies.out 2>$W/jiffies.err
+num_is $? 0 "no module loaded: wpwatch watch -n 3 jiffies" || sed 's/^/#   /' $W/jiffies.err
+check_json jiffies 3
+field jiffies '"\(.context) \(.comm) \(.pid) \(.sym)"' | sed 's/^/# /'
+n_irq=$(field jiffies 'select(.context == "irq") | 1' | wc -l)
+ok "$([ "$n_irq" -ge 1 ]; echo $?)" "jiffies: written in interrupt context by the tick ($n_irq of 3)"
+num_is "$(field jiffies 'select(.context == "irq" and has("ustack")) | 1' | wc -l)" 0 \
+	"no user stack for a write in an interrupt"
 
 modprobe wpw_testwriter || bail "cannot load wpw_testwriter"
 addr=$(cat $TW/addr)
