@@ -64,6 +64,9 @@ wpw_printed() {
 }
 # bt_map_sum FILE: the sum of a bpftrace count map's values ("]: N" lines)
 bt_map_sum() { awk -F': ' '/^\]: / { s += $2 } END { printf "%.0f\n", s }' "$1"; }
+# bt_count FILE: the calls in bpftrace's hist(): its buckets' counts, summed
+bt_count() { awk '/^\[/ { for (i = 1; i < NF; i++) if ($i ~ /\)$/) { s += $(i + 1); break } }
+	END { print s + 0 }' "$1"; }
 # bt_stacks FILE: how many stacks bpftrace's printf("%s\n", kstack) printed:
 # runs of frame lines (indented), whatever the frames name
 bt_stacks() {
@@ -83,4 +86,32 @@ perf_samples() { awk '/^[^ \t]/ && / mem:/ && !/LOST/ { n++ } END { print n + 0 
 perf_lost() {
 	awk '/LOST/ { v = 1; for (i = 1; i < NF; i++) if (tolower($i) ~ /^lost:?$/ && $(i + 1) ~ /^[0-9]+$/) v = $(i + 1)
 		s += v } END { printf "%.0f\n", s }' "$1"
+}
+# lat_calls FILE FUNCTION: the calls of FUNCTION that wpwatch lat timed, from
+# its text table ("NAME CALLS ...") or its JSON report ({"name":..,"count":N)
+lat_calls() {
+	if grep -q '^{"type":"report"' "$1"; then
+		grep '^{"type":"report"' "$1" | tail -n1 |
+			sed -n "s/.*{\"name\":\"$2\",\"count\":\([0-9]*\).*/\1/p"
+	else
+		awk -v f="$2" '$1 == f { c = $2 } END { print c }' "$1"
+	fi
+}
+# lat_untimed FILE: the calls wpwatch lat saw but did not time (running at
+# attach, nested too deep, no map space, a missed remove or return probe),
+# from its text ("not timed: ..." two lines) or its JSON report ("untimed")
+lat_untimed() {
+	if grep -q '^{"type":"report"' "$1"; then
+		grep '^{"type":"report"' "$1" | tail -n1 | sed -n 's/.*"untimed":{\([^}]*\)}.*/\1/p' |
+			tr ',' '\n' | awk -F: '{ s += $2 } END { printf "%.0f\n", s }'
+	else
+		awk '/^not timed: / { s += $3 + $9; getline; s += $1 + $7 + $9 } END { printf "%.0f\n", s }' "$1"
+	fi
+}
+# lat_events FILE FUNCTION: "HITS LOST BODIES" of wpwatch lat --events: its
+# report's event hits and lost, and the body events of FUNCTION it printed
+lat_events() {
+	_hl=$(grep '^{"type":"report"' "$1" | tail -n1 |
+		sed -n 's/.*"events":{"hits":\([0-9]*\),"delivered":[0-9]*,"lost":\([0-9]*\)}.*/\1 \2/p')
+	echo "${_hl:-? ?} $(grep '^{"type":"event"' "$1" | grep -c "\"kind\":\"body\",\"name\":\"$2\"")"
 }

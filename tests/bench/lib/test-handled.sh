@@ -11,7 +11,7 @@ cd "$(dirname "$0")" || exit 1
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 n=0 fail=0
-echo "1..45"
+echo "1..52"
 is() {	# is GOT WANT NAME
 	n=$((n + 1))
 	if [ "$1" = "$2" ]; then
@@ -110,6 +110,31 @@ is "$(bt_lost $T/none)" 0 "bpftrace: no file, nothing said lost"
 } >$T/perf
 is "$(perf_samples $T/perf)" 2 "perf script: one per sample header"
 is "$(perf_lost $T/perf)" 9 "perf script: the LOST records' counts"
+
+# wpwatch lat (tests/bench/lat.sh): its text table and not-timed lines, its JSON report and events
+{
+	printf '\nRe-randomizable calls (body: add_pause_list return -> remove_pause_list)\n'
+	printf 'count 60000  avg 1.2us  stddev 0  min 1  max 9  (ns)\n\n'
+	printf '%-18s %8s %11s\n' FUNCTION CALLS TOTAL
+	printf '%-18s %8s %11s\n' wpw_lb_add 59990 123456
+	printf '\nnot timed: 3 calls already running at attach, 4 nested deeper than 16,\n  1 for want of map space, 2 and 0 whose remove/return probe was missed\n'
+} >$T/lat.out
+is "$(lat_calls $T/lat.out wpw_lb_add) $(lat_untimed $T/lat.out)" "59990 10" \
+	"lat text: calls timed, and the not-timed ones summed (not the depth limit)"
+is "$(rule 60000 59990 59990 10)" "not measured (59990 of 60000 handled, 10 lost)" "lat text: not measured"
+printf 'FUNCTION CALLS\nwpw_lb_add 60000\n' >$T/lat2.out
+is "$(lat_untimed $T/lat2.out)" 0 "lat text: no not-timed line, none untimed"
+{
+	printf '{"type":"event","ts":1,"timestamp":"x","kind":"body","name":"wpw_lb_add","ns":5,"tid":1,"pid":1,"depth":0,"comm":"sh"}\n'
+	printf '{"type":"event","ts":2,"timestamp":"x","kind":"wait","name":"wpw_lb_add","ns":5,"tid":1,"pid":1,"depth":0,"comm":"sh"}\n'
+	printf '{"type":"event","ts":3,"timestamp":"x","kind":"body","name":"wpw_lb_add","ns":5,"tid":1,"pid":1,"depth":0,"comm":"sh"}\n'
+	printf '{"type":"report","time":1,"timestamp":"x","secs":1.000,"unit":"ns","probe":"tracepoint","calls":{"count":60000,"total":1.000},"functions":[{"name":"wpw_lb_add","count":60000,"total":1.000}],"wait":{"count":0},"passes":{"per_sec":0.000,"failed":0,"moved":0,"count":0,"steps":[]},"untimed":{"unmatched":0,"too_deep":0,"nomem":0,"stale":0,"noret":1},"events":{"hits":120000,"delivered":31123,"lost":88877}}\n'
+} >$T/lat.json
+is "$(lat_calls $T/lat.json wpw_lb_add) $(lat_untimed $T/lat.json)" "60000 1" "lat JSON: calls timed and untimed, from the last report"
+is "$(lat_events $T/lat.json wpw_lb_add)" "120000 88877 2" "lat --events: hits, lost, and the body events printed"
+is "$(rule 60000 60000 2 88878)" "not measured (2 of 60000 handled, 88878 lost, 60000 hits)" "lat --events with events lost: not measured"
+printf '@ns:\n[256, 512)          59000 |@@@@@@@@@@|\n[512, 1K)             1000 |@         |\n' >$T/bt.out
+is "$(bt_count $T/bt.out)" 60000 "bpftrace hist: its buckets summed"
 
 # --- the watch bench's tables --------------------------------------------------
 O=$T arch=x86_64 N=2000 ROUNDS=2 writes=10000 base=19 tools="6.1.0-57-amd64, bpftrace v0.17.0, perf 6.1"
