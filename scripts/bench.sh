@@ -8,9 +8,14 @@
 # /opt/wpwatch/stock-modules (tests/vm/run --stock-module), to compare with
 # our build of it; '# out: yes' gives the benchmark a host folder at
 # /mnt/out (tests/vm/run --out) for files it makes, .output/bench/ARCH/NAME.
+# tests/bench/lib/ is the benches' shared code (sourced in the guest, not a
+# benchmark): first of all its host check, since a row is printed only by its
+# rule (handled.sh, docs/performance.md).
 #   scripts/bench.sh [ARCH...]   (default: x86_64 arm64; BENCH=name runs one)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+sh tests/bench/lib/test-handled.sh >/dev/null ||
+	{ sh tests/bench/lib/test-handled.sh | grep -v '^ok'; echo "bench: tests/bench/lib/test-handled.sh failed"; exit 1; }
 arches=("$@")
 [ ${#arches[@]} -gt 0 ] || arches=(x86_64 arm64)
 rc=0

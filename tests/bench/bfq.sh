@@ -27,11 +27,18 @@
 # its picture, written to /mnt/out (the '# out: yes' header: the host's
 # .output/bench/ARCH/bfq/) for docs/img/. Markdown between the marks
 # <!-- bfq-bench ARCH --> goes to docs/performance.md (scripts/bench-doc.sh).
+# The counts a figure is divided by are checked against what was asked
+# (tests/bench/lib/handled.sh, the benches' one rule): every run of a row did
+# the IOS I/Os fio was asked for (fio's own count), the on-demand table rests
+# on TRIGGERS passes (the core's passes counter), and `wpwatch lat` saw every
+# pass the core made while it was attached; otherwise the row or table reads
+# "not measured (N of M handled, L lost)" instead of its figures.
 # rootfs: debian
 # stock-modules: bfq
 # out: yes
 # wait_ready from the suites' helpers; under -icount BPF loads slower still
 . "$(dirname "$0")/../guest/lib.sh"
+. "$(dirname "$0")/lib/handled.sh"
 WAIT_READY_S=300
 # 16,000 I/Os, 5 rounds: at 4,000 and 3 the busy figure of one configuration
 # spread by 13 to 26 % between rounds (x86_64)
@@ -149,6 +156,7 @@ modprobe bfq || die "cannot modprobe our bfq"
 period 0
 nbodies=$(st bodies)
 moves0=$(st moves)
+passes0=$(st passes)
 : >$W/pass
 i=0
 while [ $i -lt "$TRIGGERS" ]; do
@@ -157,6 +165,10 @@ while [ $i -lt "$TRIGGERS" ]; do
 	i=$((i + 1))
 done
 moves=$(($(st moves) - moves0))
+# every trigger one pass, every pass one last_pass_ns: the p50 and the moves
+# per pass rest on them
+passes=$(($(st passes) - passes0))
+pass_why=$(handled "$TRIGGERS" "$passes" "$(grep -c . $W/pass)" 0)
 failures=$(st failures)
 # (after the passes: "moved" in coverage is "moved at least once")
 cov=$(sed -n 's/^bfq: //p' $D/coverage)
@@ -170,9 +182,14 @@ sched bfq
 wpwatch lat --format json --svg "$svg" >$W/lat.json 2>$W/lat.err &
 latpid=$!
 wait_ready $latpid $W/lat.err || { cat $W/lat.err; die "wpwatch lat did not start"; }
+lat_p0=$(st passes)
 period "$LAT_PERIOD"
 fio_run lat 1
 period 0
+# the passes the core made while wpwatch lat was attached, read a second
+# after period 0 so that a pass still running then has ended
+sleep 1
+lat_passes=$(($(st passes) - lat_p0))
 kill -INT $latpid
 wait $latpid
 latrc=$?
@@ -190,18 +207,30 @@ median() { awk -v l="$1" -v f="$2" '$1 == l { print $f }' $W/res | sort -n |
 	awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 spread() { awk -v l="$1" -v f="$2" '$1 == l { print $f }' $W/res | sort -n |
 	awk '{ v[NR] = $1 } END { printf "%.1f", 100 * (v[NR] - v[1]) / v[int((NR + 1) / 2)] }'; }
-# every run does the same number of I/Os (io_size; fio's own count, checked)
-ios=$(median debian 5)
-[ "$(awk '$1 != "lat" { print $5 }' $W/res | sort -u)" = "$ios" ] ||
-	die "the runs did different numbers of I/Os: $(awk '{ print $5 }' $W/res | sort -u | tr '\n' ' ')"
+# ios_why LABEL: nothing when every run of LABEL did the IOS I/Os asked
+# (io_size; fio's own count), else the first other run's "not measured (...)"
+ios_why() {
+	awk -v l="$1" '$1 == l { print $5; seen = 1 } END { if (!seen) print "?" }' $W/res |
+		while read -r _n; do
+			handled "$IOS" "$_n" "$_n" 0 || break
+		done
+}
+ios=$IOS
 deb_busy=$(median debian 4)
 deb_el=$(median debian 3)
+[ -n "$(ios_why debian)" ] && deb_busy=- deb_el=-
 row() {	# LABEL TEXT WANTED
+	_why=$(ios_why "$1")
+	if [ -n "$_why" ]; then
+		echo "| $2 | $3 | $_why | - | - | - | - | - | - | - |"
+		return
+	fi
 	el=$(median "$1" 3) busy=$(median "$1" 4) pa=$(median "$1" 6)
 	awk -v t="$2" -v w="$3" -v el="$el" -v b="$busy" -v n="$ios" -v pa="$pa" -v db="$deb_busy" \
 		-v de="$deb_el" -v sb="$(spread "$1" 4)" -v se="$(spread "$1" 3)" 'BEGIN {
-		printf "| %s | %s | %.0f | %.0f | %.3f | %.0f | %.3f | %.0f | %s %% | %s %% |\n",
-			t, w, pa / (el / 1e9), b / n, b / db, el / n, el / de, n / (el / 1e9), sb, se }'
+		vb = (db == "-" ? "-" : sprintf("%.3f", b / db)); ve = (de == "-" ? "-" : sprintf("%.3f", el / de))
+		printf "| %s | %s | %.0f | %.0f | %s | %.0f | %s | %.0f | %s %% | %s %% |\n",
+			t, w, pa / (el / 1e9), b / n, vb, el / n, ve, n / (el / 1e9), sb, se }'
 }
 echo "<!-- bfq-bench $march -->"
 echo "#### $march: fio on /dev/vda through bfq, moved and not (median of $ROUNDS rounds)"
@@ -223,13 +252,21 @@ echo "#### $march: one pass over all of bfq's bodies ($TRIGGERS passes on demand
 echo
 echo "| bodies | moves per pass | p50 | p90 | min | max | per body (p50) |"
 echo "|---:|---:|---:|---:|---:|---:|---:|"
-sort -n $W/pass | awk -v nb="$nbodies" -v mv="$moves" -v np="$TRIGGERS" '{ v[NR] = $1 } END {
-	p50 = v[int(NR * 0.5 + 0.5)]; p90 = v[int(NR * 0.9 + 0.5)]
-	printf "| %d | %.1f | %d | %d | %d | %d | %d |\n", nb, mv / np, p50, p90, v[1], v[NR], p50 / nb }'
+if [ -n "$pass_why" ]; then
+	echo "| $nbodies | $pass_why | - | - | - | - | - |"
+else
+	sort -n $W/pass | awk -v nb="$nbodies" -v mv="$moves" -v np="$TRIGGERS" '{ v[NR] = $1 } END {
+		p50 = v[int(NR * 0.5 + 0.5)]; p90 = v[int(NR * 0.9 + 0.5)]
+		printf "| %d | %.1f | %d | %d | %d | %d | %d |\n", nb, mv / np, p50, p90, v[1], v[NR], p50 / nb }'
+fi
 echo
 echo "Guest instructions of \`rerandom_pass()\` (\`last_pass_ns\`); failed moves: $failures. Coverage: $cov."
 echo
-python3 - $W/lat.json $W/coverage "$LAT_PERIOD" "$(basename "$svg")" <<'EOF' || die "cannot read wpwatch lat's report"
+lat_seen=$(python3 -c 'import json, sys
+print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]["passes"]["count"])' $W/lat.json)
+lat_why=$(handled "$lat_passes" "$lat_seen" "$lat_seen" 0)
+[ -n "$(ios_why lat)" ] && lat_why="$lat_why${lat_why:+; }fio: $(ios_why lat)"
+python3 - $W/lat.json $W/coverage "$LAT_PERIOD" "$(basename "$svg")" "$lat_why" <<'EOF' || die "cannot read wpwatch lat's report"
 import json, sys
 rep = [json.loads(l) for l in open(sys.argv[1]) if l.startswith('{')][-1]
 moving = {l.split()[1] for l in open(sys.argv[2]) if l.startswith('moved ')}
@@ -240,6 +277,10 @@ calls = sum(f['count'] for f in fns)
 p = rep['passes']
 print(f"#### wpwatch lat during the same fio job, a pass every {sys.argv[3]} ms")
 print()
+if sys.argv[5]:
+    # it missed passes the core made (or fio fell short): its table is no measure
+    print(f"`wpwatch lat --format json --svg {sys.argv[4]}`, against the passes the core made while it was attached: {sys.argv[5]}.")
+    sys.exit(0)
 print(f"`wpwatch lat --format json --svg {sys.argv[4]}`: {len(fns)} functions in its per-function table, "
       f"{len(ours)} of them among bfq's {len(moving)} moving functions"
       + (f" (others: {', '.join(others)})" if others else "")
@@ -259,11 +300,16 @@ EOF
 # untraced run at the same period when there is one)
 set -- $(awk '$1 == "lat" { print $4, $5 }' $W/res)
 untraced=$(median "ours-$LAT_PERIOD" 4)
+[ -n "$(ios_why "ours-$LAT_PERIOD")" ] && untraced=
 echo
-awk -v b="$1" -v n="$2" -v u="$untraced" -v p="$LAT_PERIOD" 'BEGIN {
-	printf "The fio job under `wpwatch lat`: %.0f busy instructions per I/O", b / n
-	if (u != "") printf ", %.2f x the untraced run with a pass every %s ms", b / u, p
-	printf ".\n" }'
+if [ -n "$(ios_why lat)" ]; then
+	echo "The fio job under \`wpwatch lat\`: $(ios_why lat)."
+else
+	awk -v b="$1" -v n="$2" -v u="$untraced" -v p="$LAT_PERIOD" 'BEGIN {
+		printf "The fio job under `wpwatch lat`: %.0f busy instructions per I/O", b / n
+		if (u != "") printf ", %.2f x the untraced run with a pass every %s ms", b / u, p
+		printf ".\n" }'
+fi
 echo "<!-- /bfq-bench $march -->"
 echo
 echo "bfq bench: wpwatch lat's whole per-function table (name calls total avg p99 max):"

@@ -20,9 +20,20 @@
 # ROUNDS rounds, every watcher once per round in the same order; each row is
 # the round with the lowest total, and the spread between rounds is shown.
 # Then the highest paced write rate with 0 lost at the default 1 MiB ring
-# buffer. Prints markdown between "<!-- watch-bench ARCH -->" marks, which
+# buffer.
+# A row's cost is printed only if its watcher handled every write made, in
+# every round: hits = delivered = the writes made and 0 lost, each counted
+# from its own source (the writes by wpw_testwriter's own counter; hits and
+# lost as the watcher says, delivered from what it printed; bpftrace and perf
+# say nothing of hits: what they printed is both); otherwise the row reads
+# "not measured (N of M handled, L lost)", and so does every target that
+# rests on it (tests/bench/lib/handled.sh has the rule). The bench fails when
+# a wpwatch row is not measured.
+# Prints markdown between "<!-- watch-bench ARCH -->" marks, which
 # scripts/bench-doc.sh copies into docs/performance.md.
 TW=/sys/kernel/debug/wpw_testwriter
+. "$(dirname "$0")/lib/handled.sh"
+. "$(dirname "$0")/lib/watch-tables.sh"
 N=${N:-2000}
 ROUNDS=${ROUNDS:-2}
 O=/tmp/wb
@@ -62,18 +73,30 @@ wait_for() {
 has_perf_event() {	# has_perf_event PID: it holds a perf event fd
 	ls -l /proc/$1/fd 2>/dev/null | grep -q 'perf_event'
 }
-fmt() { awk -v a="$1" 'BEGIN { printf "%.0f", a }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+writes_done() { cat $TW/writes; }
 
 base=$(wpw_bench_watch loop $N)
-floor_k=$(awk -v f="$(wpw_bench_watch floor $N)" -v b="$base" 'BEGIN { printf "%.0f", f - b }')
+# the floor: a counting perf breakpoint, read by wpw_bench_watch itself, which
+# says on stderr when it counted other than the 5N writes (silent: all 5N)
+w0=$(writes_done)
+floor_f=$(wpw_bench_watch floor $N 2>$O/floor.err)
+floor_rc=$?
+floor_made=$(($(writes_done) - w0))
+floor_n=$(sed -n 's/.*breakpoint counted \([0-9]*\) of [0-9]* writes.*/\1/p' $O/floor.err)
+[ -z "$floor_n" ] && [ $floor_rc = 0 ] && [ -n "$floor_f" ] && floor_n=$writes
+sed 's/^/bench: floor: /' $O/floor.err >&2
+if floor_why=$(handled "$floor_made" "$floor_n" "$floor_n" 0); then
+	floor_k=$(awk -v f="$floor_f" -v b="$base" 'BEGIN { printf "%.0f", f - b }')
+else
+	floor_k=-
+fi
 
 # measure NAME: run the watcher NAME once over 5N writes; appends
-# "NAME kernel consumer hits/delivered/lost" to $O/results
+# "NAME kernel consumer hits/delivered/lost writes-made" to $O/results
 measure() {
 	name=$1
 	rm -f $O/out $O/err $O/perf.data
-	extra=0 hdl=-
+	extra=0 h= d= l= made=
 	case $name in
 	bpftrace-count)
 		bpftrace -e "watchpoint:$addr:8:w { @[kstack] = count(); }" >$O/out 2>$O/err &
@@ -99,34 +122,35 @@ measure() {
 		wait_for $O/err "tracing writes" $wp ;;
 	esac
 	r0=$(runtime $wp)
+	w0=$(writes_done)
 	k=$(wpw_bench_watch loop $N $wp)
+	made=$(($(writes_done) - w0))
 	drained $wp
 	r1=$(runtime $wp)
 	kill -INT $wp
 	wait $wp
+	# what it handled, from its own output (bpftrace and perf count no hits
+	# of their own: what they printed is their count)
 	case $name in
 	bpftrace-count)
-		h=$(awk -F': ' '/^\]: / { s += $2 } END { print s + 0 }' $O/out)
-		hdl="$h/$h/0" ;;
+		d=$(bt_map_sum $O/out) h=$d l=$(bt_lost $O/out $O/err) ;;
 	bpftrace-printf)
-		h=$(grep -c 'wpw_test_write_one' $O/out)
-		hdl="$h/$h/$(sed -n 's/.*Lost \([0-9]*\) events.*/\1/p' $O/err | awk '{ s += $1 } END { print s + 0 }')" ;;
+		d=$(bt_stacks $O/out) h=$d l=$(bt_lost $O/out $O/err) ;;
 	perf)
 		wpw_bench_watch cpu perf script --show-lost-events -i $O/perf.data >$O/out 2>$O/err.script
 		extra=$(sed -n 's/^cpu_ns //p' $O/err.script | tail -n1)
-		h=$(grep -c 'wpw_test_write_one' $O/out)
-		hdl="$h/$h/$(grep -c 'LOST' $O/out)" ;;
+		d=$(perf_samples $O/out) h=$d l=$(perf_lost $O/out) ;;
 	wpwatch*)
-		hdl=$(sed -n 's/.*: \([0-9]*\) hits, \([0-9]*\) [a-z ]*, \([0-9]*\) lost.*/\1\/\2\/\3/p' $O/err) ;;
+		h=$(wpw_hits $O/err) l=$(wpw_lost $O/err) d=$(wpw_printed $O/out "$@") ;;
 	esac
-	case $hdl in
-	0/*|/*|"")	# the watcher saw nothing: say what it said, do not hide it
-		echo "bench: $name saw no write; its stderr:" >&2
-		sed 's/^/bench:   /' $O/err >&2 ;;
-	esac
+	if ! why=$(handled "$made" "$h" "$d" "$l"); then
+		# say what it said, do not hide it
+		echo "bench: $name: $why; its stderr:" >&2
+		tail -n 20 $O/err | sed 's/^/bench:   /' >&2
+	fi
 	kern=$(awk -v k="$k" -v b="$base" 'BEGIN { printf "%.0f", k - b }')
 	cons=$(awk -v a="$r0" -v b="$r1" -v x="${extra:-0}" -v n=$writes 'BEGIN { printf "%.0f", (b - a + x) / n }')
-	echo "$name $kern $cons $hdl" >>$O/results
+	echo "$name $kern $cons ${h:-?}/${d:-?}/${l:-?} ${made:-?}" >>$O/results
 }
 
 # the table's rows, in order: "name|what the row runs"
@@ -153,34 +177,9 @@ while [ $r -le "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 
-# best NAME: "kernel consumer hdl total spread%" of the round with the lowest total
-best() {
-	awk -v n="$1" '$1 == n { t = $2 + $3; if (!seen || t < bt) { bt = t; b = $0 }
-		if (!seen || t > wt) wt = t; seen = 1 }
-		END { split(b, f, " "); printf "%s %s %s %.0f %.1f\n", f[2], f[3], f[4], bt,
-			(bt > 0 ? (wt - bt) * 100 / bt : 0) }' $O/results
-}
-bc_total=$(best bpftrace-count | cut -d' ' -f4)
-
 echo "<!-- watch-bench $arch -->"
-echo "#### $arch: cost of one watched 8-byte write, side by side (guest instructions)"
-echo
-echo "$(uname -r), $(bpftrace --version 2>&1 | head -n1), $(perf version 2>&1 | head -n1);"
-echo "$writes writes (5 runs of $N in one system call), $ROUNDS interleaved rounds; each row is"
-echo "its round with the lowest total (\"spread\": how much higher its other rounds were);"
-echo "output to a file on tmpfs; streaming wpwatch rows with a 64 MiB ring buffer."
-echo
-echo "| watcher | kernel | consumer | total | x floor | x bpftrace count | spread | hits/delivered/lost |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-echo "| unwatched loop (subtracted from every row) | $(fmt $base) | - | - | - | - | - | - |"
-echo "| counting breakpoint, no handler (the floor) | $floor_k | 0 | $floor_k | 1.00 | $(ratio $floor_k $bc_total) | - | - |"
-printf '%s\n' "$modes" | while IFS='|' read -r m what; do
-	set -- $(best "$m")
-	# printf, not echo: dash's echo would turn the label's \n into a line break
-	printf '| %s | %s | %s | %s | %s | %s | %s %% | %s |\n' "$what" "$1" "$2" "$4" \
-		"$(ratio $4 $floor_k)" "$(ratio $4 $bc_total)" "$5" "$3"
-done
-echo
+tools="$(uname -r), $(bpftrace --version 2>&1 | head -n1), $(perf version 2>&1 | head -n1)"
+watch_cost_table
 
 # --- the highest paced write rate with 0 lost, default ring buffer -------------------
 PACED_N=${PACED_N:-20000}
@@ -199,45 +198,19 @@ for m in "-f json" "-f json --no-stack" "--no-stack" "-s"; do
 		wpwatch watch $m wpw_test_target >$O/out 2>$O/err &
 		wp=$!
 		wait_for $O/err "tracing writes" $wp
+		w0=$(writes_done)
 		got=$(wpw_bench_watch paced $rate $PACED_N)
+		made=$(($(writes_done) - w0))
 		drained $wp
 		kill -INT $wp
 		wait $wp
-		hdl=$(sed -n 's/.*: \([0-9]*\) hits, \([0-9]*\) [a-z ]*, \([0-9]*\) lost.*/\1\/\2\/\3/p' $O/err)
-		echo "| \`wpwatch watch $m\` | $rate | $got | $hdl |"
-		echo "$m|$got|${hdl##*/}" >>$O/paced
+		# shellcheck disable=SC2086
+		watch_paced_row "$m" "$rate" "$got" "$made" "$(wpw_hits $O/err)" \
+			"$(wpw_printed $O/out $m)" "$(wpw_lost $O/err)"
 	done
 done
 echo
-# per watcher, in the order measured: "WATCHER|highest achieved rate with 0 lost"
-awk -F'|' '$3 == 0 && $2 > best[$1] { best[$1] = $2 } { seen[$1] = 1; if (!($1 in order)) order[$1] = NR }
-	END { for (m in seen) printf "%d|%s|%s\n", order[m], m, best[m] + 0 }' $O/paced | sort -n |
-	cut -d'|' -f2- >$O/paced-best
-while IFS='|' read -r m b; do
-	echo "- \`wpwatch watch $m\`: highest achieved rate with 0 lost: $b writes/s (guest time)"
-done <$O/paced-best
-echo
-
-# --- the targets of issue 14, computed from the rows above ------------------------
-# total ROW: the best round's total of a row of the first table
-total() { best "$1" | cut -d' ' -f4; }
-target() {	# target WHAT VALUE LIMIT: one row, "held" when VALUE <= LIMIT
-	awk -v w="$1" -v v="$2" -v l="$3" 'BEGIN { if (v == "-") { printf "| %s | - | no (no figure) |\n", w; exit }
-		printf "| %s | %.2fx | %s |\n", w, v, (v <= l ? "yes" : "no") }'
-}
-echo "#### $arch: against issue 14's targets (ratios of the rows above)"
-echo
-echo "| target | measured | held? |"
-echo "|---|---:|---|"
-for r in "wpwatch_-s|-s" "wpwatch_-s_--no-ustack|-s --no-ustack" "wpwatch_-f_folded|-f folded"; do
-	target "\`${r#*|}\` at most 0.8x bpftrace count" "$(ratio "$(total "${r%%|*}")" "$bc_total")" 0.8
-done
-for r in "wpwatch_-f_json|-f json" "wpwatch|text"; do
-	target "streaming \`${r#*|}\`, kernel and user stacks, at most 2x bpftrace count" \
-		"$(ratio "$(total "${r%%|*}")" "$bc_total")" 2
-done
-target "\`--no-stack\` at most 2x the floor" "$(ratio "$(total wpwatch_--no-stack)" "$floor_k")" 2
-awk -F'|' '$2 + 0 > b + 0 { b = $2; bm = $1 }
-	END { printf "| 200,000 paced writes/s with 0 lost, default ring buffer | %d (`%s`) | %s |\n",
-			b, bm, (b >= 200000 ? "yes" : "no") }' $O/paced-best
+watch_paced_best
+watch_targets
 echo "<!-- /watch-bench $arch -->"
+watch_ours_measured
