@@ -81,12 +81,16 @@ children() {
 		sed -n 's/^\([0-9]*\) .*) [A-Za-z] \([0-9]*\) .*/\1 \2/p' "$_f" 2>/dev/null
 	done | awk -v p="$1" '$2 == p { print $1 }'
 }
-# kill_tree PID: SIGKILL to PID and its descendants, children first
-kill_tree() {
+# descendants PID: PID's children, grandchildren..., the deepest first
+descendants() {
 	for _c in $(children "$1"); do
-		kill_tree "$_c"
+		descendants "$_c"
+		echo "$_c"
 	done
-	kill -9 "$1" 2>/dev/null
+}
+# kill_tree PID: SIGKILL to PID's descendants, then to PID
+kill_tree() {
+	kill -9 $(descendants "$1") "$1" 2>/dev/null
 }
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds
 wait_for() {

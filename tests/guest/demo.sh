@@ -5,7 +5,7 @@
 # fails is named, and the status is then 1. Each step has DEMO_STEP_SECS
 # (default 300) to end: one that does not is killed and fails by name (its
 # own waits are bounded too, tests/guest/demo-lib.sh, with what it waited
-# for); a demo that hangs is itself a defect.
+# for); a demo that hangs is itself a defect (docs/demo.md).
 #   sh tests/guest/demo.sh [STEP...]      (default: watchpoint watch lat)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/demo-lib.sh"
@@ -32,8 +32,18 @@ for s in $steps; do
 		t=$((t - 1))
 	done
 	if alive $pid; then
-		kill_tree $pid
 		echo "demo step '$s' failed: did not end within ${DEMO_STEP_SECS:-300} s (killed)" >&2
+		# what the step started first, so that the step itself ends
+		# through its EXIT trap, which stops what it set going
+		# (passes, callers, modules; bounded too), then whatever is left
+		kids=$(descendants $pid)
+		[ -n "$kids" ] && kill -9 $kids 2>/dev/null
+		t=700
+		while alive $pid && [ $t -gt 0 ]; do
+			sleep 0.1
+			t=$((t - 1))
+		done
+		kill_tree $pid
 		rc=124
 	else
 		wait $pid
