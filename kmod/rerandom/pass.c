@@ -259,6 +259,7 @@ noinline int rerandom_pass(void)
 	spin_lock(&rr_stats_lock);
 	rr_stats.passes++;
 	rr_stats.last_pass_ns = ktime_get_ns() - t0;
+	rr_stats.pass_ns += rr_stats.last_pass_ns;
 	spin_unlock(&rr_stats_lock);
 	trace_rerandom_pass_end(pass, 0, moved);
 	mutex_unlock(&rr_lock);

@@ -111,7 +111,7 @@ struct rr_stats {
 	u64 fail_nomem, fail_arena, fail_fixup, arena_waits;
 	/* passes of rr_passd that ended after the next one was due (pass.c) */
 	u64 overruns;
-	u64 last_pass_ns;
+	u64 last_pass_ns, pass_ns;	/* the last pass, all passes */
 	unsigned int bodies;
 };
 
