@@ -283,9 +283,12 @@ static struct task_struct *rr_pass_task;
  * sleeps, as long as that pass took (at most RR_OVERRUN_SLEEP_MAX_US).
  * Passing straight on to the next pass with only cond_resched() kept one
  * CPU of a slow guest (TCG, a loaded host: kick_all_cpus_sync() waits for
- * every vCPU) busy with passes for as long as they stayed slow; now passes
- * that fall behind take at most about half of a CPU, and everything else
- * (the callers, a shell, the tools tracing them) runs in the other half.
+ * every vCPU) busy with passes for as long as they stayed slow, and the
+ * thread never slept: a task preempted at cond_resched() has made no
+ * voluntary context switch, so it holds up every RCU Tasks grace period
+ * (kprobe optimization, ftrace, BPF trampolines) until it sleeps. Now every
+ * pass is followed by a sleep, and passes that fall behind take at most
+ * about half of a CPU.
  */
 static int rr_pass_fn(void *unused)
 {

@@ -95,6 +95,10 @@ esac
 
 # --- stress: 4 callers, a pass every millisecond, 30 s --------------------
 stress=${RR_STRESS_S:-30}
+# rr_passd's voluntary context switches (sleeps), from /proc
+passd=$(grep -l '^Name:[[:space:]]*rr_passd$' /proc/[0-9]*/status 2>/dev/null | head -n 1)
+nvcsw() { awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$passd" 2>/dev/null; }
+sleeps0=$(nvcsw)
 passes0=$(st passes) busy0=$(st pass_ns) over0=$(st overruns)
 echo 4 >$T/callers
 echo 1 >$D/period_ms
@@ -105,6 +109,7 @@ echo 0 >$D/period_ms
 echo 0 >$T/callers
 read -r _ threads _ calls _ errors <$T/callers
 npass=$(($(st passes) - passes0))
+sleeps=$(($(nvcsw) - ${sleeps0:-0}))
 busy=$(($(st pass_ns) - busy0)) over=$(($(st overruns) - over0))
 ticks=$(cat /tmp/ticks)
 # A pass cannot start more often than it lasts, and one that ends after the
@@ -139,6 +144,12 @@ ok "$([ -n "$ticks" ] && [ "$ticks" -gt 0 ] && [ "$npass" -ge $((room / 4)) ]; e
 # passes); passes that fit their period add their own time, hence 3/4
 ok "$([ "$over" -eq 0 ] || [ $((busy / 1000000)) -le $((stress * 750)) ]; echo $?)" \
 	"overrunning passes leave the CPU: $((busy / 1000000)) ms in passes of $((stress * 1000)) ms ($over overruns)"
+# The pause is a sleep, a voluntary context switch, after every pass: what
+# RCU Tasks waits for (a task preempted at cond_resched() stays a holdout,
+# which stalls kprobe optimization, ftrace and BPF trampolines); before, a
+# pass that overran was followed by cond_resched() alone.
+ok "$([ -n "$passd" ] && [ "$sleeps" -ge $((npass - 1)) ]; echo $?)" \
+	"rr_passd sleeps after every pass, overruns too: $sleeps voluntary switches for $npass passes"
 # rr_poke is left out of the callers' loop (21-watch-symbols needs it to be
 # the only writer of rr_poked): debugfs poke calls it, and checks its result
 run "poke: rr_poke(3) through its trampoline returns 4 and stores 3" -- sh -c "echo 3 >$T/poke"
