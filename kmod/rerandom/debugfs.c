@@ -36,7 +36,8 @@ static int rr_stats_show(struct seq_file *sf, void *v)
 	seq_printf(sf, "arena_start %lx\narena_bytes %u\narena_used %u\n",
 		   (unsigned long)rr_arena, rr_arena_bytes(), used);
 	seq_printf(sf, "arena_peak %u\n", rr_arena_peak_bytes());
-	seq_printf(sf, "period_ms %u\n", READ_ONCE(rr_period_ms));
+	seq_printf(sf, "period_ms %u\noverruns %llu\npass_ns %llu\n",
+		   READ_ONCE(rr_period_ms), s.overruns, s.pass_ns);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rr_stats);

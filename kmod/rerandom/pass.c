@@ -259,6 +259,7 @@ noinline int rerandom_pass(void)
 	spin_lock(&rr_stats_lock);
 	rr_stats.passes++;
 	rr_stats.last_pass_ns = ktime_get_ns() - t0;
+	rr_stats.pass_ns += rr_stats.last_pass_ns;
 	spin_unlock(&rr_stats_lock);
 	trace_rerandom_pass_end(pass, 0, moved);
 	mutex_unlock(&rr_lock);
@@ -269,14 +270,33 @@ EXPORT_SYMBOL_GPL(rerandom_pass);
 /* --- rr_passd -------------------------------------------------------------- */
 static struct task_struct *rr_pass_task;
 
-/* A pass every period_ms, at a fixed rate: the sleep is what the pass left. */
+/*
+ * The longest the pass thread sleeps after an overrun: it stays responsive
+ * to a new period_ms and to kthread_stop() (usleep_range() is not cut short).
+ */
+#define RR_OVERRUN_SLEEP_MAX_US	(1000 * USEC_PER_MSEC)
+
+/*
+ * A pass every period_ms, at a fixed rate: the sleep is what the pass left.
+ * A pass that ends after the next one was due is an overrun (stats
+ * "overruns"): the schedule starts again from its end, and the thread still
+ * sleeps, as long as that pass took (at most RR_OVERRUN_SLEEP_MAX_US).
+ * Passing straight on to the next pass with only cond_resched() kept one
+ * CPU of a slow guest (TCG, a loaded host: kick_all_cpus_sync() waits for
+ * every vCPU) busy with passes for as long as they stayed slow, and the
+ * thread never slept: a task preempted at cond_resched() has made no
+ * voluntary context switch, so it holds up every RCU Tasks grace period
+ * (kprobe optimization, ftrace, BPF trampolines) until it sleeps. Now every
+ * pass is followed by a sleep, and passes that fall behind take at most
+ * about half of a CPU.
+ */
 static int rr_pass_fn(void *unused)
 {
 	u64 next = ktime_get_ns();
 
 	while (!kthread_should_stop()) {
 		unsigned int p = READ_ONCE(rr_period_ms);
-		u64 now;
+		u64 now, start, us;
 
 		if (!p) {
 			wait_event_interruptible(rr_wq, kthread_should_stop() ||
@@ -284,18 +304,19 @@ static int rr_pass_fn(void *unused)
 			next = ktime_get_ns();
 			continue;
 		}
+		start = ktime_get_ns();
 		rerandom_pass();
 		next += p * NSEC_PER_MSEC;
 		now = ktime_get_ns();
 		if (now < next) {
-			u64 us = div_u64(next - now, NSEC_PER_USEC);
-
-			usleep_range(us, us + 50);
+			us = div_u64(next - now, NSEC_PER_USEC);
 		} else {
-			/* behind: catch up no further than one period */
-			next = now;
-			cond_resched();
+			rr_count(&rr_stats.overruns, 1);
+			us = min_t(u64, div_u64(now - start, NSEC_PER_USEC),
+				   RR_OVERRUN_SLEEP_MAX_US);
+			next = now + us * NSEC_PER_USEC;
 		}
+		usleep_range(us, us + 50);
 	}
 	return 0;
 }

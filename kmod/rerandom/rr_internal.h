@@ -109,7 +109,9 @@ struct rr_stats {
 	u64 passes, moves, failures, retired, freed, veneers;
 	/* failures by reason; passes that waited for room in the arena */
 	u64 fail_nomem, fail_arena, fail_fixup, arena_waits;
-	u64 last_pass_ns;
+	/* passes of rr_passd that ended after the next one was due (pass.c) */
+	u64 overruns;
+	u64 last_pass_ns, pass_ns;	/* the last pass, all passes */
 	unsigned int bodies;
 };
 

@@ -12,7 +12,7 @@
 # timeout: 900
 # cpus: 2
 # mem: 512
-# tests: 41
+# tests: 43
 . "$(dirname "$0")/lib.sh"
 
 feat=$(awk -F: '/^Features/ { print $2; exit }' /proc/cpuinfo)

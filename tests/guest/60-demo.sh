@@ -4,13 +4,14 @@
 # tl_writer with tl_writer_store in their stacks in all four formats of
 # wpwatch watch, the watchpoint module's callbacks counted, a latency report
 # with passes and percentiles; the output fits 80 columns, no stack was
-# dumped to the console, and a step broken on purpose fails the demo by name.
+# dumped to the console, a step broken on purpose fails the demo by name, and
+# a step that hangs on purpose is killed at its bound and named.
 # arches: x86_64 arm64
 # weight: 2
 # timeout: 900
 # cpus: 2
 # mem: 512
-# tests: 23
+# tests: 29
 . "$(dirname "$0")/lib.sh"
 dir=$(dirname "$0")
 O=/tmp/demo
@@ -72,4 +73,24 @@ sed 's/^/#   /' /tmp/broken.log
 num_is $rc 1 "a broken step: the demo exits 1"
 run "... naming the step" -- grep -q '^=== demo FAILED in step(s): lat ' /tmp/broken.log
 run "... and what failed" -- grep -q "^demo step 'lat' failed: wpwatch lat did not start tracing (status 1)" /tmp/broken.log
+
+# --- a step that hangs on purpose: a wpwatch lat that never ends ---------------
+# demo.sh kills the step at its bound (DEMO_STEP_SECS) and names it; the
+# step's EXIT trap still stops the passes and the callers.
+mkdir -p /tmp/hang
+printf '#!/bin/sh\necho "Tracing (a wpwatch that hangs on purpose)" >&2\nexec sleep 100007\n' >/tmp/hang/wpwatch
+chmod +x /tmp/hang/wpwatch
+t0=$(cut -d. -f1 /proc/uptime)
+PATH=/tmp/hang:$PATH DEMO_OUT=/tmp/demo-hang DEMO_STEP_SECS=20 sh "$dir/demo.sh" lat >/tmp/hang.log 2>&1
+rc=$?
+t=$(($(cut -d. -f1 /proc/uptime) - t0))
+sed 's/^/#   /' /tmp/hang.log
+num_is $rc 1 "a step that hangs: the demo exits 1"
+run "... naming the step and its bound" -- \
+	grep -q "^demo step 'lat' failed: did not end within 20 s (killed)" /tmp/hang.log
+run "... and the demo names it" -- grep -q '^=== demo FAILED in step(s): lat ' /tmp/hang.log
+ok "$([ "$t" -lt 120 ]; echo $?)" "... within its bound, not the suite's ($t s)"
+n=$(grep -l '10000[7]' /proc/[0-9]*/cmdline 2>/dev/null | wc -l)
+num_is "$n" 0 "... what the step started is gone"
+num_is "$(cat /sys/kernel/debug/rerandom/period_ms)" 0 "... and its EXIT trap stopped the passes"
 done_testing

@@ -14,10 +14,15 @@ say "the test driver's functions, called by 2 threads, moved every 20 ms"
 cmd "modprobe rr_test_driver"
 cmd "echo 2 >$T/callers"
 cmd "echo 20 >$D/period_ms"
-modprobe rr_test_driver || fail "modprobe rr_test_driver failed"
-trap 'echo 0 >$D/period_ms; echo 0 >$T/callers' EXIT
-echo 2 >$T/callers
-echo 20 >$D/period_ms
+bounded 60 "modprobe rr_test_driver" modprobe rr_test_driver ||
+	fail "modprobe rr_test_driver failed"
+# the passes and the callers stop however the step ends (each bounded)
+trap 'bounded_sh 60 "echo 0 >$D/period_ms" "echo 0 >$D/period_ms"
+	bounded_sh 60 "echo 0 >$T/callers" "echo 0 >$T/callers"' EXIT
+bounded_sh 60 "echo 2 >$T/callers" "echo 2 >$T/callers" ||
+	fail "cannot start the callers"
+bounded_sh 60 "echo 20 >$D/period_ms" "echo 20 >$D/period_ms" ||
+	fail "cannot set the period"
 
 cmd "wpwatch lat -u -d 4"
 wpwatch lat -u -d 4 >"$O/lat.out" 2>"$O/lat.err" &
@@ -25,20 +30,23 @@ pid=$!
 # its banner once every probe is attached (at most 120 s: BPF loads slowly
 # under TCG), unless it ended first
 i=0
-while ! grep -q '^Tracing' "$O/lat.err" && kill -0 $pid 2>/dev/null && [ $i -lt 1200 ]; do
+while ! grep -q '^Tracing' "$O/lat.err" && alive $pid && [ $i -lt 1200 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
 if ! grep -q '^Tracing' "$O/lat.err"; then
-	kill $pid 2>/dev/null
-	wait $pid
+	alive $pid && kill_tree $pid
+	# a wpwatch stuck in the kernel is not waited for
+	bounded_wait 10 "wpwatch lat (killed: no banner within 120 s)" $pid
 	rc=$?
 	show "$O/lat.err"
 	fail "wpwatch lat did not start tracing (status $rc)"
 fi
 show "$O/lat.err"
-echo "10 5" >$T/sleep
-wait $pid
+bounded_sh 60 "echo '10 5' >$T/sleep (five 10 ms sleeps in a moved body)" \
+	"echo '10 5' >$T/sleep" || fail "the five rr_sleep_ms(10) calls failed"
+# -d 4: its report after 4 s of tracing, then it detaches (slow under TCG)
+bounded_wait 120 "wpwatch lat -d 4 (its report and its exit)" $pid
 rc=$?
 show "$O/lat.out"
 [ $rc -eq 0 ] || fail "wpwatch lat exited with status $rc"

@@ -11,17 +11,20 @@ mkdir -p "$O"
 SPEC=trampolines:24
 
 say "tl_writer writes all of trampolines[], every jiffy; nothing else watches it"
-trap 'rmmod tl_writer 2>/dev/null' EXIT
+trap 'bounded_sh 60 "rmmod tl_writer" "rmmod tl_writer 2>/dev/null"' EXIT
 cmd "modprobe tl_writer size=8192 period_ms=1"
-modprobe tl_writer size=8192 period_ms=1 || fail "modprobe tl_writer failed"
+bounded 60 "modprobe tl_writer" modprobe tl_writer size=8192 period_ms=1 ||
+	fail "modprobe tl_writer failed"
 dmesg_excerpt 'tl_writer: Kernel thread start' 1
 
-# ww NAME OPTIONS...: run wpwatch watch, show it, keep its output
+# ww NAME OPTIONS...: run wpwatch watch, show it, keep its output (-d 120:
+# it ends by itself; 180 s for it to attach, detach and exit)
 ww() {
 	_n=$1
 	shift
 	cmd "wpwatch watch -c tl_writer $* $SPEC"
-	wpwatch watch -c tl_writer -d 120 "$@" $SPEC >"$O/$_n.out" 2>"$O/$_n.err"
+	bounded 180 "wpwatch watch ($_n)" sh -c 'exec "$@" >"$0.out" 2>"$0.err"' \
+		"$O/$_n" wpwatch watch -c tl_writer -d 120 "$@" $SPEC
 	_rc=$?
 	# the "tracing" line, the events, then the counts
 	{ head -n 1 "$O/$_n.err"; cat "$O/$_n.out"; tail -n +2 "$O/$_n.err"; } |
@@ -67,5 +70,5 @@ cat "$O/folded.shown"
 grep -Eq '^tl_writer;.*tl_writer_store [0-9]+$' "$O/folded.out" ||
 	fail "folded: no 'tl_writer;...;tl_writer_store N' line"
 
-rmmod tl_writer || fail "rmmod tl_writer failed"
+bounded 60 "rmmod tl_writer" rmmod tl_writer || fail "rmmod tl_writer failed"
 trap - EXIT

@@ -13,21 +13,23 @@ mkdir -p "$O"
 
 say "watchpoint.ko watches trampolines[0]; the sample tl_writer.ko writes it"
 cmd "modprobe watchpoint dump_stack=0"
-modprobe watchpoint dump_stack=0 ||
+bounded 60 "modprobe watchpoint" modprobe watchpoint dump_stack=0 ||
 	fail "modprobe watchpoint failed (see the message above)"
-trap 'rmmod tl_writer watchpoint 2>/dev/null' EXIT
+trap 'bounded_sh 60 "rmmod tl_writer watchpoint" "rmmod tl_writer watchpoint 2>/dev/null"' EXIT
 dmesg_excerpt 'watchpoint: (ksym|Watchpoint for)' 2
 cmd "cat $W/target"
 sed -n '/^symbol /p; /^address /p; /^size /p; /^cpus /p' $W/target
 cmd "modprobe tl_writer"
-modprobe tl_writer || fail "modprobe tl_writer failed (see the message above)"
+bounded 60 "modprobe tl_writer" modprobe tl_writer ||
+	fail "modprobe tl_writer failed (see the message above)"
 dmesg_excerpt 'tl_writer: Kernel thread start' 1
 
 say "tl_writer writes every 100 ms; count the callbacks for 2 s"
 wait_for 20 sh -c "[ \$(cat $W/callbacks) -ge 1 ]" ||
 	fail "no callback within 20 s ($(cat $TL/writes) writes by tl_writer)"
 sleep 2
-echo stop >$TL/mode
+bounded_sh 60 "echo stop >$TL/mode" "echo stop >$TL/mode" ||
+	fail "cannot stop tl_writer"
 for f in writes writes_watched; do
 	cat $TL/$f >"$O/$f"
 done
@@ -59,6 +61,7 @@ dmesg | grep -A1 'watchpoint: trampolines value is changed' | head -2 |
 grep -q tl_writer "$O/dmesg" || fail "no callback line naming tl_writer in dmesg"
 
 cmd "rmmod tl_writer watchpoint"
-rmmod tl_writer watchpoint || fail "rmmod tl_writer watchpoint failed"
+bounded 60 "rmmod tl_writer watchpoint" rmmod tl_writer watchpoint ||
+	fail "rmmod tl_writer watchpoint failed"
 trap - EXIT
 dmesg_excerpt 'watchpoint: Watchpoint for .* removed' 1
