@@ -114,6 +114,30 @@ static void test_suggest(void **state)
 	ksyms__free(ks);
 }
 
+/* x86_64's kallsyms: per-CPU variables at their offsets from 0, the rest at addresses */
+static void test_per_cpu(void **state)
+{
+	static const char pcpu[] = "0000000000000000 D __per_cpu_start\n"
+		"0000000000033e40 D runqueues\n0000000000040000 D __per_cpu_end\n"
+		"ffffffff81000000 T _stext\nffffffff82a07900 D jiffies\n";
+	FILE *f = fmemopen((void *)pcpu, sizeof(pcpu) - 1, "r");
+	struct ksyms *ks = ksyms__parse(f);
+
+	(void)state;
+	fclose(f);
+	assert_true(ksyms__in_per_cpu_area(ks, 0x33e40));
+	assert_true(ksyms__in_per_cpu_area(ks, 0));
+	assert_false(ksyms__in_per_cpu_area(ks, 0x40000));
+	assert_false(ksyms__in_per_cpu_area(ks, 0xffffffff82a07900UL));
+	ksyms__free(ks);
+	/* without the bounds (a functions-only kallsyms): nothing is per-CPU */
+	f = fmemopen((void *)"ffffffff81000000 T _stext\n", 26, "r");
+	ks = ksyms__parse(f);
+	fclose(f);
+	assert_false(ksyms__in_per_cpu_area(ks, 0));
+	ksyms__free(ks);
+}
+
 static void test_hidden(void **state)
 {
 	static const char hidden[] = "0000000000000000 T _stext\n0000000000000000 t foo\t[m]\n";
@@ -166,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_suggest),
 		cmocka_unit_test(test_hidden),
+		cmocka_unit_test(test_per_cpu),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

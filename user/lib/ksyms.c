@@ -254,6 +254,15 @@ size_t ksyms__find(const struct ksyms *ks, const char *name, const char *module,
 	return n;
 }
 
+bool ksyms__in_per_cpu_area(const struct ksyms *ks, unsigned long addr)
+{
+	const struct ksym *start[1], *end[1];
+
+	return ksyms__find(ks, "__per_cpu_start", NULL, start, 1) == 1 &&
+	       ksyms__find(ks, "__per_cpu_end", NULL, end, 1) == 1 &&
+	       addr >= start[0]->addr && addr < end[0]->addr;
+}
+
 size_t ksyms__edit_distance(const char *a, const char *b, size_t limit)
 {
 	size_t la = strlen(a), lb = strlen(b), i, j;

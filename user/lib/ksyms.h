@@ -55,6 +55,13 @@ const struct ksym *ksyms__map_addr(const struct ksyms *ks, unsigned long addr);
 size_t ksyms__find(const struct ksyms *ks, const char *name, const char *module,
 		   const struct ksym **out, size_t max);
 
+/*
+ * Is ADDR inside vmlinux's per-CPU area (__per_cpu_start..__per_cpu_end)? A
+ * symbol there is a per-CPU variable: its value in KS is an offset (x86_64's
+ * kallsyms) or a template (System.map), never one CPU's copy.
+ */
+bool ksyms__in_per_cpu_area(const struct ksyms *ks, unsigned long addr);
+
 /* Up to MAX names close to NAME (edit distance, then prefix/substring), best first. */
 size_t ksyms__suggest(const struct ksyms *ks, const char *name, const char **out, size_t max);
 

@@ -371,7 +371,6 @@ int ksyms__sysmap_var(const struct ksyms *ks, const char *name, const char *cons
 		paths = def;
 	}
 	for (i = 0; paths[i]; i++) {
-		const struct ksym *pcs[1], *pce[1];
 		unsigned long off;
 		unsigned int agree;
 		struct ksyms *map;
@@ -414,9 +413,7 @@ int ksyms__sysmap_var(const struct ksyms *ks, const char *name, const char *cons
 			ksyms__free(map);
 			return -ENOTUNIQ;
 		}
-		if (ksyms__find(map, "__per_cpu_start", NULL, pcs, 1) == 1 &&
-		    ksyms__find(map, "__per_cpu_end", NULL, pce, 1) == 1 &&
-		    cand[0]->addr >= pcs[0]->addr && cand[0]->addr < pce[0]->addr) {
+		if (ksyms__in_per_cpu_area(map, cand[0]->addr)) {
 			snprintf(why, whylen, "%s is a per-CPU variable (%s places only its template, "
 				 "no CPU's copy): give one CPU's copy as 0xADDRESS", name, paths[i]);
 			ksyms__free(map);

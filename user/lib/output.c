@@ -165,13 +165,17 @@ static ssize_t write_some(struct obuf *b, size_t off)
 	size_t n = b->len - off;
 	struct pollfd p = { .fd = b->fd, .events = POLLOUT };
 	double left;
+	int ready;
 
 	if (!b->stop || !*b->stop)
 		return write(b->fd, b->buf + off, n);
 	if (!b->deadline)
 		b->deadline = mono_now() + b->grace;
 	left = b->deadline - mono_now();
-	if (left <= 0 || !poll(&p, 1, (int)(left * 1000) + 1)) {
+	ready = left > 0 ? poll(&p, 1, (int)(left * 1000) + 1) : 0;
+	if (ready < 0)
+		return -1;	/* EINTR: the caller tries again, with less time left */
+	if (!ready) {
 		b->gave_up = true;
 		errno = 0;
 		return -1;

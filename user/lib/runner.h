@@ -6,8 +6,8 @@
  * command's event callback, a poll bounded in time and output), the ticks
  * (periodic callbacks: Prometheus snapshots, lat's interval reports), the
  * duration (-d), the signals (SIGINT/SIGTERM stop the run, and the output
- * then waits for its reader a bounded time; SIGHUP reopens --output), the output, the detach and the last drain, and the one
- * monotonic clock.
+ * then waits for its reader a bounded time; SIGHUP reopens --output), the
+ * output, the detach and the last drain, and the one monotonic clock.
  *
  * The output is one writer for every command: output.c's buffer (r->out),
  * written with one write(2) per batch of the ring buffer, per tick, or per

@@ -106,11 +106,12 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (r->env->format == FMT_TEXT && !r->env->summary) {
 		decode(r, rec, &d);
 		watch_print_text(r, &rec->e, &d);
+		obuf_mark(&r->runner->out);
 	} else if (r->env->format == FMT_JSON) {
 		decode(r, rec, &d);
 		watch_print_json(r, &rec->e, &d);
+		obuf_mark(&r->runner->out);
 	}
-	obuf_mark(&r->runner->out);
 	if (r->env->count && r->printed >= r->env->count)
 		runner_stop();
 	return 0;

@@ -133,16 +133,6 @@ static int watch_resolve_sysmap(struct watch_run *r, struct watch_spec *sp)
 	return err;
 }
 
-/* Is ADDR inside vmlinux's per-CPU area as kallsyms lists it (x86_64: from 0)? */
-static bool in_per_cpu_area(const struct ksyms *ks, unsigned long addr)
-{
-	const struct ksym *start[1], *end[1];
-
-	return ksyms__find(ks, "__per_cpu_start", NULL, start, 1) == 1 &&
-	       ksyms__find(ks, "__per_cpu_end", NULL, end, 1) == 1 &&
-	       addr >= start[0]->addr && addr < end[0]->addr;
-}
-
 int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 {
 	const struct ksyms *ks = r->ksyms;
@@ -155,7 +145,7 @@ int watch_resolve_spec(struct watch_run *r, struct watch_spec *sp)
 	if (!sp->symbol[0])
 		return 0;
 	n = ksyms__find(ks, sp->symbol, sp->module[0] ? sp->module : NULL, cand, 16);
-	if (n == 1 && !cand[0]->module && in_per_cpu_area(ks, cand[0]->addr)) {
+	if (n == 1 && !cand[0]->module && ksyms__in_per_cpu_area(ks, cand[0]->addr)) {
 		/*
 		 * x86_64 lists per-CPU variables with their offset in the per-CPU
 		 * area (near 0), not an address: watching it would watch nothing
