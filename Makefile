@@ -4,6 +4,9 @@
 #
 #   make            build everything for x86_64 and arm64 (modules, BPF, user)
 #   make check      host unit tests + guest suites on both architectures
+#   make check-full make check + what does not fit its 30-minute budget: the
+#                   DKMS install suite (71-install-dkms) and the debug lane's
+#                   long loops (docs/testing.md, "make check-full")
 #   make demo       the main job, live, in an x86_64 guest
 #   make bench      benchmarks (instruction counts in a guest)
 #   make deps       install Debian packages (root)
@@ -18,7 +21,7 @@ ARCH ?= x86_64
 KERNEL ?= stock
 export WPWATCH_CACHE ?= $(HOME)/.cache/wpwatch
 
-.PHONY: all build deps deps-ok check unit demo bench vmlinux deb clean $(ARCHES:%=build-%)
+.PHONY: all build deps deps-ok check check-full unit demo bench vmlinux deb clean $(ARCHES:%=build-%)
 
 all: $(ARCHES:%=build-%)
 
@@ -42,6 +45,9 @@ unit: deps-ok
 
 check: deps-ok
 	@tests/check
+
+check-full: deps-ok
+	@tests/check --full
 
 demo: deps-ok
 	@scripts/demo.sh

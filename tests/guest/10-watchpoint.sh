@@ -2,8 +2,9 @@
 # watchpoint.ko and trampolines.ko: one callback per write on both arches,
 # old/new values, allow-list versus a rogue writer, shared regions, CPU
 # hotplug, every bad input's errno and log line, and 100 load/unload cycles
-# with the writer running (no debug register leaks). The writer is the
-# sample module tl_writer.ko (samples/watchpoint/). See docs/watchpoint.md.
+# with the writer running (20 on the debug lane in make check; no debug
+# register leaks). The writer is the sample module tl_writer.ko
+# (samples/watchpoint/). See docs/watchpoint.md.
 # arches: x86_64 arm64
 # kernel: stock debug
 # weight: 3
@@ -267,10 +268,13 @@ rmmod wpw_wptest watchpoint
 # Each cycle loads the watcher, then the writer, waits for the writer's
 # first write (so it really ran), then unloads the watcher with the writer
 # still running; the unload's dmesg line must count at least the writes
-# made before it (every write a hit).
+# made before it (every write a hit). 20 cycles on the debug lane in make
+# check (lib.sh, reps): module loads under KASAN and lockdep are most of that
+# lane's time here, and every cycle runs the same code.
+cycles=$(reps 100 20)
 fails=0 idle=0 short=0
 i=0
-while [ $i -lt 100 ]; do
+while [ $i -lt "$cycles" ]; do
 	dmesg -c >/dev/null
 	modprobe watchpoint dump_stack=0 || fails=$((fails + 1))
 	modprobe tl_writer period_ms=1 || fails=$((fails + 1))
@@ -287,7 +291,7 @@ while [ $i -lt 100 ]; do
 	[ -n "$h" ] && [ "$h" -ge "$w" ] || { short=$((short + 1)); [ $short -le 3 ] && diag "cycle $i: $w writes, unload says '$h' hits"; }
 	i=$((i + 1))
 done
-num_is "$fails" 0 "100 load/unload cycles with the writer running"
+num_is "$fails" 0 "$cycles load/unload cycles with the writer running"
 num_is "$idle" 0 "... the writer wrote in every cycle"
 num_is "$short" 0 "... and every write was a hit (the unload counts at least the writes before it)"
 
@@ -300,8 +304,9 @@ bg=$!
 fails=0
 i=0
 # each watcher is unloaded once it has caught a write (at most 5 s), so the
-# unload always races the writer's stores
-while [ $i -lt 30 ]; do
+# unload always races the writer's stores (10 on the debug lane in make check)
+racing=$(reps 30 10)
+while [ $i -lt "$racing" ]; do
 	modprobe watchpoint ksym=wpw_test_target dump_stack=0 || fails=$((fails + 1))
 	j=0
 	while [ "$(get hits 2>/dev/null || echo 0)" -lt 1 ] && [ $j -lt 50 ]; do
@@ -314,10 +319,10 @@ done
 touch /tmp/wp-stop
 wait $bg
 ok $? "the busy writer ran throughout and stopped cleanly"
-num_is "$fails" 0 "30 load/unload cycles while hits are in flight"
+num_is "$fails" 0 "$racing load/unload cycles while hits are in flight"
 inflight=$(dmesg | sed -n 's/.*Watchpoint for wpw_test_target removed: \([0-9]*\) hits.*/\1/p' |
 	awk '$1 > 0 { n++ } END { print n + 0 }')
-num_is "$inflight" 30 "all 30 watchers caught writes before they were unloaded"
+num_is "$inflight" "$racing" "all $racing watchers caught writes before they were unloaded"
 rmmod wpw_testwriter
 modprobe wpw_wphog
 num_is "$(cat /sys/module/wpw_wphog/parameters/hogged)" "$slots" "every slot is free again"

@@ -16,6 +16,8 @@
 #                            options, e.g. -s, --arg K V); its status is gojq's
 #   wait_ready PID FILE...   until a tracer started in the background (PID) prints its
 #                            "Tracing" line into one of the FILEs (WAIT_READY_S, 120 s)
+#   reps FULL SHORT          a loop's round count: SHORT on the debug lane in make
+#                            check, FULL everywhere else (below)
 #
 # Header lines at the top of a suite file are read by tests/check:
 #   # arches: x86_64 arm64      (default both)
@@ -28,11 +30,23 @@
 #                               debian: Debian's dash is sh there)
 #   # weight: N                 (make check runs the heaviest first; x2 on the debug
 #                               kernel; default 1)
+#   # check: full [LANE...]     (only in make check-full: on every lane, or on the
+#                               lanes named; docs/testing.md, "make check-full")
 
 _tap_n=0
 _tap_fail=0
 WPWATCH=${WPWATCH:-/opt/wpwatch}
 ARCH=$(cat /etc/wpwatch/arch 2>/dev/null || uname -m)
+KERNEL=$(cat /etc/wpwatch/kernel 2>/dev/null || echo stock)
+# make check-full boots every guest with wpwatch.full=1 (tests/check --full).
+# Without it, on the debug lane (KASAN, lockdep, kmemleak: guests 3 to 5
+# times slower), a suite runs its repetitive loops with fewer rounds: every
+# check still runs there, so the detectors see every code path, and the
+# stock lanes run the full counts on both arches (docs/testing.md, "make
+# check-full"). The round counts are in the checks' descriptions.
+FULL=0
+grep -qw 'wpwatch.full=1' /proc/cmdline 2>/dev/null && FULL=1
+reps() { if [ "$KERNEL" = debug ] && [ "$FULL" = 0 ]; then echo "$2"; else echo "$1"; fi; }
 
 diag() { echo "# $*"; }
 
