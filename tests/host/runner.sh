@@ -5,7 +5,13 @@
 # expected ones (O, E) not, timeout enforced, --share readable in both guests,
 # bad usage refused without a boot.
 # Usage: tests/host/runner.sh [ARCH...]   (default: x86_64 arm64)
-# tests: 42
+#
+# Every boot proves something no other boot does (under TCG a boot is 8 to
+# 11 s): status 0 comes out of the --share run (and, on the first arch, of
+# the O/E taint run), any other status out of 'exit 7'; the runs of 'true'
+# and 'false' that proved the same again were dropped (docs/testing.md,
+# "make check-full").
+# tests: 38
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 arches=("$@")
@@ -25,9 +31,7 @@ for arch in "${arches[@]}"; do
 		echo "Bail out! build for $arch failed"
 		exit 1
 	}
-	expect_run 0 "$arch: 'true' exits 0" -- --arch "$arch" --no-build -- true
 	expect_run 7 "$arch: a command's exit status comes out" -- --arch "$arch" --no-build -- sh -c 'exit 7'
-	expect_run 1 "$arch: 'false' exits non-zero" -- --arch "$arch" --no-build -- false
 	expect_run 125 "$arch: a kernel WARN fails the run, even though the command succeeded" -- \
 		--arch "$arch" --no-build -- insmod /opt/wpwatch/kmod/wpw_crash.ko action=warn
 	expect_log "kernel complained" "$arch: the runner names the WARN"
@@ -45,7 +49,7 @@ for arch in "${arches[@]}"; do
 		--arch "$arch" --no-build -- sh -c 'insmod /opt/wpwatch/kmod/wpw_crash.ko action=process; echo "insmod died: $?"'
 	expect_log "kernel BUG at .*wpw_crash\.c" "$arch: the runner names the process's BUG"
 	expect_log "kernel tainted .*: D( |$)" "$arch: the runner names the D (die) taint"
-	expect_run 0 "$arch: --share makes a host script runnable" -- \
+	expect_run 0 "$arch: --share makes a host script runnable, and its status 0 comes out" -- \
 		--arch "$arch" --no-build --share "$share" -- sh /mnt/share/hello.sh
 	expect_log "share is $token" "$arch: the shared file's content is seen in the guest"
 done

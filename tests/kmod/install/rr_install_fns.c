@@ -2,9 +2,9 @@
 /*
  * rr_install.ko (this file is its only object): plain C, made
  * re-randomizable out of tree by the installed make fragment
- * (/usr/share/wpwatch/rerandom.mk, rrmeta --auto) in the install suite
- * tests/guest/70-install.sh, which checks that its bodies move and that
- * they still compute the right thing after every pass.
+ * (/usr/share/wpwatch/rerandom.mk, rrmeta --auto) in the install suites
+ * tests/guest/70-install.sh and 71-install-dkms.sh, which check that its
+ * bodies move and that they still compute the right thing after every pass.
  *
  * /sys/kernel/debug/rr_install/add  write N: rri_add(N); read: the result
  */
