@@ -11,6 +11,11 @@
 # ends at -d (libbpf's poll alone would consume for as long as records
 # arrive); read by a consumer that stops reading, SIGINT still ends it within
 # seconds, with the events it could not write counted. JSON is queried by gojq.
+# On x86_64:debug in make check-full only: there its kernel-side part of our
+# own, watchpoint.ko's CPU hotplug state, is driven by 10-watchpoint in make
+# check too; the rest (the kernel's perf events across hotplug, wpwatch's
+# re-attach, its Ctrl-C bound) is proven on both stock lanes (docs/testing.md).
+# check: full x86_64:debug
 # arches: x86_64 arm64
 # kernel: stock debug
 # weight: 2

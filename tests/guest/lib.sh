@@ -30,8 +30,8 @@
 #                               debian: Debian's dash is sh there)
 #   # weight: N                 (make check runs the heaviest first; x2 on the debug
 #                               kernel; default 1)
-#   # check: full               (only in make check-full; docs/testing.md,
-#                               "make check-full")
+#   # check: full [LANE...]     (only in make check-full: on every lane, or on the
+#                               lanes named; docs/testing.md, "make check-full")
 
 _tap_n=0
 _tap_fail=0
