@@ -95,8 +95,9 @@ case "$line" in
 esac
 
 # --- stress: 4 callers, a pass every millisecond, 30 s --------------------
-# (10 s on the debug lane in make check, lib.sh's reps: about 400 passes of
-# 11 ms there, every check below scaled by the run's length)
+# (10 s on the debug lane in make check, lib.sh's reps: still hundreds of
+# passes there, 859 in a run alone; every check below is scaled by the run's
+# length)
 stress=${RR_STRESS_S:-$(reps 30 10)}
 # rr_passd's voluntary context switches (sleeps), from /proc
 passd=$(grep -l '^Name:[[:space:]]*rr_passd$' /proc/[0-9]*/status 2>/dev/null | head -n 1)
