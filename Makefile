@@ -5,8 +5,9 @@
 #   make            build everything for x86_64 and arm64 (modules, BPF, user)
 #   make check      host unit tests + guest suites on both architectures
 #   make check-full make check + what does not fit its 30-minute budget: the
-#                   DKMS install suite (71-install-dkms) and the debug lane's
-#                   long loops (docs/testing.md, "make check-full")
+#                   DKMS install suite (71-install-dkms), 60-demo, the debug
+#                   lane's 22-watch-hotplug and long loops (docs/testing.md,
+#                   "make check-full")
 #   make demo       the main job, live, in an x86_64 guest
 #   make bench      benchmarks (instruction counts in a guest)
 #   make deps       install Debian packages (root)
