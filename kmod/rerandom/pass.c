@@ -11,8 +11,9 @@
  *   switch store each new address in the body's slot (a data word the
  *          trampoline loads: no text is patched);
  *   sync   full barrier: the slot stores are ordered before the grace period;
- *   grace  hand each old copy to SRCU (the pause list): it is freed once
- *          every trampoline call that began before the switch has returned;
+ *   grace  hand each old copy to Tasks Trace RCU (the pause list): it is
+ *          freed once every trampoline call that began before the switch
+ *          has returned;
  *   free   poison and release the copies whose grace period has ended.
  * See docs/rerandom.md.
  */
@@ -195,7 +196,7 @@ noinline int rerandom_step_switch(void)
 
 noinline int rerandom_step_sync(void)
 {
-	/* slot stores before call_srcu(); SRCU orders the rest */
+	/* slot stores before call_rcu_tasks_trace(), which orders the rest */
 	smp_mb();
 	return 0;
 }

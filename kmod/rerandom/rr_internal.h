@@ -139,7 +139,6 @@ void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
 unsigned long rr_arena_origin(unsigned long addr);
 
 /* --- pause.c: the pause list and retiring old copies -------------------- */
-int rr_pause_init(void);
 void rr_pause_exit(void);
 void rr_retire(struct rr_body *b, unsigned long addr, struct rr_retire *r);
 void rr_reap(void);
