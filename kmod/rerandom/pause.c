@@ -113,16 +113,18 @@ EXPORT_SYMBOL_GPL(remove_pause_list);
 void rr_reap(void)
 {
 	struct llist_node *list = llist_del_all(&rr_done);
-	struct rr_retire *r, *t;
+	struct rr_batch *bt, *t;
+	unsigned int i;
 	u64 n = 0;
 
-	llist_for_each_entry_safe(r, t, list, ln) {
+	llist_for_each_entry_safe(bt, t, list, ln) {
 		spin_lock(&rr_pending_lock);
-		list_del(&r->pending);
+		list_del(&bt->pending);
 		spin_unlock(&rr_pending_lock);
-		rr_arena_free(r->addr, r->bytes);
-		kfree(r);
-		n++;
+		for (i = 0; i < bt->n; i++)
+			rr_arena_free(bt->copy[i].addr, bt->copy[i].bytes);
+		n += bt->n;
+		kfree(bt);
 	}
 	if (n)
 		rr_count(&rr_stats.freed, n);
@@ -136,27 +138,51 @@ static DECLARE_WORK(rr_reap_work, rr_reap_work_fn);
 
 static void rr_grace_done(struct rcu_head *rh)
 {
-	struct rr_retire *r = container_of(rh, struct rr_retire, rh);
+	struct rr_batch *bt = container_of(rh, struct rr_batch, rh);
 
-	llist_add(&r->ln, &rr_done);
+	llist_add(&bt->ln, &rr_done);
 	schedule_work(&rr_reap_work);
 }
 
-/*
- * Hand b's copy at addr to the pause list; r (allocated beforehand, so this
- * cannot fail) is freed with it. The slot store that replaced the copy must
- * be ordered before this call.
- */
-void rr_retire(struct rr_body *b, unsigned long addr, struct rr_retire *r)
+/* room for max old copies; NULL without memory */
+struct rr_batch *rr_batch_alloc(unsigned int max, gfp_t gfp)
 {
-	r->addr = addr;
-	r->bytes = b->bytes;
-	strscpy(r->name, b->d->name, sizeof(r->name));
+	struct rr_batch *bt = kmalloc(struct_size(bt, copy, max), gfp);
+
+	if (bt) {
+		bt->n = 0;
+		bt->max = max;
+	}
+	return bt;
+}
+
+/* b's copy at addr is to be retired with the batch */
+void rr_batch_add(struct rr_batch *bt, struct rr_body *b, unsigned long addr)
+{
+	if (WARN_ON_ONCE(bt->n >= bt->max))
+		return;
+	bt->copy[bt->n].addr = addr;
+	bt->copy[bt->n].bytes = b->bytes;
+	bt->copy[bt->n].name = b->d->name;
+	bt->n++;
+}
+
+/*
+ * Hand the batch's copies to the pause list (an empty batch is freed): they
+ * are freed with it once every call that may run them has returned. The
+ * slot stores that replaced the copies must be ordered before this call.
+ */
+void rr_retire_batch(struct rr_batch *bt)
+{
+	if (!bt->n) {
+		kfree(bt);
+		return;
+	}
 	spin_lock(&rr_pending_lock);
-	list_add_tail(&r->pending, &rr_pending);
+	list_add_tail(&bt->pending, &rr_pending);
 	spin_unlock(&rr_pending_lock);
-	rr_count(&rr_stats.retired, 1);
-	call_rcu_tasks_trace(&r->rh, rr_grace_done);
+	rr_count(&rr_stats.retired, bt->n);
+	call_rcu_tasks_trace(&bt->rh, rr_grace_done);
 }
 
 /* wait for every grace period begun so far, then free their copies */
