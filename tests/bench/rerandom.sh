@@ -28,15 +28,16 @@ for path in inline traced; do
 		echo 200000 >$T/bench
 		set -- $(cat $T/bench)
 		# the target row: the inline path, moved body
-		[ $path$where = inlinemoved ] && extra=$(awk -v n="$2" -v d="$4" -v t="$6" 'BEGIN { printf "%.1f", (t - d) / n }')
+		[ $path$where = inlinemoved ] && [ "$2" = 200000 ] && extra=$(awk -v n="$2" -v d="$4" -v t="$6" 'BEGIN { printf "%.1f", (t - d) / n }')
 		awk -v n="$2" -v d="$4" -v t="$6" -v w="$where" -v p="$path" 'BEGIN {
 			printf "| %s | %s | %.1f | %.1f | %.1f | %.2f |\n", w, p, d / n, t / n, (t - d) / n, t / d }'
 	done
 done
 echo 0 >$HOOKS
 echo
-awk -v v="$extra" 'BEGIN { printf "Target (issue 25): a trampolined call costs at most 20 instructions more than a direct call: %s (%s).\n",
-	v, (v + 0 <= 20) ? "held" : sprintf("not held, %.0f %% over", 5 * (v - 20)) }'
+awk -v v="$extra" 'BEGIN { printf "Target (issue 25): a trampolined call costs at most 20 instructions more than a direct call: %s.\n",
+	v == "" ? "not measured (the driver did not make the 200000 calls asked)" :
+	(v + 0 <= 20) ? v " (held)" : sprintf("%s (not held, %.0f %% over)", v, 5 * (v - 20)) }'
 echo
 
 # --- 2. time of one pass vs number of bodies -----------------------------
