@@ -4,10 +4,10 @@
  *
  * wpw_lb_add() is a SPECIAL_FUNCTION: a trampoline that pauses (inline, or
  * through add_pause_list() and remove_pause_list() while the core's call
- * hooks are on), calls its body wpw_lb_add_real() through the slot, exactly
- * as a re-randomizable function does (it is not
- * registered with the core, so its body stays put: moving it changes
- * nothing of the call's path). The benchmark times COUNT calls of the
+ * hooks are on) and calls its body wpw_lb_add_real() through the slot,
+ * exactly as a re-randomizable function does (it is not registered with the
+ * core, so its body stays put: moving it changes nothing of the call's
+ * path). The benchmark times COUNT calls of the
  * trampoline and COUNT direct calls of the body, so that the cost of
  * tracing (wpwatch lat's probes) can be told apart from the trampoline's.
  *
