@@ -188,11 +188,12 @@ static void __used __cold __rr_task_offsets(void)
 #if defined(CONFIG_X86_64)
 /*
  * x86_64 (SysV): rdi rsi rdx rcx r8 r9 carry arguments 1-6; 7 and 8 are on
- * the caller's stack and are copied below a frame for the body (NARGS > 6
- * only). Results in rax:rdx. The fast path uses only rax, rcx, rsi, rdi, r10
- * and r11 (no argument is live after the body, no result before it) and
- * needs no frame: the kernel aligns its stack to 8 bytes, and ORC unwinds the
- * trampoline from objtool's entries. The first instruction is a static branch
+ * the caller's stack, above the return address: the fast path pushes copies
+ * of them (NARGS > 6 only; "push 16(%rsp)" twice is 8, then 7), so the body
+ * finds them where the ABI says. Results in rax:rdx. The fast path uses only
+ * rax, rcx, rsi, rdi and r11 (no argument is live after the body, no result
+ * before it) and needs no frame: the kernel aligns its stack to 8 bytes, and
+ * ORC unwinds the trampoline from objtool's entries. The first instruction is a static branch
  * on rr_call_hooks (pause.c): taken, the traced path below saves the
  * arguments and calls add_pause_list()/remove_pause_list(), which fire the
  * call tracepoints and are what kprobes attach to.
@@ -228,19 +229,18 @@ static void __used __cold __rr_task_offsets(void)
 	    "mov %gs:current_task, %rax\n\t"				\
 	    "incl __rr_trc_nesting(%rax)\n\t"				\
 	    __RR_READ_MB						\
+	    ".if " __stringify(nargs) " > 7\n\t"			\
+	    "push 16(%rsp)\n\t"		/* argument 8 */		\
+	    ".endif\n\t"						\
 	    ".if " __stringify(nargs) " > 6\n\t"			\
-	    "push %rbp\n\t"						\
-	    "mov %rsp, %rbp\n\t"					\
-	    "sub $16, %rsp\n\t"						\
-	    "mov 16(%rbp), %r10\n\t"					\
-	    "mov %r10, 0(%rsp)\n\t"					\
-	    "mov 24(%rbp), %r10\n\t"					\
-	    "mov %r10, 8(%rsp)\n\t"					\
+	    "push 16(%rsp)\n\t"		/* argument 7 */		\
 	    ".endif\n\t"						\
 	    "mov " slot "(%rip), %r11\n\t"				\
 	    __RR_ICALL							\
-	    ".if " __stringify(nargs) " > 6\n\t"			\
-	    "leave\n\t"							\
+	    ".if " __stringify(nargs) " > 7\n\t"			\
+	    "add $16, %rsp\n\t"						\
+	    ".elseif " __stringify(nargs) " > 6\n\t"			\
+	    "add $8, %rsp\n\t"						\
 	    ".endif\n\t"						\
 	    "mov %gs:current_task, %rcx\n\t"				\
 	    "mov __rr_trc_nesting(%rcx), %esi\n\t"			\
