@@ -200,6 +200,24 @@ static void __used __cold __rr_task_offsets(void)
  *   traced frame: 0/8(%rsp) stack args 7/8 for the body, 16..56 the six
  *   register arguments, 64/72 the result.
  */
+/*
+ * The static branch: a 5-byte NOP that the kernel patches into "jmp 9f"; a
+ * kernel without CONFIG_JUMP_LABEL never patches it, so there the key's
+ * count is read instead.
+ */
+#ifdef CONFIG_JUMP_LABEL
+#define __RR_HOOKS							\
+	"1:\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\t"			\
+	".pushsection __jump_table, \"aw\"\n\t"			\
+	".balign 8\n\t"						\
+	".long 1b - ., 9f - .\n\t"					\
+	".quad rr_call_hooks - .\n\t"				\
+	".popsection\n\t"
+#else
+#define __RR_HOOKS							\
+	"cmpl $0, rr_call_hooks(%rip)\n\t"				\
+	"jne 9f\n\t"
+#endif
 #ifdef CONFIG_RETPOLINE
 #define __RR_ICALL "call __x86_indirect_thunk_r11\n\t"
 #else
@@ -219,13 +237,8 @@ static void __used __cold __rr_task_offsets(void)
 	    ".globl " name "\n\t"					\
 	    ".type " name ", @function\n\t"				\
 	    ".p2align 4\n"						\
-	    name ":\n"							\
-	    "1:\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\t"		\
-	    ".pushsection __jump_table, \"aw\"\n\t"			\
-	    ".balign 8\n\t"						\
-	    ".long 1b - ., 9f - .\n\t"					\
-	    ".quad rr_call_hooks - .\n\t"				\
-	    ".popsection\n\t"						\
+	    name ":\n\t"						\
+	    __RR_HOOKS							\
 	    "mov %gs:current_task, %rax\n\t"				\
 	    "incl __rr_trc_nesting(%rax)\n\t"				\
 	    __RR_READ_MB						\
@@ -305,6 +318,21 @@ static void __used __cold __rr_task_offsets(void)
  * remove_pause_list(), which fire the call tracepoints and are what kprobes
  * attach to. Traced frame of 96 bytes: 0 fp/lr record, 16..72 x0-x7, 80 x8.
  */
+/* the static branch, as on x86_64 (x16 is free here) */
+#ifdef CONFIG_JUMP_LABEL
+#define __RR_HOOKS							\
+	"1:\tnop\n\t"							\
+	".pushsection __jump_table, \"aw\"\n\t"			\
+	".align 3\n\t"							\
+	".long 1b - ., 9f - .\n\t"					\
+	".quad rr_call_hooks - .\n\t"				\
+	".popsection\n\t"
+#else
+#define __RR_HOOKS							\
+	"adrp x16, rr_call_hooks\n\t"					\
+	"ldr w16, [x16, :lo12:rr_call_hooks]\n\t"			\
+	"cbnz w16, 9f\n\t"
+#endif
 #ifdef CONFIG_ARM64_BTI_KERNEL
 #define __RR_BTI "hint 34\n\t"		/* bti c */
 #else
@@ -326,12 +354,7 @@ static void __used __cold __rr_task_offsets(void)
 	    ".p2align 3\n"						\
 	    name ":\n\t"						\
 	    __RR_BTI							\
-	    "1:\tnop\n\t"						\
-	    ".pushsection __jump_table, \"aw\"\n\t"			\
-	    ".align 3\n\t"						\
-	    ".long 1b - ., 9f - .\n\t"					\
-	    ".quad rr_call_hooks - .\n\t"				\
-	    ".popsection\n\t"						\
+	    __RR_HOOKS							\
 	    "hint 25\n\t"		/* paciasp */			\
 	    "stp x29, x30, [sp, #-16]!\n\t"				\
 	    "mov x29, sp\n\t"						\
