@@ -189,7 +189,8 @@ static void __used __cold __rr_task_offsets(void)
 /*
  * x86_64 (SysV): rdi rsi rdx rcx r8 r9 carry arguments 1-6; 7 and 8 are on
  * the caller's stack, above the return address: the fast path pushes copies
- * of them (NARGS > 6 only; "push 16(%rsp)" twice is 8, then 7), so the body
+ * of them (NARGS > 6 only; "push 16(%rsp)" twice is 8, then 7; with 7, "push
+ * 8(%rsp)"), so the body
  * finds them where the ABI says. Results in rax:rdx. The fast path uses only
  * rax, rcx, rsi, rdi and r11 (no argument is live after the body, no result
  * before it) and needs no frame: the kernel aligns its stack to 8 bytes, and
@@ -244,9 +245,9 @@ static void __used __cold __rr_task_offsets(void)
 	    __RR_READ_MB						\
 	    ".if " __stringify(nargs) " > 7\n\t"			\
 	    "push 16(%rsp)\n\t"		/* argument 8 */		\
-	    ".endif\n\t"						\
-	    ".if " __stringify(nargs) " > 6\n\t"			\
 	    "push 16(%rsp)\n\t"		/* argument 7 */		\
+	    ".elseif " __stringify(nargs) " > 6\n\t"			\
+	    "push 8(%rsp)\n\t"		/* argument 7 */		\
 	    ".endif\n\t"						\
 	    "mov " slot "(%rip), %r11\n\t"				\
 	    __RR_ICALL							\
