@@ -13,7 +13,9 @@ arch=$(cat /etc/wpwatch/arch 2>/dev/null || uname -m)
 nb=$(st bodies)
 
 # --- 1. trampolined call vs direct call of the same body ------------------
-echo "### $arch: call cost (guest instructions per call, -icount)"
+# sections 1 and 2 go to docs/performance.md (scripts/bench-doc.sh rerandom)
+echo "<!-- rerandom-bench $(uname -m) -->"
+echo "#### $arch: call cost (guest instructions per call, -icount)"
 echo
 echo "| body where | trampoline's path | direct call | trampolined call | trampolined minus direct | ratio |"
 echo "|---|---|---:|---:|---:|---:|"
@@ -41,7 +43,7 @@ awk -v v="$extra" 'BEGIN { printf "Target (issue 25): a trampolined call costs a
 echo
 
 # --- 2. time of one pass vs number of bodies -----------------------------
-echo "### $arch: one pass vs bodies moved (guest instructions, 200 passes each)"
+echo "#### $arch: one pass vs bodies moved (guest instructions, 200 passes each)"
 echo
 echo "| bodies moved | p50 | p99 | per body (p50) |"
 echo "|---:|---:|---:|---:|"
@@ -60,6 +62,7 @@ for k in 1 2 4 8 $nb; do
 		printf "| %d | %d | %d | %d |\n", k, p50, p99, p50 / k }'
 done
 echo 0 >/sys/module/rerandom/parameters/max_moves
+echo "<!-- /rerandom-bench $(uname -m) -->"
 echo
 
 # --- 3. shortest period sustained under 4 callers ------------------------
