@@ -28,9 +28,15 @@
 
 struct module;
 
-/* --- the pause list (called only from trampolines) ------------------------ */
-int add_pause_list(void);
-void remove_pause_list(int token);
+/*
+ * --- the traced pause (called only from trampolines) ----------------------
+ * A trampoline pauses inline (below); while rr_call_hooks is on (a call
+ * tracepoint has a probe, or /sys/module/rerandom/parameters/call_hooks is
+ * set), it calls these instead, which fire the call tracepoints and are what
+ * kprobes on the calls attach to.
+ */
+void add_pause_list(void);
+void remove_pause_list(void);
 
 /*
  * The steps of a pass (the "step" of the rerandom_step_begin/_end
@@ -151,18 +157,81 @@ extern struct rr_module_desc __rr_module_desc;
 	_Static_assert(__RR_IIF(__RR_IS_VOID(ret))(1, sizeof(ret) <= 16), \
 		"SPECIAL_FUNCTION " #fn ": return type '" #ret "' is larger than two registers (returned through memory): not supported")
 
+/*
+ * The pause around a call is a Tasks Trace RCU read-side critical section
+ * (include/linux/rcupdate_trace.h, open-coded here so that it clobbers no
+ * argument register): the enter increments current->trc_reader_nesting, the
+ * exit decrements it through INT_MIN (so that the grace-period IPI cannot set
+ * need_qs between the check and the store) and calls
+ * rcu_read_unlock_trace_special() only when the grace-period machinery asked
+ * this task to report. No memory barrier on either side: the pass pays for
+ * ordering in call_rcu_tasks_trace(). A body may sleep, nest and run in
+ * interrupts, as with SRCU before. See docs/rerandom.md, "The pause".
+ *
+ * The assembler reads the two task_struct offsets from symbols that this
+ * function (never called, one per object) defines; a reference before the
+ * definition is resolved when the object is assembled.
+ */
+#ifndef CONFIG_TASKS_TRACE_RCU
+#error "rerandom.h: the kernel lacks CONFIG_TASKS_TRACE_RCU (BPF_SYSCALL selects it): trampolines need it"
+#endif
+#include <linux/sched.h>
+#include <linux/stddef.h>
+static void __used __cold __rr_task_offsets(void)
+{
+	asm volatile(".set __rr_trc_nesting, %c0\n\t"
+		     ".set __rr_trc_special, %c1"
+		     : : "i" (offsetof(struct task_struct, trc_reader_nesting)),
+			 "i" (offsetof(struct task_struct, trc_reader_special)));
+}
+
 #if defined(CONFIG_X86_64)
 /*
  * x86_64 (SysV): rdi rsi rdx rcx r8 r9 carry arguments 1-6; 7 and 8 are on
- * the caller's stack and are copied below our frame for the body. Results in
- * rax:rdx. Frame: rbp chain; 96 bytes keep rsp 16-byte aligned at each call.
- *   0/8(%rsp) stack args 7/8 for the body, 16..56 the six register
- *   arguments, 64/72 the result, 80 the pause-list token.
+ * the caller's stack, above the return address: the fast path pushes copies
+ * of them (NARGS > 6 only; "push 16(%rsp)" twice is 8, then 7; with 7, "push
+ * 8(%rsp)"), so the body
+ * finds them where the ABI says. Results in rax:rdx. The fast path uses only
+ * rax, rcx, rsi, rdi and r11 (no argument is live after the body, no result
+ * before it) and needs no frame: the kernel aligns its stack to 8 bytes, and
+ * ORC unwinds the trampoline from objtool's entries. The first instruction is a static branch
+ * on rr_call_hooks (pause.c): taken, the traced path below saves the
+ * arguments and calls add_pause_list()/remove_pause_list(), which fire the
+ * call tracepoints and are what kprobes attach to.
+ *   traced frame: 0/8(%rsp) stack args 7/8 for the body, 16..56 the six
+ *   register arguments, 64/72 the result.
  */
+/*
+ * The static branch: a 5-byte NOP that the kernel patches into "jmp 9f"; a
+ * kernel without CONFIG_JUMP_LABEL never patches it, so there the key's
+ * count is read instead.
+ */
+#ifdef CONFIG_JUMP_LABEL
+#define __RR_HOOKS							\
+	"1:\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\t"			\
+	".pushsection __jump_table, \"aw\"\n\t"			\
+	".balign 8\n\t"						\
+	".long 1b - ., 9f - .\n\t"					\
+	".quad rr_call_hooks - .\n\t"				\
+	".popsection\n\t"
+#else
+#define __RR_HOOKS							\
+	"cmpl $0, rr_call_hooks(%rip)\n\t"				\
+	"jne 9f\n\t"
+#endif
 #ifdef CONFIG_RETPOLINE
 #define __RR_ICALL "call __x86_indirect_thunk_r11\n\t"
 #else
 #define __RR_ICALL "call *%r11\n\t"
+#endif
+#ifdef CONFIG_TASKS_TRACE_RCU_READ_MB
+#define __RR_READ_MB							\
+	"testb $0xff, __rr_trc_special+3(%rax)\n\t"	/* .b.need_mb */\
+	"jz 4f\n\t"							\
+	"mfence\n"							\
+	"4:\n\t"
+#else
+#define __RR_READ_MB
 #endif
 #define __RR_TRAMPOLINE_AT(name, slot, nargs)				\
 	asm(".pushsection .text." name ",\"ax\",@progbits\n\t"		\
@@ -170,9 +239,44 @@ extern struct rr_module_desc __rr_module_desc;
 	    ".type " name ", @function\n\t"				\
 	    ".p2align 4\n"						\
 	    name ":\n\t"						\
-	    "push %rbp\n\t"						\
+	    __RR_HOOKS							\
+	    "mov %gs:current_task, %rax\n\t"				\
+	    "incl __rr_trc_nesting(%rax)\n\t"				\
+	    __RR_READ_MB						\
+	    ".if " __stringify(nargs) " > 7\n\t"			\
+	    "push 16(%rsp)\n\t"		/* argument 8 */		\
+	    "push 16(%rsp)\n\t"		/* argument 7 */		\
+	    ".elseif " __stringify(nargs) " > 6\n\t"			\
+	    "push 8(%rsp)\n\t"		/* argument 7 */		\
+	    ".endif\n\t"						\
+	    "mov " slot "(%rip), %r11\n\t"				\
+	    __RR_ICALL							\
+	    ".if " __stringify(nargs) " > 7\n\t"			\
+	    "add $16, %rsp\n\t"						\
+	    ".elseif " __stringify(nargs) " > 6\n\t"			\
+	    "add $8, %rsp\n\t"						\
+	    ".endif\n\t"						\
+	    "mov %gs:current_task, %rcx\n\t"				\
+	    "mov __rr_trc_nesting(%rcx), %esi\n\t"			\
+	    "sub $1, %esi\n\t"						\
+	    "lea -0x80000000(%rsi), %edi\n\t"				\
+	    "mov %edi, __rr_trc_nesting(%rcx)\n\t"			\
+	    "cmpl $0, __rr_trc_special(%rcx)\n\t"			\
+	    "jne 2f\n"							\
+	    "3:\tmov %esi, __rr_trc_nesting(%rcx)\n\t"			\
+	    ASM_RET							\
+	    "2:\ttest %esi, %esi\n\t"					\
+	    "jnz 3b\n\t"						\
+	    "push %rax\n\t"						\
+	    "push %rdx\n\t"						\
+	    "mov %rcx, %rdi\n\t"					\
+	    "call rcu_read_unlock_trace_special\n\t"			\
+	    "pop %rdx\n\t"						\
+	    "pop %rax\n\t"						\
+	    ASM_RET							\
+	    "9:\tpush %rbp\n\t"						\
 	    "mov %rsp, %rbp\n\t"					\
-	    "sub $96, %rsp\n\t"						\
+	    "sub $80, %rsp\n\t"						\
 	    "mov %rdi, 16(%rsp)\n\t"					\
 	    "mov %rsi, 24(%rsp)\n\t"					\
 	    "mov %rdx, 32(%rsp)\n\t"					\
@@ -180,12 +284,9 @@ extern struct rr_module_desc __rr_module_desc;
 	    "mov %r8, 48(%rsp)\n\t"					\
 	    "mov %r9, 56(%rsp)\n\t"					\
 	    "call add_pause_list\n\t"					\
-	    "mov %eax, 80(%rsp)\n\t"					\
 	    ".if " __stringify(nargs) " > 6\n\t"			\
 	    "mov 16(%rbp), %rax\n\t"					\
 	    "mov %rax, 0(%rsp)\n\t"					\
-	    ".endif\n\t"						\
-	    ".if " __stringify(nargs) " > 7\n\t"			\
 	    "mov 24(%rbp), %rax\n\t"					\
 	    "mov %rax, 8(%rsp)\n\t"					\
 	    ".endif\n\t"						\
@@ -199,7 +300,6 @@ extern struct rr_module_desc __rr_module_desc;
 	    __RR_ICALL							\
 	    "mov %rax, 64(%rsp)\n\t"					\
 	    "mov %rdx, 72(%rsp)\n\t"					\
-	    "mov 80(%rsp), %edi\n\t"					\
 	    "call remove_pause_list\n\t"				\
 	    "mov 64(%rsp), %rax\n\t"					\
 	    "mov 72(%rsp), %rdx\n\t"					\
@@ -211,18 +311,82 @@ extern struct rr_module_desc __rr_module_desc;
 #elif defined(CONFIG_ARM64)
 /*
  * arm64 (AAPCS64): x0-x7 arguments, x8 the indirect-result pointer, x0:x1
- * results. "bti c" and "paciasp" are landing pad and return-address signing
- * (HINT space: NOPs where the CPU lacks BTI or PAC). Frame of 96 bytes:
- *   0 fp/lr record, 16..72 x0-x7, 80 x8, 88 the pause-list token.
+ * results. The fast path uses only x14-x17 and keeps a frame record, so that
+ * a stack trace from the body shows the caller. "bti c" (a kernel with BTI)
+ * and "paciasp" are landing pad and return-address signing (HINT space). The
+ * first instruction is a static branch on rr_call_hooks (pause.c): taken, the
+ * traced path below saves the arguments and calls add_pause_list() /
+ * remove_pause_list(), which fire the call tracepoints and are what kprobes
+ * attach to. Traced frame of 96 bytes: 0 fp/lr record, 16..72 x0-x7, 80 x8.
  */
+/* the static branch, as on x86_64 (x16 is free here) */
+#ifdef CONFIG_JUMP_LABEL
+#define __RR_HOOKS							\
+	"1:\tnop\n\t"							\
+	".pushsection __jump_table, \"aw\"\n\t"			\
+	".align 3\n\t"							\
+	".long 1b - ., 9f - .\n\t"					\
+	".quad rr_call_hooks - .\n\t"				\
+	".popsection\n\t"
+#else
+#define __RR_HOOKS							\
+	"adrp x16, rr_call_hooks\n\t"					\
+	"ldr w16, [x16, :lo12:rr_call_hooks]\n\t"			\
+	"cbnz w16, 9f\n\t"
+#endif
+#ifdef CONFIG_ARM64_BTI_KERNEL
+#define __RR_BTI "hint 34\n\t"		/* bti c */
+#else
+#define __RR_BTI
+#endif
+#ifdef CONFIG_TASKS_TRACE_RCU_READ_MB
+#define __RR_READ_MB							\
+	"ldrb w15, [x16, #__rr_trc_special + 3]\n\t"	/* .b.need_mb */\
+	"cbz w15, 4f\n\t"						\
+	"dmb ish\n"							\
+	"4:\n\t"
+#else
+#define __RR_READ_MB
+#endif
 #define __RR_TRAMPOLINE_AT(name, slot, nargs)				\
 	asm(".pushsection .text." name ",\"ax\",%progbits\n\t"		\
 	    ".globl " name "\n\t"					\
 	    ".type " name ", %function\n\t"				\
 	    ".p2align 3\n"						\
 	    name ":\n\t"						\
-	    "hint 34\n\t"		/* bti c */			\
+	    __RR_BTI							\
+	    __RR_HOOKS							\
 	    "hint 25\n\t"		/* paciasp */			\
+	    "stp x29, x30, [sp, #-16]!\n\t"				\
+	    "mov x29, sp\n\t"						\
+	    "mrs x16, sp_el0\n\t"					\
+	    "ldr w17, [x16, #__rr_trc_nesting]\n\t"			\
+	    "add w17, w17, #1\n\t"					\
+	    "str w17, [x16, #__rr_trc_nesting]\n\t"			\
+	    __RR_READ_MB						\
+	    "adrp x16, " slot "\n\t"				\
+	    "ldr x16, [x16, :lo12:" slot "]\n\t"		\
+	    "blr x16\n\t"						\
+	    "mrs x16, sp_el0\n\t"					\
+	    "ldr w17, [x16, #__rr_trc_nesting]\n\t"			\
+	    "sub w17, w17, #1\n\t"					\
+	    "eor w15, w17, #0x80000000\n\t"	/* INT_MIN + nesting */	\
+	    "str w15, [x16, #__rr_trc_nesting]\n\t"			\
+	    "ldr w15, [x16, #__rr_trc_special]\n\t"			\
+	    "cbnz w15, 2f\n"						\
+	    "3:\tstr w17, [x16, #__rr_trc_nesting]\n\t"			\
+	    "ldp x29, x30, [sp], #16\n\t"				\
+	    "hint 29\n\t"		/* autiasp */			\
+	    "ret\n"							\
+	    "2:\tcbnz w17, 3b\n\t"					\
+	    "stp x0, x1, [sp, #-16]!\n\t"				\
+	    "mov x0, x16\n\t"						\
+	    "bl rcu_read_unlock_trace_special\n\t"			\
+	    "ldp x0, x1, [sp], #16\n\t"					\
+	    "ldp x29, x30, [sp], #16\n\t"				\
+	    "hint 29\n\t"		/* autiasp */			\
+	    "ret\n"							\
+	    "9:\thint 25\n\t"		/* paciasp */			\
 	    "stp x29, x30, [sp, #-96]!\n\t"				\
 	    "mov x29, sp\n\t"						\
 	    "stp x0, x1, [sp, #16]\n\t"					\
@@ -231,7 +395,6 @@ extern struct rr_module_desc __rr_module_desc;
 	    "stp x6, x7, [sp, #64]\n\t"					\
 	    "str x8, [sp, #80]\n\t"					\
 	    "bl add_pause_list\n\t"					\
-	    "str w0, [sp, #88]\n\t"					\
 	    "ldp x0, x1, [sp, #16]\n\t"					\
 	    "ldp x2, x3, [sp, #32]\n\t"					\
 	    "ldp x4, x5, [sp, #48]\n\t"					\
@@ -241,7 +404,6 @@ extern struct rr_module_desc __rr_module_desc;
 	    "ldr x16, [x16, :lo12:" slot "]\n\t"		\
 	    "blr x16\n\t"						\
 	    "stp x0, x1, [sp, #16]\n\t"					\
-	    "ldr w0, [sp, #88]\n\t"					\
 	    "bl remove_pause_list\n\t"					\
 	    "ldp x0, x1, [sp, #16]\n\t"					\
 	    "ldp x29, x30, [sp], #96\n\t"				\

@@ -120,7 +120,7 @@ void rr_arena_free(unsigned long addr, unsigned int bytes)
 	for (i = 0; i < n; i++)
 		WRITE_ONCE(rr_origins[gran + i].orig, 0);
 
-	memset(rr_arena_rw(addr), RR_POISON, (size_t)n * RR_GRAN);
+	rr_poison_code(rr_arena_rw(addr), (size_t)n * RR_GRAN);
 	spin_lock(&rr_arena_lock);
 	bitmap_clear(rr_map, gran, n);
 	rr_used -= n;

@@ -148,12 +148,15 @@ DEFINE_SHOW_ATTRIBUTE(rr_failures);
 /* START END NAME of each old copy still waiting for its grace period */
 static int rr_retired_show(struct seq_file *sf, void *v)
 {
-	struct rr_retire *r;
+	struct rr_batch *bt;
+	unsigned int i;
 
 	spin_lock(&rr_pending_lock);
-	list_for_each_entry(r, &rr_pending, pending)
-		seq_printf(sf, "%lx %lx %s\n", r->addr, r->addr + r->bytes,
-			   r->name);
+	list_for_each_entry(bt, &rr_pending, pending)
+		for (i = 0; i < bt->n; i++)
+			seq_printf(sf, "%lx %lx %s\n", bt->copy[i].addr,
+				   bt->copy[i].addr + bt->copy[i].bytes,
+				   bt->copy[i].name);
 	spin_unlock(&rr_pending_lock);
 	return 0;
 }

@@ -53,15 +53,10 @@ static int __init rerandom_init(void)
 		pr_err("cannot map the arena read-write: %d\n", err);
 		return err;
 	}
-	err = rr_pause_init();
-	if (err) {
-		pr_err("cannot set up the pause list (SRCU): %d\n", err);
-		goto err_unmap_arena;
-	}
 	err = rr_trap_init();
 	if (err) {
 		pr_err("cannot register the trap handler: %d\n", err);
-		goto err_cleanup_pause;
+		goto err_unmap_arena;
 	}
 	err = rr_pass_thread_start();
 	if (err)
@@ -78,8 +73,6 @@ err_stop_pass_thread:
 	rr_pass_thread_stop();
 err_trap_exit:
 	rr_trap_exit();
-err_cleanup_pause:
-	rr_pause_exit();
 err_unmap_arena:
 	rr_arena_exit();
 	return err;

@@ -11,8 +11,9 @@
  *   switch store each new address in the body's slot (a data word the
  *          trampoline loads: no text is patched);
  *   sync   full barrier: the slot stores are ordered before the grace period;
- *   grace  hand each old copy to SRCU (the pause list): it is freed once
- *          every trampoline call that began before the switch has returned;
+ *   grace  hand the pass's old copies, in one batch, to Tasks Trace RCU
+ *          (the pause list): they are freed once every trampoline call that
+ *          began before the switch has returned;
  *   free   poison and release the copies whose grace period has ended.
  * See docs/rerandom.md.
  */
@@ -44,7 +45,7 @@ MODULE_PARM_DESC(max_moves,
 enum rr_fail { RR_FAIL_NOMEM, RR_FAIL_ARENA, RR_FAIL_FIXUP };
 
 static const char * const rr_fail_why[] = {
-	[RR_FAIL_NOMEM] = "no memory for the record that retires the old copy",
+	[RR_FAIL_NOMEM] = "no memory for the record that retires the pass's old copies",
 	[RR_FAIL_ARENA] = "no room in the arena (old copies still in their grace period)",
 	[RR_FAIL_FIXUP] = "a site does not fit the new place",
 };
@@ -58,8 +59,6 @@ static void rr_drop_move(struct rr_body *b, enum rr_fail why)
 		[RR_FAIL_FIXUP] = &rr_stats.fail_fixup,
 	};
 
-	kfree(b->rec);
-	b->rec = NULL;
 	b->fails++;
 	b->fail_why = rr_fail_why[why];
 	rr_count(&rr_stats.failures, 1);
@@ -81,6 +80,9 @@ static unsigned long rr_place(struct rr_body *b)
 	return 0;
 }
 
+/* this pass's old copies, retired together by the grace step (rr_lock) */
+static struct rr_batch *rr_pass_batch;
+
 noinline int rerandom_step_copy(void)
 {
 	struct rr_body *b;
@@ -88,6 +90,7 @@ noinline int rerandom_step_copy(void)
 	bool waited = false;
 	int moved = 0;
 
+	rr_pass_batch = rr_batch_alloc(rr_nall, GFP_KERNEL);
 	rr_for_each_body(b, i) {
 		unsigned long addr;
 
@@ -95,8 +98,7 @@ noinline int rerandom_step_copy(void)
 		b->old = 0;
 		if (max_moves && i >= max_moves)
 			continue;
-		b->rec = kmalloc(sizeof(*b->rec), GFP_KERNEL);
-		if (!b->rec) {
+		if (!rr_pass_batch) {
 			rr_drop_move(b, RR_FAIL_NOMEM);
 			continue;
 		}
@@ -124,7 +126,7 @@ noinline int rerandom_step_copy(void)
 			continue;
 		}
 		b->next = addr;
-		memcpy(rr_arena_rw(b->next), b->snap, b->d->size);
+		rr_copy_code(rr_arena_rw(b->next), b->snap, b->d->size);
 		rr_arena_set_origin(b->next, b->bytes, b->orig);
 		moved++;
 	}
@@ -195,7 +197,7 @@ noinline int rerandom_step_switch(void)
 
 noinline int rerandom_step_sync(void)
 {
-	/* slot stores before call_srcu(); SRCU orders the rest */
+	/* slot stores before call_rcu_tasks_trace(), which orders the rest */
 	smp_mb();
 	return 0;
 }
@@ -207,15 +209,16 @@ noinline int rerandom_step_grace(void)
 	int n = 0;
 
 	for_each_moving_body(b, i) {
+		/* the loaded body is never freed */
 		if (rr_in_arena(b->old)) {
-			rr_retire(b, b->old, b->rec);
+			rr_batch_add(rr_pass_batch, b, b->old);
 			n++;
-		} else {
-			kfree(b->rec);	/* the loaded body is never freed */
 		}
-		b->rec = NULL;
 		b->next = 0;
 	}
+	if (rr_pass_batch)
+		rr_retire_batch(rr_pass_batch);
+	rr_pass_batch = NULL;
 	return n;
 }
 

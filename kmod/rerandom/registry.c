@@ -151,25 +151,25 @@ EXPORT_SYMBOL_GPL(rerandom_register_module);
 void rerandom_unregister_module(struct rr_module_desc *desc)
 {
 	struct rr_mod *m = desc ? desc->core : NULL;
+	struct rr_batch *bt;
 	struct rr_body *b;
 	unsigned int i;
 
 	if (!m)
 		return;
 	mutex_lock(&rr_lock);
+	bt = rr_batch_alloc(m->nbodies, GFP_KERNEL | __GFP_NOFAIL);
 	rr_mod_for_each_body(m, b, i) {
-		struct rr_retire *r;
-
 		/* the loaded body never left: no ordering needed but the store's */
 		smp_store_release(b->d->slot, (void *)b->orig);
 		if (!rr_in_arena(b->cur))
 			continue;
-		r = kmalloc(sizeof(*r), GFP_KERNEL | __GFP_NOFAIL);
-		/* the slot store before the grace period that frees the copy */
-		smp_mb();
-		rr_retire(b, b->cur, r);
+		rr_batch_add(bt, b, b->cur);
 		b->cur = b->orig;
 	}
+	/* the slot stores before the grace period that frees the copies */
+	smp_mb();
+	rr_retire_batch(bt);
 	list_del(&m->list);
 	/* shrinking cannot fail for long: retry rather than keep stale pointers */
 	while (rr_all_rebuild())

@@ -140,6 +140,18 @@ bool rr_place_ok(const struct rr_body *b, unsigned long addr)
 	return true;
 }
 
+/* arm64's memcpy() and memset() move 16 bytes or more per instruction */
+void rr_copy_code(void *dst, const void *src, size_t n)
+{
+	memcpy(dst, src, n);
+}
+
+/* udf #0 */
+void rr_poison_code(void *dst, size_t n)
+{
+	memset(dst, 0, n);
+}
+
 void rr_sync_icache(unsigned long start, unsigned long end)
 {
 	caches_clean_inval_pou(start, end);

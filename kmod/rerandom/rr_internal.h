@@ -31,14 +31,23 @@ struct rr_psite {
 	unsigned long key;	/* struct static_key / static_call_key */
 };
 
-/* an old copy, waiting for its grace period (pause.c) */
-struct rr_retire {
+/*
+ * The old copies one pass (or one module's unregistering) retires, waiting
+ * together for one grace period (pause.c): one allocation and one
+ * call_rcu_tasks_trace() per pass, not per body.
+ */
+struct rr_retired {
+	unsigned long addr;
+	unsigned int bytes;
+	const char *name;	/* the body's: valid until the batch is freed */
+};
+
+struct rr_batch {
 	struct rcu_head rh;
 	struct llist_node ln;
 	struct list_head pending;
-	unsigned long addr;
-	unsigned int bytes;
-	char name[32];
+	unsigned int n, max;
+	struct rr_retired copy[];
 };
 
 struct rr_body {
@@ -50,7 +59,6 @@ struct rr_body {
 	unsigned long cur;	/* current copy (orig until the first move) */
 	unsigned long next;	/* this pass's new copy, 0 if none */
 	unsigned long old;	/* copy replaced by this pass, to retire */
-	struct rr_retire *rec;	/* preallocated by copy */
 	u64 moves;
 	u32 *traps;		/* offsets of the body's WARN/BUG traps */
 	unsigned int ntraps;
@@ -139,9 +147,10 @@ void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
 unsigned long rr_arena_origin(unsigned long addr);
 
 /* --- pause.c: the pause list and retiring old copies -------------------- */
-int rr_pause_init(void);
 void rr_pause_exit(void);
-void rr_retire(struct rr_body *b, unsigned long addr, struct rr_retire *r);
+struct rr_batch *rr_batch_alloc(unsigned int max, gfp_t gfp);
+void rr_batch_add(struct rr_batch *bt, struct rr_body *b, unsigned long addr);
+void rr_retire_batch(struct rr_batch *bt);
 void rr_reap(void);
 void rr_retire_drain(void);
 /* retired copies not freed yet, for debugfs */
@@ -155,6 +164,9 @@ int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
 unsigned int rr_veneer_room(const struct rr_body *b);
 bool rr_place_ok(const struct rr_body *b, unsigned long addr);
 void rr_sync_icache(unsigned long start, unsigned long end);
+/* memcpy() and memset() to the arena's poison, cheapest per arch */
+void rr_copy_code(void *dst, const void *src, size_t n);
+void rr_poison_code(void *dst, size_t n);
 int rr_fix_traps(struct rr_body *b, u8 *dst, unsigned long newaddr);
 bool rr_key_site_ok(const struct rr_body *b, unsigned int offset,
 		     unsigned int stub);

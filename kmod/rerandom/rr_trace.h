@@ -11,6 +11,10 @@
  * on hot module functions"); enabling a tracepoint patches a jump label,
  * which has no such failure.
  *
+ * The three call events exist only on the trampolines' traced path: a probe
+ * on any of them turns it on for every trampoline (rr_call_trace_reg(),
+ * pause.c), and its removal off again.
+ *
  * ip:  the return address of the add_pause_list()/remove_pause_list() call,
  *      inside the trampoline whose symbol names the function (arm64: may
  *      carry a pointer-authentication code; readers strip it).
@@ -29,6 +33,10 @@
 
 #include <linux/tracepoint.h>
 
+/* pause.c: a call event got its first probe / lost its last */
+int rr_call_trace_reg(void);
+void rr_call_trace_unreg(void);
+
 DECLARE_EVENT_CLASS(rerandom_call,
 	TP_PROTO(unsigned long ip, unsigned long cfa),
 	TP_ARGS(ip, cfa),
@@ -44,12 +52,12 @@ DECLARE_EVENT_CLASS(rerandom_call,
 );
 
 /* add_pause_list() entered: the wait for the pause list begins */
-DEFINE_EVENT(rerandom_call, rerandom_call_enter,
+DEFINE_EVENT_FN(rerandom_call, rerandom_call_enter,
 	TP_PROTO(unsigned long ip, unsigned long cfa),
-	TP_ARGS(ip, cfa));
+	TP_ARGS(ip, cfa), rr_call_trace_reg, rr_call_trace_unreg);
 
 /* add_pause_list() about to return: the body begins */
-TRACE_EVENT(rerandom_call_body,
+TRACE_EVENT_FN(rerandom_call_body,
 	TP_PROTO(unsigned long ip, unsigned long cfa, u64 enter_ns),
 	TP_ARGS(ip, cfa, enter_ns),
 	TP_STRUCT__entry(
@@ -63,13 +71,14 @@ TRACE_EVENT(rerandom_call_body,
 		__entry->enter_ns = enter_ns;
 	),
 	TP_printk("ip=%pS cfa=%lx enter_ns=%llu", (void *)__entry->ip,
-		  __entry->cfa, __entry->enter_ns)
+		  __entry->cfa, __entry->enter_ns),
+	rr_call_trace_reg, rr_call_trace_unreg
 );
 
 /* remove_pause_list() entered: the body has returned */
-DEFINE_EVENT(rerandom_call, rerandom_call_exit,
+DEFINE_EVENT_FN(rerandom_call, rerandom_call_exit,
 	TP_PROTO(unsigned long ip, unsigned long cfa),
-	TP_ARGS(ip, cfa));
+	TP_ARGS(ip, cfa), rr_call_trace_reg, rr_call_trace_unreg);
 
 TRACE_EVENT(rerandom_pass_begin,
 	TP_PROTO(u64 pass),

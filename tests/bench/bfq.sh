@@ -262,6 +262,37 @@ fi
 echo
 echo "Guest instructions of \`rerandom_pass()\` (\`last_pass_ns\`); failed moves: $failures. Coverage: $cov."
 echo
+
+# --- issue 25's targets, each computed from a row above ------------------------
+# ratio LABEL: LABEL's median busy over Debian's; empty when either row is not
+# measured, or when a move failed (the core's failures, all runs so far)
+ratio() {
+	{ [ -n "$(ios_why "$1")" ] || [ "$deb_busy" = - ] || [ "$failures" != 0 ]; } && return
+	awk -v b="$(median "$1" 4)" -v d="$deb_busy" 'BEGIN { printf "%.3f", b / d }'
+}
+# target TEXT VALUE MAX: a row, "held?" from VALUE <= MAX
+target() {
+	if [ -z "$2" ]; then
+		echo "| $1 | not measured | ≤ $3 | - |"
+		return
+	fi
+	awk -v t="$1" -v v="$2" -v m="$3" 'BEGIN {
+		printf "| %s | %s | ≤ %s | %s |\n", t, v, m, (v + 0 <= m + 0) ? "yes" : sprintf("no (%.0f %% over)", 100 * (v - m) / m) }'
+}
+per_body=
+[ -z "$pass_why" ] && [ "$failures" = 0 ] && per_body=$(sort -n $W/pass | awk -v nb="$nbodies" '{ v[NR] = $1 } END { printf "%d", v[int(NR * 0.5 + 0.5)] / nb }')
+echo "#### $march: the cost targets (issue 25), from the tables above"
+echo
+echo "| figure | measured | target | held? |"
+echo "|---|---:|---:|---|"
+target "bfq, passes off, busy vs Debian's bfq.ko" "$(ratio ours-off)" 1.04
+target "bfq, a pass every 20 ms, busy vs Debian's" "$(ratio ours-20)" 1.06
+target "bfq, a pass every 5 ms, busy vs Debian's" "$(ratio ours-5)" 1.12
+target "bfq, a pass every 1 ms, busy vs Debian's" "$(ratio ours-1)" 1.35
+target "one pass over bfq, instructions per body (p50)" "$per_body" 600
+echo
+echo "A figure reads \"not measured\" when its row, or Debian's, did not do every I/O asked, or when a move failed ($failures failed moves). The call's cost is tests/bench/rerandom.sh's table."
+echo
 lat_seen=$(python3 -c 'import json, sys
 print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]["passes"]["count"])' $W/lat.json)
 lat_why=$(handled "$lat_passes" "$lat_seen" "$lat_seen" 0)

@@ -2,11 +2,12 @@
 /*
  * wpw_latbench: the cost of one trampolined call, for tests/bench/lat.sh.
  *
- * wpw_lb_add() is a SPECIAL_FUNCTION: a trampoline that calls
- * add_pause_list(), its body wpw_lb_add_real() through the slot, then
- * remove_pause_list(), exactly as a re-randomizable function does (it is not
- * registered with the core, so its body stays put: moving it changes
- * nothing of the call's path). The benchmark times COUNT calls of the
+ * wpw_lb_add() is a SPECIAL_FUNCTION: a trampoline that pauses (inline, or
+ * through add_pause_list() and remove_pause_list() while the core's call
+ * hooks are on) and calls its body wpw_lb_add_real() through the slot,
+ * exactly as a re-randomizable function does (it is not registered with the
+ * core, so its body stays put: moving it changes nothing of the call's
+ * path). The benchmark times COUNT calls of the
  * trampoline and COUNT direct calls of the body, so that the cost of
  * tracing (wpwatch lat's probes) can be told apart from the trampoline's.
  *

@@ -4,6 +4,9 @@
  * core's tracepoints when it has them, else fentry when a test program
  * attaches, as libbpf-tools' fentry_can_attach() decides, else kprobes),
  * then the programs of that flavour picked from one table and attached.
+ * The kprobe and fentry flavours also turn on the core's call hooks (its
+ * call_hooks parameter): without them trampolines pause inline and never
+ * call add_pause_list()/remove_pause_list(), which those flavours probe.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,7 +64,60 @@ static const struct probe_row {
 struct lat_links {
 	struct bpf_program *prog[NR_ROWS];	/* NULL: not used */
 	struct bpf_link *link[NR_ROWS];
+	char hooks_path[128];	/* the core's call_hooks, set by us: "" if not */
 };
+
+/* the core module's name, from lat_choose_probe() */
+static const char *core_mod;
+
+/*
+ * Turn the core's call hooks on for the kprobe and fentry flavours (after
+ * their programs are attached, so that no call runs add_pause_list() while a
+ * kprobe on it is armed), unless they are on already; l->hooks_path says
+ * whether lat_detach() must turn them off again. A core without the
+ * parameter calls add_pause_list() on every call: nothing to do.
+ */
+static int hooks_on(struct lat_links *l)
+{
+	char path[128], cur = '0';
+	FILE *f;
+
+	if (env.probe == PROBE_TP)
+		return 0;
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/call_hooks",
+		 core_mod ? core_mod : "rerandom");
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fread(&cur, 1, 1, f) != 1)
+		cur = '0';
+	fclose(f);
+	if (cur == 'Y' || cur == '1')
+		return 0;
+	f = fopen(path, "w");
+	if (!f || fputs("1\n", f) < 0 || fclose(f)) {
+		fprintf(stderr, "wpwatch lat: cannot turn on %s (%s): the %s flavour "
+			"would see no call\n", path, strerror(errno), env.probe == PROBE_KPROBE ?
+			"kprobe" : "fentry");
+		return WPW_EXIT_FAIL;
+	}
+	snprintf(l->hooks_path, sizeof(l->hooks_path), "%s", path);
+	return 0;
+}
+
+static void hooks_off(struct lat_links *l)
+{
+	FILE *f;
+
+	if (!l->hooks_path[0])
+		return;
+	f = fopen(l->hooks_path, "w");
+	if (!f || fputs("0\n", f) < 0 || fclose(f))
+		fprintf(stderr, "wpwatch lat: cannot turn off %s: %s (every trampolined "
+			"call stays on its traced path until it is)\n", l->hooks_path,
+			strerror(errno));
+	l->hooks_path[0] = 0;
+}
 
 static int flavour(void)
 {
@@ -149,6 +205,7 @@ int lat_choose_probe(const struct ksyms *ks, const char *mod)
 	bool have_tp = lat_have_sym(ks, "__traceiter_rerandom_call_enter", NULL);
 	char btf_path[256];
 
+	core_mod = mod;
 	/* fentry needs the module's BTF, which Debian's modules lack */
 	snprintf(btf_path, sizeof(btf_path), "/sys/kernel/btf/%s", mod ? mod : "vmlinux");
 	if (env.probe == PROBE_FENTRY && access(btf_path, R_OK)) {
@@ -235,13 +292,15 @@ int lat_attach(struct lat_links *l)
 			       WPW_EXIT_FAIL;
 		}
 	}
-	return 0;
+	return hooks_on(l);
 }
 
 void lat_detach(struct lat_links *l)
 {
 	size_t i;
 
+	if (l)
+		hooks_off(l);
 	for (i = 0; l && i < NR_ROWS; i++) {
 		bpf_link__destroy(l->link[i]);
 		l->link[i] = NULL;
