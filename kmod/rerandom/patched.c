@@ -24,7 +24,7 @@
 #include <linux/static_call.h>
 #include "rr_internal.h"
 
-static int rr_add_psite(struct rr_body *b, unsigned int *cap, u32 off,
+static int __maybe_unused rr_add_psite(struct rr_body *b, unsigned int *cap, u32 off,
 			u8 kind, u8 flag, unsigned long key, u32 target)
 {
 	struct rr_psite *p;
@@ -47,7 +47,8 @@ static int rr_add_psite(struct rr_body *b, unsigned int *cap, u32 off,
 	return 0;
 }
 
-static bool rr_in_body(const struct rr_body *b, unsigned long a)
+static bool __maybe_unused rr_in_body(const struct rr_body *b,
+					unsigned long a)
 {
 	return a >= b->orig && a < b->orig + b->d->size;
 }
@@ -60,10 +61,10 @@ static bool rr_in_body(const struct rr_body *b, unsigned long a)
  */
 int rr_find_patched(struct rr_body *b, struct module *owner)
 {
-	unsigned int cap = 0, i;
-	/* (unused without CONFIG_JUMP_LABEL: the debug kernel) */
+	/* (unused without CONFIG_JUMP_LABEL and static calls: arm64's mask kernel) */
+	unsigned int __maybe_unused cap = 0, i;
 	unsigned int __maybe_unused at = ALIGN(b->d->size, 8) + rr_veneer_room(b);
-	int err;
+	int __maybe_unused err;
 
 	if (!owner)
 		return 0;
