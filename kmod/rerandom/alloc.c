@@ -131,8 +131,9 @@ static void rr_mark(unsigned long p, unsigned long len, bool set)
  * Each maximal free stretch [a, b) of the arena, in order, until fn returns
  * true. Stretches inside a single block are left out: shorter than any copy.
  */
-static void rr_for_each_free(bool (*fn)(unsigned long a, unsigned long b,
-					void *arg), void *arg)
+typedef bool (*rr_free_fn)(unsigned long a, unsigned long b, void *arg);
+
+static void rr_walk_free(rr_free_fn fn, void *arg)
 {
 	unsigned long a = 0, m;
 
@@ -213,10 +214,10 @@ unsigned long rr_arena_alloc(unsigned int bytes)
 	}
 	if (!found) {
 		rr_fallbacks++;
-		rr_for_each_free(rr_count_fn, &pk);
+		rr_walk_free(rr_count_fn, &pk);
 		if (pk.n) {
 			pk.n = get_random_u32_below(pk.n);
-			rr_for_each_free(rr_pick_fn, &pk);
+			rr_walk_free(rr_pick_fn, &pk);
 			p = pk.at;
 			found = true;
 		}
@@ -350,7 +351,7 @@ int rr_arena_places(const struct rr_body *b, u64 *empty, u64 *now)
 			rr_place_ok(b, (unsigned long)rr_arena + i * RR_ALIGN);
 	*empty = rr_ok_below(pl.ok, (rr_size - pl.len) / RR_ALIGN + 1);
 	spin_lock(&rr_arena_lock);
-	rr_for_each_free(rr_places_fn, &pl);
+	rr_walk_free(rr_places_fn, &pl);
 	spin_unlock(&rr_arena_lock);
 	*now = pl.now;
 	kfree(pl.ok);
