@@ -24,6 +24,8 @@ x86_64) want=1 ;;
 *) want=4 ;;
 esac
 num_is "$align" "$want" "copies start at any $want-byte boundary ($ARCH's finest)"
+# what follows holds the core to the arch's finest alignment, whatever it says
+align=$want
 
 # --- the core's count of places, per body ----------------------------------
 # places: NAME BYTES PLACES FREE. A copy of BYTES takes max(BYTES rounded up to
