@@ -6,7 +6,7 @@
 # uniform: two chi-square tests over thousands of placements, which fail on a
 # biased allocator (the former first fit at 64-byte granules fails the second).
 # arches: x86_64 arm64
-# kernel: stock debug
+# kernel: stock
 # weight: 1
 # timeout: 600
 # cpus: 2
