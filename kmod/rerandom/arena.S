@@ -9,8 +9,14 @@
  */
 #include <linux/linkage.h>
 
-/* 8 MiB: room for the copies retired by some 150 passes over all of bfq */
-#define RR_ARENA_SIZE	(8 * 1024 * 1024)
+/*
+ * 32 MiB: every copy may start at any of its 2^25 bytes (x86_64) or 2^23
+ * instructions (arm64), so a body has about 25 or 23 bits of entropy; it is
+ * real memory from the module's load on (1/16 of a 512 MiB guest), within
+ * branch reach of the kernel and the other modules on both arches. Why this
+ * size: docs/rerandom.md, "Placement".
+ */
+#define RR_ARENA_SIZE	(32 * 1024 * 1024)
 
 #ifdef CONFIG_X86_64
 #include <asm/orc_types.h>

@@ -38,6 +38,8 @@ static int rr_stats_show(struct seq_file *sf, void *v)
 	seq_printf(sf, "arena_peak %u\n", rr_arena_peak_bytes());
 	seq_printf(sf, "period_ms %u\noverruns %llu\npass_ns %llu\n",
 		   READ_ONCE(rr_period_ms), s.overruns, s.pass_ns);
+	seq_printf(sf, "arena_align %u\narena_fallbacks %llu\n",
+		   rr_arena_align(), rr_arena_fallbacks());
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rr_stats);
@@ -56,6 +58,31 @@ static int rr_bodies_show(struct seq_file *sf, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(rr_bodies);
+
+/*
+ * NAME BYTES PLACES FREE per body: the arena bytes a copy takes, the places
+ * it could start at in the empty arena, and those free now (log2: its bits
+ * of entropy; alloc.c, rr_arena_places())
+ */
+static int rr_places_show(struct seq_file *sf, void *v)
+{
+	struct rr_body *b;
+	unsigned int i;
+	u64 empty, now;
+	int err = 0;
+
+	mutex_lock(&rr_lock);
+	rr_for_each_body(b, i) {
+		err = rr_arena_places(b, &empty, &now);
+		if (err)
+			break;
+		seq_printf(sf, "%s %u %llu %llu\n", b->d->name, b->bytes,
+			   empty, now);
+	}
+	mutex_unlock(&rr_lock);
+	return err;
+}
+DEFINE_SHOW_ATTRIBUTE(rr_places);
 
 /* extra: per body, where it was loaded, its trampoline, how often it moved */
 static int rr_layout_show(struct seq_file *sf, void *v)
@@ -219,6 +246,7 @@ void rr_debugfs_init(void)
 	debugfs_create_file("stats", 0444, rr_dir, NULL, &rr_stats_fops);
 	debugfs_create_file("bodies", 0444, rr_dir, NULL, &rr_bodies_fops);
 	debugfs_create_file("layout", 0444, rr_dir, NULL, &rr_layout_fops);
+	debugfs_create_file("places", 0444, rr_dir, NULL, &rr_places_fops);
 	debugfs_create_file("retired", 0444, rr_dir, NULL, &rr_retired_fops);
 	debugfs_create_file("coverage", 0444, rr_dir, NULL, &rr_coverage_fops);
 	debugfs_create_file("failures", 0444, rr_dir, NULL, &rr_failures_fops);

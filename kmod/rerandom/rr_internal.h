@@ -142,6 +142,9 @@ bool rr_in_arena(unsigned long addr);
 unsigned int rr_arena_bytes(void);
 unsigned int rr_arena_used_bytes(void);
 unsigned int rr_arena_peak_bytes(void);
+unsigned int rr_arena_align(void);
+u64 rr_arena_fallbacks(void);
+int rr_arena_places(const struct rr_body *b, u64 *empty, u64 *now);
 void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
 			 unsigned long orig);
 unsigned long rr_arena_origin(unsigned long addr);

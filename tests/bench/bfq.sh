@@ -173,6 +173,10 @@ failures=$(st failures)
 # (after the passes: "moved" in coverage is "moved at least once")
 cov=$(sed -n 's/^bfq: //p' $D/coverage)
 cp $D/coverage $W/coverage
+# the core's count of the places each body could take, with the arena as the
+# passes left it (docs/rerandom.md, "Placement"), and which bodies are bfq's
+cp $D/places $W/places
+cp $D/layout $W/layout
 
 # --- wpwatch lat during the fio job with passes every LAT_PERIOD ms ---------
 out=/tmp
@@ -341,6 +345,26 @@ else
 		if (u != "") printf ", %.2f x the untraced run with a pass every %s ms", b / u, p
 		printf ".\n" }'
 fi
+echo
+echo "#### $march: placement (debugfs \`places\` after the on-demand passes)"
+echo
+# bits = log2 of the places the core counts for a body: free now (the arena
+# as the passes left it: what its next copy draws among) and in the empty arena
+awk 'FNR == NR { if ($NF == "bfq") bfq[$1] = 1; next }
+	($1 in bfq) && $3 > 0 && $4 > 0 {
+		n++
+		if (!big || $2 > bb) { big = $1; bb = $2; bf = log($4) / log(2); be = log($3) / log(2) }
+		if (!small || $2 < sb) { small = $1; sb = $2; sf = log($4) / log(2); se = log($3) / log(2) }
+	}
+	END {
+		print "| target | measured | wanted | held? |"
+		print "|---|---|---:|---|"
+		if (!n) { print "| bits of entropy per body (bfq'"'"'s largest and smallest) | not measured (no bfq body in `places`) | >= 20 | no |"; exit }
+		printf "| bits of entropy per body (bfq'"'"'s largest and smallest) | %.2f (`%s`, %d bytes) and %.2f (`%s`, %d bytes); empty arena %.2f and %.2f | >= 20 | %s |\n",
+			bf, big, bb, sf, small, sb, be, se, (bf >= 20 && sf >= 20) ? "yes" : "no"
+	}' $W/layout $W/places
+echo
+echo "Per body, \`places\` counts where a copy could start among the free places ($(awk '$1 == "arena_align" { print $2 }' $D/stats)-byte alignment, $(awk '$1 == "arena_bytes" { print $2 }' $D/stats)-byte arena); placements needing the exact count (no free place in 32 draws): $(awk '$1 == "arena_fallbacks" { print $2 }' $D/stats)."
 echo "<!-- /bfq-bench $march -->"
 echo
 echo "bfq bench: wpwatch lat's whole per-function table (name calls total avg p99 max):"

@@ -95,7 +95,7 @@ void watch_frame_sym(const struct watch_run *r, unsigned long long addr, int pid
 	/*
 	 * The core's arena: rr_arena in kallsyms, or no symbol at all beyond
 	 * the first MiB of it (ksyms names no address that far past a symbol,
-	 * and the arena is 8 MiB). The core's bodies map names the copy.
+	 * and the arena is 32 MiB). The core's bodies map names the copy.
 	 */
 	if (!s || (s->module && !strcmp(s->name, "rr_arena") && !strcmp(s->module, "rerandom"))) {
 		if (s)
