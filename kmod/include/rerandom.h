@@ -166,7 +166,8 @@ extern struct rr_module_desc __rr_module_desc;
  * rcu_read_unlock_trace_special() only when the grace-period machinery asked
  * this task to report. No memory barrier on either side: the pass pays for
  * ordering in call_rcu_tasks_trace(). A body may sleep, nest and run in
- * interrupts, as with SRCU before. See docs/rerandom.md, "The pause".
+ * interrupts, as with SRCU before. See docs/rerandom.md, "The trampoline and
+ * the slot" and "The pause list and its grace period".
  *
  * The assembler reads the two task_struct offsets from symbols that this
  * function (never called, one per object) defines; a reference before the
@@ -189,15 +190,15 @@ static void __used __cold __rr_task_offsets(void)
 /*
  * x86_64 (SysV): rdi rsi rdx rcx r8 r9 carry arguments 1-6; 7 and 8 are on
  * the caller's stack, above the return address: the fast path pushes copies
- * of them (NARGS > 6 only; "push 16(%rsp)" twice is 8, then 7; with 7, "push
- * 8(%rsp)"), so the body
- * finds them where the ABI says. Results in rax:rdx. The fast path uses only
- * rax, rcx, rsi, rdi and r11 (no argument is live after the body, no result
- * before it) and needs no frame: the kernel aligns its stack to 8 bytes, and
- * ORC unwinds the trampoline from objtool's entries. The first instruction is a static branch
- * on rr_call_hooks (pause.c): taken, the traced path below saves the
- * arguments and calls add_pause_list()/remove_pause_list(), which fire the
- * call tracepoints and are what kprobes attach to.
+ * of them (NARGS > 6 only: "push 16(%rsp)" twice is 8, then 7; with 7, "push
+ * 8(%rsp)"), so the body finds them where the ABI says. Results in rax:rdx.
+ * The fast path uses only rax, rcx, rsi, rdi and r11 (no argument is live
+ * after the body, no result before it) and needs no frame: the kernel aligns
+ * its stack to 8 bytes, and ORC unwinds the trampoline from objtool's
+ * entries. The first instruction is a static branch on rr_call_hooks
+ * (pause.c): taken, the traced path below saves the arguments and calls
+ * add_pause_list()/remove_pause_list(), which fire the call tracepoints and
+ * are what kprobes attach to.
  *   traced frame: 0/8(%rsp) stack args 7/8 for the body, 16..56 the six
  *   register arguments, 64/72 the result.
  */

@@ -11,7 +11,7 @@
  * the srcu_struct's per-CPU counters): the grace period pays for the
  * ordering, with IPIs and context-switch hooks, which the pass can afford and
  * a call cannot. BPF's sleepable programs are protected the same way. See
- * docs/rerandom.md, "The pause".
+ * docs/rerandom.md, "The pause list and its grace period".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
