@@ -51,9 +51,9 @@ void rr_call_trace_unreg(void)
 	static_branch_dec(&rr_call_hooks);
 }
 
-static DEFINE_MUTEX(rr_call_hooks_param_lock);
 static bool call_hooks;
 
+/* sysfs writes of a parameter are serialized by kernel_param_lock() */
 static int rr_call_hooks_set(const char *val, const struct kernel_param *kp)
 {
 	bool on;
@@ -61,7 +61,6 @@ static int rr_call_hooks_set(const char *val, const struct kernel_param *kp)
 
 	if (err)
 		return err;
-	mutex_lock(&rr_call_hooks_param_lock);
 	if (on != call_hooks) {
 		if (on)
 			static_branch_inc(&rr_call_hooks);
@@ -69,7 +68,6 @@ static int rr_call_hooks_set(const char *val, const struct kernel_param *kp)
 			static_branch_dec(&rr_call_hooks);
 		call_hooks = on;
 	}
-	mutex_unlock(&rr_call_hooks_param_lock);
 	return 0;
 }
 
