@@ -195,31 +195,24 @@ static void __used __cold __rr_task_offsets(void)
  * The fast path uses only rax, rcx, rsi, rdi and r11 (no argument is live
  * after the body, no result before it) and needs no frame: the kernel aligns
  * its stack to 8 bytes, and ORC unwinds the trampoline from objtool's
- * entries. The first instruction is a static branch on rr_call_hooks
- * (pause.c): taken, the traced path below saves the arguments and calls
+ * entries. The first two instructions check rr_call_hooks (pause.c): set,
+ * the traced path below saves the arguments and calls
  * add_pause_list()/remove_pause_list(), which fire the call tracepoints and
  * are what kprobes attach to.
  *   traced frame: 0/8(%rsp) stack args 7/8 for the body, 16..56 the six
  *   register arguments, 64/72 the result.
  */
 /*
- * The static branch: a 5-byte NOP that the kernel patches into "jmp 9f"; a
- * kernel without CONFIG_JUMP_LABEL never patches it, so there the key's
- * count is read instead.
+ * The hooks' check: rr_call_hooks' count (its first word), read on every
+ * call. Not a jump label: patching the first instruction of trampolines that
+ * other CPUs are running (text_poke_bp() on each toggle of the key) left both
+ * vCPUs of an x86_64 TCG guest looping at a trampoline's entry (a soft
+ * lockup, 50-lat, 2026-12-07), the failure docs/latency.md records for
+ * kprobes on hot module code; a load and a branch patch nothing.
  */
-#ifdef CONFIG_JUMP_LABEL
-#define __RR_HOOKS							\
-	"1:\t.byte 0x0f, 0x1f, 0x44, 0x00, 0x00\n\t"			\
-	".pushsection __jump_table, \"aw\"\n\t"			\
-	".balign 8\n\t"						\
-	".long 1b - ., 9f - .\n\t"					\
-	".quad rr_call_hooks - .\n\t"				\
-	".popsection\n\t"
-#else
 #define __RR_HOOKS							\
 	"cmpl $0, rr_call_hooks(%rip)\n\t"				\
 	"jne 9f\n\t"
-#endif
 #ifdef CONFIG_RETPOLINE
 #define __RR_ICALL "call __x86_indirect_thunk_r11\n\t"
 #else
@@ -315,26 +308,16 @@ static void __used __cold __rr_task_offsets(void)
  * results. The fast path uses only x14-x17 and keeps a frame record, so that
  * a stack trace from the body shows the caller. "bti c" (a kernel with BTI)
  * and "paciasp" are landing pad and return-address signing (HINT space). The
- * first instruction is a static branch on rr_call_hooks (pause.c): taken, the
- * traced path below saves the arguments and calls add_pause_list() /
+ * first three instructions check rr_call_hooks (pause.c): set, the traced
+ * path below saves the arguments and calls add_pause_list() /
  * remove_pause_list(), which fire the call tracepoints and are what kprobes
  * attach to. Traced frame of 96 bytes: 0 fp/lr record, 16..72 x0-x7, 80 x8.
  */
-/* the static branch, as on x86_64 (x16 is free here) */
-#ifdef CONFIG_JUMP_LABEL
-#define __RR_HOOKS							\
-	"1:\tnop\n\t"							\
-	".pushsection __jump_table, \"aw\"\n\t"			\
-	".align 3\n\t"							\
-	".long 1b - ., 9f - .\n\t"					\
-	".quad rr_call_hooks - .\n\t"				\
-	".popsection\n\t"
-#else
+/* the hooks' check, as on x86_64 (x16 is free here) */
 #define __RR_HOOKS							\
 	"adrp x16, rr_call_hooks\n\t"					\
 	"ldr w16, [x16, :lo12:rr_call_hooks]\n\t"			\
 	"cbnz w16, 9f\n\t"
-#endif
 #ifdef CONFIG_ARM64_BTI_KERNEL
 #define __RR_BTI "hint 34\n\t"		/* bti c */
 #else

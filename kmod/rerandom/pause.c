@@ -19,7 +19,7 @@
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/rcupdate_trace.h>
-#include <linux/jump_label.h>
+#include <linux/atomic.h>
 #include <linux/spinlock.h>
 #include <linux/llist.h>
 #include <linux/string.h>
@@ -33,22 +33,24 @@ static LLIST_HEAD(rr_done);		/* grace period over */
 
 /* --- the trampolines' side ---------------------------------------------- */
 /*
- * On: every trampoline takes its traced path (rerandom.h), which calls the
- * two functions below. Counted: each call tracepoint with a probe holds one
- * reference (rr_call_trace_reg()), the call_hooks parameter another.
+ * Not 0: every trampoline takes its traced path (rerandom.h), which calls
+ * the two functions below. Counted: each call tracepoint with a probe holds
+ * one reference (rr_call_trace_reg()), the call_hooks parameter another. A
+ * plain counter that each call reads, not a static key: toggling a key
+ * patches the trampolines while other CPUs run them (rerandom.h says why not).
  */
-DEFINE_STATIC_KEY_FALSE(rr_call_hooks);
+atomic_t rr_call_hooks = ATOMIC_INIT(0);
 EXPORT_SYMBOL_GPL(rr_call_hooks);
 
 int rr_call_trace_reg(void)
 {
-	static_branch_inc(&rr_call_hooks);
+	atomic_inc(&rr_call_hooks);
 	return 0;
 }
 
 void rr_call_trace_unreg(void)
 {
-	static_branch_dec(&rr_call_hooks);
+	atomic_dec(&rr_call_hooks);
 }
 
 static bool call_hooks;
@@ -63,9 +65,9 @@ static int rr_call_hooks_set(const char *val, const struct kernel_param *kp)
 		return err;
 	if (on != call_hooks) {
 		if (on)
-			static_branch_inc(&rr_call_hooks);
+			atomic_inc(&rr_call_hooks);
 		else
-			static_branch_dec(&rr_call_hooks);
+			atomic_dec(&rr_call_hooks);
 		call_hooks = on;
 	}
 	return 0;
