@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -134,6 +135,49 @@ static void test_obuf_stop(void **state)
 	obuf_free(&b);
 	close(fds[0]);
 	close(fds[1]);
+	stop_flag = 0;
+}
+
+/*
+ * A regular file has no reader to wait for: after the stop, even with the
+ * grace long gone (a loaded machine rendering the last report late), every
+ * byte is written and nothing is counted unwritten.
+ */
+static void test_obuf_stop_file(void **state)
+{
+	char path[] = "/tmp/wpw-obuf-XXXXXX", line[64];
+	struct obuf b;
+	struct stat st;
+	int fd, i, len;
+	size_t total = 0;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	unlink(path);
+	obuf_init(&b, fd);
+	stop_flag = 1;
+	b.stop = &stop_flag;
+	b.grace = 0.01;
+	obuf_str(&b, "first\n");
+	obuf_mark(&b);
+	total += 6;
+	assert_int_equal(obuf_flush(&b), 0);	/* the deadline starts here */
+	usleep(50000);				/* ... and passes */
+	for (i = 0; i < 20000; i++) {
+		len = snprintf(line, sizeof(line), "{\"event\":%d}\n", i);
+		obuf_put(&b, line, len);
+		obuf_mark(&b);
+		total += len;
+	}
+	assert_int_equal(obuf_flush(&b), 0);
+	assert_false(b.gave_up);
+	assert_int_equal(b.unwritten_bytes, 0);
+	assert_int_equal(b.unwritten_marks, 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal((size_t)st.st_size, total);
+	obuf_free(&b);
+	close(fd);
 	stop_flag = 0;
 }
 
@@ -267,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_counter),
 		cmocka_unit_test(test_obuf),
 		cmocka_unit_test(test_obuf_stop),
+		cmocka_unit_test(test_obuf_stop_file),
 		cmocka_unit_test(test_obuf_stream),
 		cmocka_unit_test(test_kmap),
 	};

@@ -58,6 +58,7 @@ struct obuf {
 	int err;
 	const volatile sig_atomic_t *stop;	/* NULL: writes block as long as they must */
 	double grace, deadline;			/* seconds; deadline: CLOCK_MONOTONIC, 0 unset */
+	bool no_reader;				/* fd is a regular file (set at the stop) */
 	bool gave_up;
 	size_t *marks, nmarks, marks_cap;	/* ends of the events in buf */
 	uint64_t unwritten_bytes, unwritten_marks;
