@@ -130,16 +130,18 @@ num_is "$(q .untimed.unmatched)" 0 "no call was in flight at attach"
 # check_counts LABEL: the report in $W/run.json against the driver's
 # counters in $W/calls0 and $W/calls1
 check_counts() {
-	bad=0 n=0
+	bad=0 n=0 why=
 	while read -r name c1; do
 		c0=$(calls_of $W/calls0 "$name")
 		want=$((c1 - c0))
 		[ "$want" -gt 0 ] || continue
 		n=$((n + 1))
 		got=$(fn "$name" .count 2>/dev/null)
-		[ "$got" = "$want" ] || { diag "$name: report $got, driver $want"; bad=$((bad + 1)); }
+		[ "$got" = "$want" ] || { why="$why$name: report $got, driver $want; "; bad=$((bad + 1)); }
 	done <$W/calls1
 	num_is "$bad" 0 "$1: call counts equal the driver's counters for all $n functions called"
+	# after the result, where tests/check's summary shows them
+	[ "$bad" -eq 0 ] || diag "$why untimed: $(q ".untimed | tojson")"
 	num_is "$(q '.functions | length')" "$n" "$1: ... and no other function is reported"
 }
 check_counts "$(q .probe)"
