@@ -302,6 +302,34 @@ static void __used __cold __rr_task_offsets(void)
 	    ".size " name ", .-" name "\n\t"				\
 	    ".popsection")
 #define __RR_MAXARGS 8
+/*
+ * The inner entry INNER of the trampoline NAME whose slot is SLOT: what rrmeta
+ * --auto points the calls and jumps of one moving body to another at. The
+ * calling body runs inside its own trampoline's pause (a Tasks Trace RCU
+ * read-side section that a pass's grace period waits for), and that pause
+ * lasts until the calling body returns, so it covers the whole of the called
+ * body: no second pause is needed, and the body is reached by a jump that
+ * leaves the arguments, the stack and the return address as the caller
+ * made them. With the hooks on it goes to the full trampoline (its traced
+ * path), so that every call still fires the call tracepoints.
+ */
+#ifdef CONFIG_RETPOLINE
+#define __RR_IJUMP "jmp __x86_indirect_thunk_r11\n\t"
+#else
+#define __RR_IJUMP "jmp *%r11\n\t"
+#endif
+#define __RR_INNER_AT(name, inner, slot)					\
+	asm(".pushsection .text." inner ",\"ax\",@progbits\n\t"		\
+	    ".globl " inner "\n\t"					\
+	    ".type " inner ", @function\n\t"				\
+	    ".p2align 4\n"						\
+	    inner ":\n\t"						\
+	    "cmpl $0, rr_call_hooks(%rip)\n\t"			\
+	    "jne " name "\n\t"					\
+	    "mov " slot "(%rip), %r11\n\t"				\
+	    __RR_IJUMP							\
+	    ".size " inner ", .-" inner "\n\t"			\
+	    ".popsection")
 #elif defined(CONFIG_ARM64)
 /*
  * arm64 (AAPCS64): x0-x7 arguments, x8 the indirect-result pointer, x0:x1
@@ -396,6 +424,22 @@ static void __used __cold __rr_task_offsets(void)
 	    ".size " name ", .-" name "\n\t"				\
 	    ".popsection")
 #define __RR_MAXARGS 8
+/* the inner entry, as on x86_64 ("b" reaches the trampoline from anywhere) */
+#define __RR_INNER_AT(name, inner, slot)					\
+	asm(".pushsection .text." inner ",\"ax\",%progbits\n\t"		\
+	    ".globl " inner "\n\t"					\
+	    ".type " inner ", %function\n\t"				\
+	    ".p2align 3\n"						\
+	    inner ":\n\t"						\
+	    "adrp x16, rr_call_hooks\n\t"				\
+	    "ldr w16, [x16, :lo12:rr_call_hooks]\n\t"			\
+	    "cbz w16, 1f\n\t"						\
+	    "b " name "\n"					\
+	    "1:\tadrp x16, " slot "\n\t"				\
+	    "ldr x16, [x16, :lo12:" slot "]\n\t"			\
+	    "br x16\n\t"						\
+	    ".size " inner ", .-" inner "\n\t"			\
+	    ".popsection")
 #else
 #error "SPECIAL_FUNCTION: only x86_64 and arm64 are supported"
 #endif

@@ -208,6 +208,30 @@ static void auto_judge(struct obj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 			tgt, tname);
 }
 
+/*
+ * Whether the relocation R in FROM's code is the target of a call or jump
+ * (arm64: bl/b; x86_64: call/jmp rel32 or a conditional jump rel32, the
+ * field right after the opcode), not an address taken (lea, adrp, a table):
+ * an address may be called from anywhere, so it keeps the trampoline.
+ */
+static bool is_branch(struct obj *o, struct afn *from, GElf_Rela *r)
+{
+	unsigned int type = GELF_R_TYPE(r->r_info);
+	const unsigned char *c;
+	Elf_Data *code;
+
+	if (o->eh.e_machine != EM_X86_64)
+		return type == R_AARCH64_CALL26 || type == R_AARCH64_JUMP26;
+	if ((type != R_X86_64_PLT32 && type != R_X86_64_PC32) || r->r_addend != -4)
+		return false;
+	code = elf_getdata(elf_getscn(o->e, from->shndx), NULL);
+	if (!code || !code->d_buf || r->r_offset < 2 || r->r_offset + 4 > code->d_size)
+		return false;
+	c = (const unsigned char *)code->d_buf + r->r_offset;
+	return c[-1] == 0xe8 || c[-1] == 0xe9 ||
+	       (c[-2] == 0x0f && (c[-1] & 0xf0) == 0x80);
+}
+
 /* pass 2: redirect references to a moving function's entry, record sites */
 static void auto_apply(struct obj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 		       size_t tsec, const char *tname, unsigned long flags,
@@ -229,8 +253,12 @@ static void auto_apply(struct obj *o, Elf_Data *rd, size_t k, GElf_Rela *r,
 	if (to == from && to)
 		return;		/* inside one body: moves with it */
 	if (to && policy_of(tname, flags)->rule[PATH_AUTO] == REF_REDIRECT) {
-		/* entry of a body: its trampoline from now on */
-		r->r_info = GELF_R_INFO(to->tsym, GELF_R_TYPE(r->r_info));
+		/* entry of a body: its trampoline from now on; a branch from
+		 * another body: the trampoline's inner entry, which skips the
+		 * pause (the calling body runs inside one) */
+		size_t sym = from && is_branch(o, from, r) ? to->isym : to->tsym;
+
+		r->r_info = GELF_R_INFO(sym, GELF_R_TYPE(r->r_info));
 		r->r_addend -= (long)s.st_value;
 		gelf_update_rela(rd, k, r);
 		elf_flagdata(rd, ELF_C_SET, ELF_F_DIRTY);
@@ -511,12 +539,16 @@ static int auto_main(const char *in, const char *out, const char *bodies,
 			fn->tramp = strdup(fn->name);
 		else if (asprintf(&fn->tramp, "%s.rr%zu", fn->name, i) < 0)
 			die("out of memory");
+		if (asprintf(&fn->inner, "%s.rr_inner", fn->tramp) < 0)
+			die("out of memory");
 		if (asprintf(&real, "%s_real", fn->name) < 0 ||
 		    asprintf(&bname, "__rr_body%zu", i) < 0)
 			die("out of memory");
 		rename_sym(o, &st, &sy, fn->sym, real,
 			   fn->global ? STV_HIDDEN : -1);
 		fn->tsym = add_sym(o, &st, &sy, fn->tramp, STT_NOTYPE,
+				   SHN_UNDEF, 0, STV_DEFAULT);
+		fn->isym = add_sym(o, &st, &sy, fn->inner, STT_NOTYPE,
 				   SHN_UNDEF, 0, STV_DEFAULT);
 		fn->bsym = add_sym(o, &st, &sy, bname, STT_FUNC, fn->shndx,
 				   fn->size, STV_HIDDEN);

@@ -112,6 +112,8 @@ void emit_auto(FILE *f, const char *in, struct afn *fns, size_t nfns,
 			i, i);
 		fprintf(f, "__RR_TRAMPOLINE_AT(\"%s\", \"__rr_slot%zu\", __RR_MAXARGS);\n",
 			fn->tramp, i);
+		fprintf(f, "__RR_INNER_AT(\"%s\", \"%s\", \"__rr_slot%zu\");\n",
+			fn->tramp, fn->inner, i);
 		fprintf(f, "extern char __rr_tramp%zu[] __asm__(\"%s\");\n",
 			i, fn->tramp);
 		snprintf(sites, sizeof(sites), "__rr_sites%zu", i);

@@ -103,12 +103,13 @@ struct afn {
 	size_t shndx;		/* its section */
 	char *name;		/* as the object names it */
 	char *tramp;		/* the trampoline's symbol */
+	char *inner;		/* its inner entry's (calls from other bodies) */
 	unsigned long size;
 	const char *why;	/* refused: the reason; NULL: it moves */
 	char *whybuf;
 	bool global;
 	struct body b;		/* its sites */
-	size_t tsym, bsym;	/* the trampoline's and the body's new symbols */
+	size_t tsym, isym, bsym;	/* the trampoline's, the inner entry's and the body's new symbols */
 	unsigned long (*alt)[2];	/* [start, end) patched at load */
 	size_t nalt;
 };
