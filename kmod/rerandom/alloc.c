@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/bitmap.h>
 #include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include "rr_internal.h"
 #include "arena.h"
@@ -67,6 +68,66 @@ static unsigned long rr_peak;		/* the most ever in use at once */
 static unsigned long rr_maxlen;		/* the longest copy ever placed */
 static u64 rr_fallbacks;		/* placements that needed the count */
 
+/*
+ * The placements' random numbers: SipHash-2-4, a pseudorandom function, of
+ * a counter, under a 128-bit key drawn from the kernel's CRNG at the start
+ * of every pass (rr_arena_rekey()); each 64-bit output gives two 32-bit
+ * draws. About 60 instructions a draw, where get_random_u32_below() costs
+ * several times that (a ChaCha20 refill every 24 draws); as unpredictable
+ * without the key, which never leaves this file: docs/rerandom.md,
+ * "Placement". Only passes place (rr_lock); rr_arena_lock covers the state.
+ */
+static siphash_key_t rr_key;
+static u64 rr_ctr;
+static u32 rr_spare;
+static bool rr_have_spare;
+
+/* a new key for this pass's draws (rr_lock held) */
+void rr_arena_rekey(void)
+{
+	siphash_key_t k = { { get_random_u64(), get_random_u64() } };
+
+	spin_lock(&rr_arena_lock);
+	rr_key = k;
+	rr_ctr = 0;
+	rr_have_spare = false;
+	spin_unlock(&rr_arena_lock);
+	memzero_explicit(&k, sizeof(k));
+}
+
+/* 32 random bits (rr_arena_lock held) */
+static u32 rr_rand32(void)
+{
+	u64 v;
+
+	if (rr_have_spare) {
+		rr_have_spare = false;
+		return rr_spare;
+	}
+	v = siphash_1u64(rr_ctr++, &rr_key);
+	rr_spare = v >> 32;
+	rr_have_spare = true;
+	return (u32)v;
+}
+
+/*
+ * Uniform in [0, n), n > 0: the high half of a 32 x 32-bit product, the
+ * products that would favour some results rejected (Lemire's method, as
+ * get_random_u32_below()).
+ */
+static u32 rr_rand_below(u32 n)
+{
+	u64 m = (u64)rr_rand32() * n;
+
+	if (unlikely((u32)m < n)) {
+		u32 floor = -n % n;
+
+		while ((u32)m < floor)
+			m = (u64)rr_rand32() * n;
+	}
+	return m >> 32;
+}
+
 /* the arena bytes a copy of bytes takes: whole RR_ALIGNs, at least a block */
 static inline unsigned long rr_footprint(unsigned int bytes)
 {
@@ -111,15 +172,18 @@ static bool rr_fits(unsigned long p, unsigned long len)
 	return find_next_bit(rr_busy, k1, k0 + 1) >= k1;
 }
 
-/* mark [p, p + len) in use (set) or free (!set); rr_arena_lock held */
-static void rr_mark(unsigned long p, unsigned long len, bool set)
+/*
+ * mark [p, p + len) in use by a copy whose first block's entry gets the
+ * origin bits orig (set), or free (!set); rr_arena_lock held
+ */
+static void rr_mark(unsigned long p, unsigned long len, bool set, u64 orig)
 {
 	unsigned long k0 = p / RR_BLOCK, k1 = (p + len - 1) / RR_BLOCK, k;
 	unsigned int o0 = p % RR_BLOCK, o1 = p + len - k1 * RR_BLOCK;
 
 	/* the first block keeps its head; its tail and origin are the copy's */
 	rr_block_set(k0, (rr_blocks[k0] & 0xff) |
-		     (set ? (u64)(RR_BLOCK - o0) << 8 : 0));
+		     (set ? (u64)(RR_BLOCK - o0) << 8 | orig : 0));
 	for (k = k0 + 1; k < k1; k++)
 		rr_block_set(k, set ? RR_BLOCK : 0);
 	/* the last block keeps its tail (and the origin of the copy there) */
@@ -189,64 +253,58 @@ static bool rr_pick_fn(unsigned long a, unsigned long b, void *arg)
 }
 
 /*
- * Room for bytes at a place drawn uniformly among all the free places where
- * it fits; 0 when there is none. First up to RR_TRIES draws among all the
- * places of the arena, the first free one taken (given that it is free, each
- * free place is equally likely); if none was free, count the free places and
- * take the k-th, k uniform. Either way each free place has the same chance.
- * Caller holds rr_lock (only passes allocate).
+ * Room for a copy of b at a place drawn uniformly among all the free places
+ * where it fits and rr_place_ok() accepts it; 0 when there is none. First up
+ * to RR_TRIES draws among all the places of the arena, the first acceptable
+ * one taken (given that it is free and accepted, each such place is equally
+ * likely); if none was, count the free places, draw the k-th, k uniform,
+ * until one is accepted (up to RR_TRIES times). Either way each acceptable
+ * free place has the same chance. The copy's first block records the loaded
+ * body it is made from (rr_arena_origin()) in the same store. Caller holds
+ * rr_lock (only passes allocate).
  */
-unsigned long rr_arena_alloc(unsigned int bytes)
+unsigned long rr_arena_alloc(const struct rr_body *b)
 {
-	unsigned long len = rr_footprint(bytes), p = 0;
+	unsigned long base = (unsigned long)rr_arena;
+	unsigned long len = rr_footprint(b->bytes), p = 0;
+	long d = (long)b->orig - (long)base;
 	struct rr_pick pk = { .len = len };
-	unsigned long npos;
+	unsigned long npos, nfree;
 	unsigned int try;
 	bool found = false;
+	u64 orig = 0;
 
 	if (len > rr_size)
 		return 0;
+	/* any two kernel text addresses are closer than 2^46 bytes */
+	if (!WARN_ON_ONCE(d < -(1L << 46) || d >= (1L << 46)))
+		orig = RR_ORIG_SET | ((u64)d << RR_ORIG_SHIFT);
 	npos = (rr_size - len) / RR_ALIGN + 1;
 	spin_lock(&rr_arena_lock);
 	for (try = 0; try < RR_TRIES && !found; try++) {
-		p = (unsigned long)get_random_u32_below(npos) * RR_ALIGN;
-		found = rr_fits(p, len);
+		p = (unsigned long)rr_rand_below(npos) * RR_ALIGN;
+		found = rr_fits(p, len) && rr_place_ok(b, base + p);
 	}
 	if (!found) {
 		rr_fallbacks++;
 		rr_walk_free(rr_count_fn, &pk);
-		if (pk.n) {
-			pk.n = get_random_u32_below(pk.n);
+		nfree = pk.n;
+		for (try = 0; nfree && try < RR_TRIES && !found; try++) {
+			pk.n = rr_rand_below(nfree);
 			rr_walk_free(rr_pick_fn, &pk);
 			p = pk.at;
-			found = true;
+			found = rr_place_ok(b, base + p);
 		}
 	}
 	if (found) {
-		rr_mark(p, len, true);
+		rr_mark(p, len, true, orig);
 		rr_used += len;
 		rr_peak = max(rr_peak, rr_used);
 		if (len > rr_maxlen)
 			WRITE_ONCE(rr_maxlen, len);
 	}
 	spin_unlock(&rr_arena_lock);
-	return found ? (unsigned long)rr_arena + p : 0;
-}
-
-/* the copy at addr (bytes long) is made from the loaded body at orig */
-void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
-			 unsigned long orig)
-{
-	unsigned long k = (addr - (unsigned long)rr_arena) / RR_BLOCK;
-	long d = (long)orig - (long)rr_arena;
-
-	/* any two kernel text addresses are closer than 2^46 bytes */
-	if (WARN_ON_ONCE(d < -(1L << 46) || d >= (1L << 46)))
-		return;
-	spin_lock(&rr_arena_lock);
-	WRITE_ONCE(rr_blocks[k], (rr_blocks[k] & RR_USED_MASK) | RR_ORIG_SET |
-		   ((u64)d << RR_ORIG_SHIFT));
-	spin_unlock(&rr_arena_lock);
+	return found ? base + p : 0;
 }
 
 /*
@@ -298,7 +356,7 @@ void rr_arena_free(unsigned long addr, unsigned int bytes)
 
 	rr_poison_code(rr_arena_rw(addr), len);
 	spin_lock(&rr_arena_lock);
-	rr_mark(p, len, false);
+	rr_mark(p, len, false, 0);
 	rr_used -= len;
 	spin_unlock(&rr_arena_lock);
 }
@@ -433,6 +491,7 @@ int rr_arena_init(void)
 	}
 	/* the arena is a NOBITS section: the loader zeroed it */
 	memset(rr_alias, RR_POISON, rr_size);
+	rr_arena_rekey();
 	return 0;
 }
 

@@ -52,7 +52,7 @@ static void rr_mod_free(struct rr_mod *m)
 
 	rr_mod_for_each_body(m, b, i) {
 		kfree(b->snap);
-		kfree(b->act);
+		kfree(b->fix);
 		kfree(b->traps);
 		kfree(b->psites);
 	}
@@ -78,12 +78,14 @@ static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d,
 		return -EINVAL;
 	}
 	b->snap = kmemdup(d->body, d->size, GFP_KERNEL);
-	b->act = kcalloc(max(d->nsites, 1U), 1, GFP_KERNEL);
-	if (!b->snap || !b->act)
+	b->fix = kcalloc(max(d->nsites, 1U), sizeof(*b->fix), GFP_KERNEL);
+	if (!b->snap || !b->fix)
 		return -ENOMEM;
 	rr_for_each_site(b, s, k) {
-		err = rr_check_site(b, s, &b->act[k]);
-		if (err) {
+		err = rr_check_site(b, s, &b->fix[b->nfix]);
+		if (err > 0) {
+			b->nfix++;
+		} else if (err) {
 			pr_err("%s: site %u at +%#x is not an instruction this module can relocate (%*ph): refused\n",
 			       d->name, k, s->offset, 8,
 			       b->snap + (s->offset & ~3U));

@@ -19,7 +19,16 @@
 #include "rr_steps.h"
 
 /* --- registry.c: registered modules and their bodies -------------------- */
-enum { RR_ACT_FIX, RR_ACT_SKIP };	/* per site: what a move does to it */
+/*
+ * A site every move re-targets, decoded once when its module registers
+ * (rr_check_site()), so that a pass touches only these (the sites an
+ * alternative or the loader made position-independent are left out).
+ */
+struct rr_fix {
+	u32 offset;		/* of the field / instruction in the body */
+	u32 insn;		/* x86_64: the rel32 as loaded; arm64: the instruction */
+	unsigned long target;	/* arm64: what it reaches (adrp: the page) */
+};
 
 /* a site the kernel patches at run time (patched.c) */
 enum { RR_PSITE_KEY = 1, RR_PSITE_CALL };
@@ -53,7 +62,8 @@ struct rr_batch {
 struct rr_body {
 	const struct rr_body_desc *d;
 	u8 *snap;		/* the body as loaded */
-	u8 *act;		/* per site: RR_ACT_* */
+	struct rr_fix *fix;	/* the sites a move re-targets */
+	unsigned int nfix;
 	unsigned int bytes;	/* arena bytes per copy (veneers included) */
 	unsigned long orig;	/* the loaded body */
 	unsigned long cur;	/* current copy (orig until the first move) */
@@ -135,7 +145,8 @@ extern const struct kernel_param_ops rr_wake_uint_ops;
 /* --- alloc.c: the arena allocator --------------------------------------- */
 int rr_arena_init(void);
 void rr_arena_exit(void);
-unsigned long rr_arena_alloc(unsigned int bytes);
+void rr_arena_rekey(void);
+unsigned long rr_arena_alloc(const struct rr_body *b);
 void rr_arena_free(unsigned long addr, unsigned int bytes);
 u8 *rr_arena_rw(unsigned long addr);
 bool rr_in_arena(unsigned long addr);
@@ -145,8 +156,6 @@ unsigned int rr_arena_peak_bytes(void);
 unsigned int rr_arena_align(void);
 u64 rr_arena_fallbacks(void);
 int rr_arena_places(const struct rr_body *b, u64 *empty, u64 *now);
-void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
-			 unsigned long orig);
 unsigned long rr_arena_origin(unsigned long addr);
 
 /* --- pause.c: the pause list and retiring old copies -------------------- */
@@ -161,9 +170,9 @@ extern struct list_head rr_pending;
 extern spinlock_t rr_pending_lock;
 
 /* --- reloc_x86.c / reloc_arm64.c: relocating a copy --------------------- */
-int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act);
-int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
-		unsigned long newaddr, unsigned int *veneer);
+int rr_check_site(const struct rr_body *b, const struct rr_site *s,
+		  struct rr_fix *f);
+int rr_fix_sites(struct rr_body *b, u8 *dst, unsigned long newaddr);
 unsigned int rr_veneer_room(const struct rr_body *b);
 bool rr_place_ok(const struct rr_body *b, unsigned long addr);
 void rr_sync_icache(unsigned long start, unsigned long end);
