@@ -146,7 +146,7 @@ u8 *rr_arena_rw(unsigned long addr)
 	return rr_alias + (addr - (unsigned long)rr_arena);
 }
 
-static void rr_block_set(unsigned long k, u64 e)
+static __always_inline void rr_block_set(unsigned long k, u64 e)
 {
 	WRITE_ONCE(rr_blocks[k], e);
 	if (e & RR_USED_MASK)
@@ -184,8 +184,15 @@ static void rr_mark(unsigned long p, unsigned long len, bool set, u64 orig)
 	/* the first block keeps its head; its tail and origin are the copy's */
 	rr_block_set(k0, (rr_blocks[k0] & 0xff) |
 		     (set ? (u64)(RR_BLOCK - o0) << 8 | orig : 0));
+	/* the blocks between: whole, one store each, their bits at once */
 	for (k = k0 + 1; k < k1; k++)
-		rr_block_set(k, set ? RR_BLOCK : 0);
+		WRITE_ONCE(rr_blocks[k], set ? RR_BLOCK : 0);
+	if (k1 > k0 + 1) {
+		if (set)
+			bitmap_set(rr_busy, k0 + 1, k1 - k0 - 1);
+		else
+			bitmap_clear(rr_busy, k0 + 1, k1 - k0 - 1);
+	}
 	/* the last block keeps its tail (and the origin of the copy there) */
 	if (k1 > k0)
 		rr_block_set(k1, (rr_blocks[k1] & ~0xffULL) | (set ? o1 : 0));

@@ -192,17 +192,6 @@ struct rr_batch *rr_batch_alloc(unsigned int max, gfp_t gfp)
 	return bt;
 }
 
-/* b's copy at addr is to be retired with the batch */
-void rr_batch_add(struct rr_batch *bt, struct rr_body *b, unsigned long addr)
-{
-	if (WARN_ON_ONCE(bt->n >= bt->max))
-		return;
-	bt->copy[bt->n].addr = addr;
-	bt->copy[bt->n].bytes = b->bytes;
-	bt->copy[bt->n].name = b->d->name;
-	bt->n++;
-}
-
 /*
  * Hand the batch's copies to the pause list (an empty batch is freed): they
  * are freed with it once every call that may run them has returned. The

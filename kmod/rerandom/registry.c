@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
+#include <linux/bitmap.h>
 #include <linux/string.h>
 #include <linux/delay.h>
 #include "rr_internal.h"
@@ -53,6 +54,7 @@ static void rr_mod_free(struct rr_mod *m)
 	rr_mod_for_each_body(m, b, i) {
 		kfree(b->snap);
 		kfree(b->fix);
+		bitmap_free(b->place_bad);
 		kfree(b->traps);
 		kfree(b->psites);
 	}
@@ -92,7 +94,9 @@ static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d,
 			return err;
 		}
 	}
-	err = rr_find_traps(b, owner);
+	err = rr_place_init(b);
+	if (!err)
+		err = rr_find_traps(b, owner);
 	if (!err)
 		err = rr_find_patched(b, owner);
 	if (err)

@@ -7,6 +7,8 @@
  * of unification.
  */
 #include <linux/kernel.h>
+#include <linux/bitmap.h>
+#include <linux/slab.h>
 #include <asm/unaligned.h>
 #include <asm/cacheflush.h>
 #include "rr_internal.h"
@@ -141,16 +143,35 @@ unsigned int rr_veneer_room(const struct rr_body *b)
 
 /*
  * Erratum 843419 (Cortex-A53): an adrp in the last two words of a page is
- * unsafe; the module loader avoids it, so do we.
+ * unsafe; the module loader avoids it, so do we. Whether a start puts one
+ * of b's adrp there depends on the start modulo a page only: b->place_bad
+ * marks those starts (in words, 1024 a page), so that each of a placement's
+ * random draws costs one bit test, not a walk over the body's sites.
  */
-bool rr_place_ok(const struct rr_body *b, unsigned long addr)
+int rr_place_init(struct rr_body *b)
 {
 	const struct rr_fix *f = b->fix, *end = f + b->nfix;
 
-	for (; f < end; f++)
-		if (A64_IS_ADRP(f->insn) && ((addr + f->offset) & 0xfff) >= 0xff8)
-			return false;
-	return true;
+	for (; f < end; f++) {
+		unsigned int w = f->offset >> 2;
+
+		if (!A64_IS_ADRP(f->insn))
+			continue;
+		if (!b->place_bad) {
+			b->place_bad = bitmap_zalloc(1024, GFP_KERNEL);
+			if (!b->place_bad)
+				return -ENOMEM;
+		}
+		/* (start + offset) % 4096 is 0xff8 or 0xffc */
+		__set_bit((0x3fe - w) & 0x3ff, b->place_bad);
+		__set_bit((0x3ff - w) & 0x3ff, b->place_bad);
+	}
+	return 0;
+}
+
+bool rr_place_ok(const struct rr_body *b, unsigned long addr)
+{
+	return !b->place_bad || !test_bit((addr >> 2) & 0x3ff, b->place_bad);
 }
 
 /* arm64's memcpy() and memset() move 16 bytes or more per instruction */

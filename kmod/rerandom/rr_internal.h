@@ -64,6 +64,7 @@ struct rr_body {
 	u8 *snap;		/* the body as loaded */
 	struct rr_fix *fix;	/* the sites a move re-targets */
 	unsigned int nfix;
+	unsigned long *place_bad;	/* arm64: starts rr_place_ok() refuses */
 	unsigned int bytes;	/* arena bytes per copy (veneers included) */
 	unsigned long orig;	/* the loaded body */
 	unsigned long cur;	/* current copy (orig until the first move) */
@@ -161,7 +162,18 @@ unsigned long rr_arena_origin(unsigned long addr);
 /* --- pause.c: the pause list and retiring old copies -------------------- */
 void rr_pause_exit(void);
 struct rr_batch *rr_batch_alloc(unsigned int max, gfp_t gfp);
-void rr_batch_add(struct rr_batch *bt, struct rr_body *b, unsigned long addr);
+
+/* b's copy at addr is to be retired with the batch (inline: once a body) */
+static inline void rr_batch_add(struct rr_batch *bt, struct rr_body *b,
+				unsigned long addr)
+{
+	if (WARN_ON_ONCE(bt->n >= bt->max))
+		return;
+	bt->copy[bt->n].addr = addr;
+	bt->copy[bt->n].bytes = b->bytes;
+	bt->copy[bt->n].name = b->d->name;
+	bt->n++;
+}
 void rr_retire_batch(struct rr_batch *bt);
 void rr_reap(void);
 void rr_retire_drain(void);
@@ -174,6 +186,7 @@ int rr_check_site(const struct rr_body *b, const struct rr_site *s,
 		  struct rr_fix *f);
 int rr_fix_sites(struct rr_body *b, u8 *dst, unsigned long newaddr);
 unsigned int rr_veneer_room(const struct rr_body *b);
+int rr_place_init(struct rr_body *b);
 bool rr_place_ok(const struct rr_body *b, unsigned long addr);
 void rr_sync_icache(unsigned long start, unsigned long end);
 /* memcpy() and memset() to the arena's poison, cheapest per arch */
