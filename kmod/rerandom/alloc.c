@@ -155,6 +155,28 @@ static __always_inline void rr_block_set(unsigned long k, u64 e)
 		__clear_bit(k, rr_busy);
 }
 
+/*
+ * No block of [k0, k1) is busy: a word of rr_busy at a time, inline (a copy
+ * spans a few words at most; find_next_bit() is a call and a loop)
+ */
+static inline bool rr_none_busy(unsigned long k0, unsigned long k1)
+{
+	unsigned long w0 = k0 / BITS_PER_LONG, w1, w;
+
+	if (k0 >= k1)
+		return true;
+	w1 = (k1 - 1) / BITS_PER_LONG;
+	if (w0 == w1)
+		return !(rr_busy[w0] & BITMAP_FIRST_WORD_MASK(k0) &
+			 BITMAP_LAST_WORD_MASK(k1));
+	if (rr_busy[w0] & BITMAP_FIRST_WORD_MASK(k0))
+		return false;
+	for (w = w0 + 1; w < w1; w++)
+		if (rr_busy[w])
+			return false;
+	return !(rr_busy[w1] & BITMAP_LAST_WORD_MASK(k1));
+}
+
 /* [p, p + len) of the arena is free (offsets; rr_arena_lock held) */
 static bool rr_fits(unsigned long p, unsigned long len)
 {
@@ -169,7 +191,7 @@ static bool rr_fits(unsigned long p, unsigned long len)
 	e1 = rr_blocks[k1];
 	if (RR_HEAD(e1) || RR_BLOCK - RR_TAIL(e1) < o1)
 		return false;
-	return find_next_bit(rr_busy, k1, k0 + 1) >= k1;
+	return rr_none_busy(k0 + 1, k1);
 }
 
 /*

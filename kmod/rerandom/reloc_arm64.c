@@ -146,7 +146,8 @@ unsigned int rr_veneer_room(const struct rr_body *b)
  * unsafe; the module loader avoids it, so do we. Whether a start puts one
  * of b's adrp there depends on the start modulo a page only: b->place_bad
  * marks those starts (in words, 1024 a page), so that each of a placement's
- * random draws costs one bit test, not a walk over the body's sites.
+ * random draws costs one bit test (rr_place_ok()), not a walk over the
+ * body's sites.
  */
 int rr_place_init(struct rr_body *b)
 {
@@ -167,11 +168,6 @@ int rr_place_init(struct rr_body *b)
 		__set_bit((0x3ff - w) & 0x3ff, b->place_bad);
 	}
 	return 0;
-}
-
-bool rr_place_ok(const struct rr_body *b, unsigned long addr)
-{
-	return !b->place_bad || !test_bit((addr >> 2) & 0x3ff, b->place_bad);
 }
 
 /* arm64's memcpy() and memset() move 16 bytes or more per instruction */

@@ -73,15 +73,10 @@ unsigned int rr_veneer_room(const struct rr_body *b)
 	return 0;
 }
 
-/* any start will do */
+/* any start will do (rr_place_ok()) */
 int rr_place_init(struct rr_body *b)
 {
 	return 0;
-}
-
-bool rr_place_ok(const struct rr_body *b, unsigned long addr)
-{
-	return true;
 }
 
 /*
@@ -107,14 +102,6 @@ void rr_poison_code(void *dst, size_t n)
 		     : "+D" (dst), "+c" (words)
 		     : "a" (0xccccccccccccccccUL) : "memory");
 	memset(dst, 0xcc, n % 8);
-}
-
-/*
- * Nothing to clean: x86 keeps instruction fetch coherent with stores; the
- * pass's kick_all_cpus_sync() serializes every CPU.
- */
-void rr_sync_icache(unsigned long start, unsigned long end)
-{
 }
 
 /* a ud2 in a copy is sent to the loaded body by trap.c's die notifier */

@@ -15,6 +15,7 @@
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
 #include <linux/moduleparam.h>
+#include <linux/bitops.h>
 #include "rerandom.h"
 #include "rr_steps.h"
 
@@ -64,7 +65,8 @@ struct rr_body {
 	u8 *snap;		/* the body as loaded */
 	struct rr_fix *fix;	/* the sites a move re-targets */
 	unsigned int nfix;
-	unsigned long *place_bad;	/* arm64: starts rr_place_ok() refuses */
+	/* starts rr_place_ok() refuses, a bit per word of a page (arm64) */
+	unsigned long *place_bad;
 	unsigned int bytes;	/* arena bytes per copy (veneers included) */
 	unsigned long orig;	/* the loaded body */
 	unsigned long cur;	/* current copy (orig until the first move) */
@@ -187,8 +189,28 @@ int rr_check_site(const struct rr_body *b, const struct rr_site *s,
 int rr_fix_sites(struct rr_body *b, u8 *dst, unsigned long newaddr);
 unsigned int rr_veneer_room(const struct rr_body *b);
 int rr_place_init(struct rr_body *b);
-bool rr_place_ok(const struct rr_body *b, unsigned long addr);
+
+/*
+ * b's copy may start at addr: none of its adrp in the last two words of a
+ * page (arm64's erratum 843419, reloc_arm64.c); x86_64 sets no place_bad.
+ * Inline: each of a placement's random draws asks.
+ */
+static inline bool rr_place_ok(const struct rr_body *b, unsigned long addr)
+{
+	return !b->place_bad || !test_bit((addr >> 2) & 0x3ff, b->place_bad);
+}
+
+#ifdef CONFIG_ARM64
 void rr_sync_icache(unsigned long start, unsigned long end);
+#else
+/*
+ * Nothing to clean: x86 keeps instruction fetch coherent with stores; the
+ * pass's kick_all_cpus_sync() serializes every CPU.
+ */
+static inline void rr_sync_icache(unsigned long start, unsigned long end)
+{
+}
+#endif
 /* memcpy() and memset() to the arena's poison, cheapest per arch */
 void rr_copy_code(void *dst, const void *src, size_t n);
 void rr_poison_code(void *dst, size_t n);
