@@ -2,8 +2,8 @@
 /*
  * The arena allocator: places each copy at an address drawn uniformly among
  * all the free places of the arena (arena.S, executable, read-only) where it
- * fits, at the finest alignment the architecture allows (RR_ALIGN), and takes
- * it back; gives the read-write alias (a vmap of the same pages) through
+ * fits, at the finest alignment the architecture allows (RR_ALIGN), from
+ * SipHash under a key drawn afresh each pass, and takes it back; gives the read-write alias (a vmap of the same pages) through
  * which the copies are written. A freed spot is poisoned first, so a stale
  * jump into it traps. It also knows which loaded body each copy was made
  * from (rr_arena_origin(), for the trap handlers: trap.c), and counts the
