@@ -58,6 +58,7 @@
 #define RR_ORIG_SHIFT	17
 
 static u8 *rr_alias;			/* read-write view of the arena */
+long rr_alias_delta;			/* rr_alias - rr_arena: rr_arena_rw() */
 static unsigned long rr_size;		/* arena bytes */
 static unsigned long rr_nblocks;
 static u64 *rr_blocks;			/* per block, see above */
@@ -96,7 +97,7 @@ void rr_arena_rekey(void)
 }
 
 /* 32 random bits (rr_arena_lock held) */
-static u32 rr_rand32(void)
+static __always_inline u32 rr_rand32(void)
 {
 	u64 v;
 
@@ -115,7 +116,7 @@ static u32 rr_rand32(void)
  * products that would favour some results rejected (Lemire's method, as
  * get_random_u32_below()).
  */
-static u32 rr_rand_below(u32 n)
+static __always_inline u32 rr_rand_below(u32 n)
 {
 	u64 m = (u64)rr_rand32() * n;
 
@@ -138,12 +139,6 @@ bool rr_in_arena(unsigned long addr)
 {
 	return addr >= (unsigned long)rr_arena &&
 	       addr < (unsigned long)rr_arena_end;
-}
-
-/* the read-write alias of arena address addr */
-u8 *rr_arena_rw(unsigned long addr)
-{
-	return rr_alias + (addr - (unsigned long)rr_arena);
 }
 
 static __always_inline void rr_block_set(unsigned long k, u64 e)
@@ -282,6 +277,32 @@ static bool rr_pick_fn(unsigned long a, unsigned long b, void *arg)
 }
 
 /*
+ * The fallback of rr_arena_alloc(): count the free places for len bytes,
+ * draw the k-th, k uniform, until rr_place_ok() accepts one (up to RR_TRIES
+ * times); its offset in *p. Out of line: the common path has no struct on
+ * its stack (nor the stack protector's check that it would bring).
+ */
+static noinline bool rr_alloc_counted(const struct rr_body *b,
+				      unsigned long len, unsigned long *p)
+{
+	struct rr_pick pk = { .len = len };
+	unsigned long nfree;
+	unsigned int try;
+
+	rr_fallbacks++;
+	rr_walk_free(rr_count_fn, &pk);
+	nfree = pk.n;
+	for (try = 0; nfree && try < RR_TRIES; try++) {
+		pk.n = rr_rand_below(nfree);
+		rr_walk_free(rr_pick_fn, &pk);
+		*p = pk.at;
+		if (rr_place_ok(b, (unsigned long)rr_arena + *p))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Room for a copy of b at a place drawn uniformly among all the free places
  * where it fits and rr_place_ok() accepts it; 0 when there is none. First up
  * to RR_TRIES draws among all the places of the arena, the first acceptable
@@ -297,8 +318,7 @@ unsigned long rr_arena_alloc(const struct rr_body *b)
 	unsigned long base = (unsigned long)rr_arena;
 	unsigned long len = rr_footprint(b->bytes), p = 0;
 	long d = (long)b->orig - (long)base;
-	struct rr_pick pk = { .len = len };
-	unsigned long npos, nfree;
+	unsigned long npos;
 	unsigned int try;
 	bool found = false;
 	u64 orig = 0;
@@ -314,17 +334,8 @@ unsigned long rr_arena_alloc(const struct rr_body *b)
 		p = (unsigned long)rr_rand_below(npos) * RR_ALIGN;
 		found = rr_fits(p, len) && rr_place_ok(b, base + p);
 	}
-	if (!found) {
-		rr_fallbacks++;
-		rr_walk_free(rr_count_fn, &pk);
-		nfree = pk.n;
-		for (try = 0; nfree && try < RR_TRIES && !found; try++) {
-			pk.n = rr_rand_below(nfree);
-			rr_walk_free(rr_pick_fn, &pk);
-			p = pk.at;
-			found = rr_place_ok(b, base + p);
-		}
-	}
+	if (!found)
+		found = rr_alloc_counted(b, len, &p);
 	if (found) {
 		rr_mark(p, len, true, orig);
 		rr_used += len;
@@ -508,6 +519,7 @@ int rr_arena_init(void)
 	kvfree(pages);
 	if (!rr_alias)
 		return -ENOMEM;
+	rr_alias_delta = (long)rr_alias - (long)rr_arena;
 	rr_size = (unsigned long)npages * PAGE_SIZE;
 	rr_nblocks = rr_size / RR_BLOCK;
 	rr_blocks = vzalloc(array_size(rr_nblocks, sizeof(*rr_blocks)));

@@ -112,7 +112,9 @@ noinline int rerandom_step_copy(void)
 			continue;
 		}
 		b->next = addr;
-		rr_copy_code(rr_arena_rw(b->next), b->snap, b->d->size);
+		/* the snapshot's poisoned tail too: every copy has room */
+		rr_copy_code(rr_arena_rw(b->next), b->snap,
+			     ALIGN(b->d->size, 8));
 		moved++;
 	}
 	return moved;
@@ -185,8 +187,8 @@ noinline int rerandom_step_grace(void)
 	int n = 0;
 
 	for_each_moving_body(b, i) {
-		/* the loaded body is never freed */
-		if (rr_in_arena(b->old)) {
+		/* the loaded body is never freed (any other is a copy) */
+		if (b->old != b->orig) {
 			rr_batch_add(rr_pass_batch, b, b->old);
 			n++;
 		}

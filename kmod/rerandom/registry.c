@@ -79,10 +79,13 @@ static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d,
 		       d->name, d->size, (unsigned long)*d->slot);
 		return -EINVAL;
 	}
-	b->snap = kmemdup(d->body, d->size, GFP_KERNEL);
+	/* whole 8-byte words, the last one's tail poison: copied as words */
+	b->snap = kmalloc(ALIGN(d->size, 8), GFP_KERNEL);
 	b->fix = kcalloc(max(d->nsites, 1U), sizeof(*b->fix), GFP_KERNEL);
 	if (!b->snap || !b->fix)
 		return -ENOMEM;
+	memcpy(b->snap, d->body, d->size);
+	rr_poison_code(b->snap + d->size, ALIGN(d->size, 8) - d->size);
 	rr_for_each_site(b, s, k) {
 		err = rr_check_site(b, s, &b->fix[b->nfix]);
 		if (err > 0) {

@@ -91,7 +91,8 @@ void rr_copy_code(void *dst, const void *src, size_t n)
 
 	asm volatile("rep movsq"
 		     : "+D" (dst), "+S" (src), "+c" (words) : : "memory");
-	memcpy(dst, src, n % 8);
+	if (n % 8)	/* a pass copies whole words (the snapshot is padded) */
+		memcpy(dst, src, n % 8);
 }
 
 void rr_poison_code(void *dst, size_t n)

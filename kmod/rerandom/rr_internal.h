@@ -151,7 +151,12 @@ void rr_arena_exit(void);
 void rr_arena_rekey(void);
 unsigned long rr_arena_alloc(const struct rr_body *b);
 void rr_arena_free(unsigned long addr, unsigned int bytes);
-u8 *rr_arena_rw(unsigned long addr);
+/* the read-write alias of arena address addr (inline: twice a body a pass) */
+extern long rr_alias_delta;
+static inline u8 *rr_arena_rw(unsigned long addr)
+{
+	return (u8 *)(addr + rr_alias_delta);
+}
 bool rr_in_arena(unsigned long addr);
 unsigned int rr_arena_bytes(void);
 unsigned int rr_arena_used_bytes(void);
