@@ -73,8 +73,8 @@ static u64 rr_fallbacks;		/* placements that needed the count */
  * The placements' random numbers: SipHash-2-4, a pseudorandom function, of
  * a counter, under a 128-bit key drawn from the kernel's CRNG at the start
  * of every pass (rr_arena_rekey()); each 64-bit output gives two 32-bit
- * draws. About 60 instructions a draw, where get_random_u32_below() costs
- * several times that (a ChaCha20 refill every 24 draws); as unpredictable
+ * draws: a fraction of what get_random_u32_below() costs (a ChaCha20
+ * refill every 24 draws, the per-CPU batch's locking); as unpredictable
  * without the key, which never leaves this file: docs/rerandom.md,
  * "Placement". Only passes place (rr_lock); rr_arena_lock covers the state.
  */
