@@ -2,8 +2,8 @@
 /*
  * The arena allocator: places each copy at an address drawn uniformly among
  * all the free places of the arena (arena.S, executable, read-only) where it
- * fits, at the finest alignment the architecture allows (RR_ALIGN), and takes
- * it back; gives the read-write alias (a vmap of the same pages) through
+ * fits, at the finest alignment the architecture allows (RR_ALIGN), from
+ * SipHash under a key drawn afresh each pass, and takes it back; gives the read-write alias (a vmap of the same pages) through
  * which the copies are written. A freed spot is poisoned first, so a stale
  * jump into it traps. It also knows which loaded body each copy was made
  * from (rr_arena_origin(), for the trap handlers: trap.c), and counts the
@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/bitmap.h>
 #include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/spinlock.h>
 #include "rr_internal.h"
 #include "arena.h"
@@ -57,6 +58,7 @@
 #define RR_ORIG_SHIFT	17
 
 static u8 *rr_alias;			/* read-write view of the arena */
+long rr_alias_delta;			/* rr_alias - rr_arena: rr_arena_rw() */
 static unsigned long rr_size;		/* arena bytes */
 static unsigned long rr_nblocks;
 static u64 *rr_blocks;			/* per block, see above */
@@ -66,6 +68,66 @@ static unsigned long rr_used;		/* bytes in use */
 static unsigned long rr_peak;		/* the most ever in use at once */
 static unsigned long rr_maxlen;		/* the longest copy ever placed */
 static u64 rr_fallbacks;		/* placements that needed the count */
+
+/*
+ * The placements' random numbers: SipHash-2-4, a pseudorandom function, of
+ * a counter, under a 128-bit key drawn from the kernel's CRNG at the start
+ * of every pass (rr_arena_rekey()); each 64-bit output gives two 32-bit
+ * draws: a fraction of what get_random_u32_below() costs (a ChaCha20
+ * refill every 24 draws, the per-CPU batch's locking); as unpredictable
+ * without the key, which never leaves this file: docs/rerandom.md,
+ * "Placement". Only passes place (rr_lock); rr_arena_lock covers the state.
+ */
+static siphash_key_t rr_key;
+static u64 rr_ctr;
+static u32 rr_spare;
+static bool rr_have_spare;
+
+/* a new key for this pass's draws (rr_lock held) */
+void rr_arena_rekey(void)
+{
+	siphash_key_t k = { { get_random_u64(), get_random_u64() } };
+
+	spin_lock(&rr_arena_lock);
+	rr_key = k;
+	rr_ctr = 0;
+	rr_have_spare = false;
+	spin_unlock(&rr_arena_lock);
+	memzero_explicit(&k, sizeof(k));
+}
+
+/* 32 random bits (rr_arena_lock held) */
+static __always_inline u32 rr_rand32(void)
+{
+	u64 v;
+
+	if (rr_have_spare) {
+		rr_have_spare = false;
+		return rr_spare;
+	}
+	v = siphash_1u64(rr_ctr++, &rr_key);
+	rr_spare = v >> 32;
+	rr_have_spare = true;
+	return (u32)v;
+}
+
+/*
+ * Uniform in [0, n), n > 0: the high half of a 32 x 32-bit product, the
+ * products that would favour some results rejected (Lemire's method, as
+ * get_random_u32_below()).
+ */
+static __always_inline u32 rr_rand_below(u32 n)
+{
+	u64 m = (u64)rr_rand32() * n;
+
+	if (unlikely((u32)m < n)) {
+		u32 floor = -n % n;
+
+		while ((u32)m < floor)
+			m = (u64)rr_rand32() * n;
+	}
+	return m >> 32;
+}
 
 /* the arena bytes a copy of bytes takes: whole RR_ALIGNs, at least a block */
 static inline unsigned long rr_footprint(unsigned int bytes)
@@ -79,19 +141,35 @@ bool rr_in_arena(unsigned long addr)
 	       addr < (unsigned long)rr_arena_end;
 }
 
-/* the read-write alias of arena address addr */
-u8 *rr_arena_rw(unsigned long addr)
-{
-	return rr_alias + (addr - (unsigned long)rr_arena);
-}
-
-static void rr_block_set(unsigned long k, u64 e)
+static __always_inline void rr_block_set(unsigned long k, u64 e)
 {
 	WRITE_ONCE(rr_blocks[k], e);
 	if (e & RR_USED_MASK)
 		__set_bit(k, rr_busy);
 	else
 		__clear_bit(k, rr_busy);
+}
+
+/*
+ * No block of [k0, k1) is busy: a word of rr_busy at a time, inline (a copy
+ * spans a few words at most; find_next_bit() is a call and a loop)
+ */
+static inline bool rr_none_busy(unsigned long k0, unsigned long k1)
+{
+	unsigned long w0 = k0 / BITS_PER_LONG, w1, w;
+
+	if (k0 >= k1)
+		return true;
+	w1 = (k1 - 1) / BITS_PER_LONG;
+	if (w0 == w1)
+		return !(rr_busy[w0] & BITMAP_FIRST_WORD_MASK(k0) &
+			 BITMAP_LAST_WORD_MASK(k1));
+	if (rr_busy[w0] & BITMAP_FIRST_WORD_MASK(k0))
+		return false;
+	for (w = w0 + 1; w < w1; w++)
+		if (rr_busy[w])
+			return false;
+	return !(rr_busy[w1] & BITMAP_LAST_WORD_MASK(k1));
 }
 
 /* [p, p + len) of the arena is free (offsets; rr_arena_lock held) */
@@ -108,20 +186,30 @@ static bool rr_fits(unsigned long p, unsigned long len)
 	e1 = rr_blocks[k1];
 	if (RR_HEAD(e1) || RR_BLOCK - RR_TAIL(e1) < o1)
 		return false;
-	return find_next_bit(rr_busy, k1, k0 + 1) >= k1;
+	return rr_none_busy(k0 + 1, k1);
 }
 
-/* mark [p, p + len) in use (set) or free (!set); rr_arena_lock held */
-static void rr_mark(unsigned long p, unsigned long len, bool set)
+/*
+ * mark [p, p + len) in use by a copy whose first block's entry gets the
+ * origin bits orig (set), or free (!set); rr_arena_lock held
+ */
+static void rr_mark(unsigned long p, unsigned long len, bool set, u64 orig)
 {
 	unsigned long k0 = p / RR_BLOCK, k1 = (p + len - 1) / RR_BLOCK, k;
 	unsigned int o0 = p % RR_BLOCK, o1 = p + len - k1 * RR_BLOCK;
 
 	/* the first block keeps its head; its tail and origin are the copy's */
 	rr_block_set(k0, (rr_blocks[k0] & 0xff) |
-		     (set ? (u64)(RR_BLOCK - o0) << 8 : 0));
+		     (set ? (u64)(RR_BLOCK - o0) << 8 | orig : 0));
+	/* the blocks between: whole, one store each, their bits at once */
 	for (k = k0 + 1; k < k1; k++)
-		rr_block_set(k, set ? RR_BLOCK : 0);
+		WRITE_ONCE(rr_blocks[k], set ? RR_BLOCK : 0);
+	if (k1 > k0 + 1) {
+		if (set)
+			bitmap_set(rr_busy, k0 + 1, k1 - k0 - 1);
+		else
+			bitmap_clear(rr_busy, k0 + 1, k1 - k0 - 1);
+	}
 	/* the last block keeps its tail (and the origin of the copy there) */
 	if (k1 > k0)
 		rr_block_set(k1, (rr_blocks[k1] & ~0xffULL) | (set ? o1 : 0));
@@ -189,64 +277,74 @@ static bool rr_pick_fn(unsigned long a, unsigned long b, void *arg)
 }
 
 /*
- * Room for bytes at a place drawn uniformly among all the free places where
- * it fits; 0 when there is none. First up to RR_TRIES draws among all the
- * places of the arena, the first free one taken (given that it is free, each
- * free place is equally likely); if none was free, count the free places and
- * take the k-th, k uniform. Either way each free place has the same chance.
- * Caller holds rr_lock (only passes allocate).
+ * The fallback of rr_arena_alloc(): count the free places for len bytes,
+ * draw the k-th, k uniform, until rr_place_ok() accepts one (up to RR_TRIES
+ * times); its offset in *p. Out of line: the common path has no struct on
+ * its stack (nor the stack protector's check that it would bring).
  */
-unsigned long rr_arena_alloc(unsigned int bytes)
+static noinline bool rr_alloc_counted(const struct rr_body *b,
+				      unsigned long len, unsigned long *p)
 {
-	unsigned long len = rr_footprint(bytes), p = 0;
 	struct rr_pick pk = { .len = len };
+	unsigned long nfree;
+	unsigned int try;
+
+	rr_fallbacks++;
+	rr_walk_free(rr_count_fn, &pk);
+	nfree = pk.n;
+	for (try = 0; nfree && try < RR_TRIES; try++) {
+		pk.n = rr_rand_below(nfree);
+		rr_walk_free(rr_pick_fn, &pk);
+		*p = pk.at;
+		if (rr_place_ok(b, (unsigned long)rr_arena + *p))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Room for a copy of b at a place drawn uniformly among all the free places
+ * where it fits and rr_place_ok() accepts it; 0 when there is none. First up
+ * to RR_TRIES draws among all the places of the arena, the first acceptable
+ * one taken (given that it is free and accepted, each such place is equally
+ * likely); if none was, count the free places, draw the k-th, k uniform,
+ * until one is accepted (up to RR_TRIES times). Either way each acceptable
+ * free place has the same chance. The copy's first block records the loaded
+ * body it is made from (rr_arena_origin()) in the same store. Caller holds
+ * rr_lock (only passes allocate).
+ */
+unsigned long rr_arena_alloc(const struct rr_body *b)
+{
+	unsigned long base = (unsigned long)rr_arena;
+	unsigned long len = rr_footprint(b->bytes), p = 0;
+	long d = (long)b->orig - (long)base;
 	unsigned long npos;
 	unsigned int try;
 	bool found = false;
+	u64 orig = 0;
 
 	if (len > rr_size)
 		return 0;
+	/* any two kernel text addresses are closer than 2^46 bytes */
+	if (!WARN_ON_ONCE(d < -(1L << 46) || d >= (1L << 46)))
+		orig = RR_ORIG_SET | ((u64)d << RR_ORIG_SHIFT);
 	npos = (rr_size - len) / RR_ALIGN + 1;
 	spin_lock(&rr_arena_lock);
 	for (try = 0; try < RR_TRIES && !found; try++) {
-		p = (unsigned long)get_random_u32_below(npos) * RR_ALIGN;
-		found = rr_fits(p, len);
+		p = (unsigned long)rr_rand_below(npos) * RR_ALIGN;
+		found = rr_fits(p, len) && rr_place_ok(b, base + p);
 	}
-	if (!found) {
-		rr_fallbacks++;
-		rr_walk_free(rr_count_fn, &pk);
-		if (pk.n) {
-			pk.n = get_random_u32_below(pk.n);
-			rr_walk_free(rr_pick_fn, &pk);
-			p = pk.at;
-			found = true;
-		}
-	}
+	if (!found)
+		found = rr_alloc_counted(b, len, &p);
 	if (found) {
-		rr_mark(p, len, true);
+		rr_mark(p, len, true, orig);
 		rr_used += len;
 		rr_peak = max(rr_peak, rr_used);
 		if (len > rr_maxlen)
 			WRITE_ONCE(rr_maxlen, len);
 	}
 	spin_unlock(&rr_arena_lock);
-	return found ? (unsigned long)rr_arena + p : 0;
-}
-
-/* the copy at addr (bytes long) is made from the loaded body at orig */
-void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
-			 unsigned long orig)
-{
-	unsigned long k = (addr - (unsigned long)rr_arena) / RR_BLOCK;
-	long d = (long)orig - (long)rr_arena;
-
-	/* any two kernel text addresses are closer than 2^46 bytes */
-	if (WARN_ON_ONCE(d < -(1L << 46) || d >= (1L << 46)))
-		return;
-	spin_lock(&rr_arena_lock);
-	WRITE_ONCE(rr_blocks[k], (rr_blocks[k] & RR_USED_MASK) | RR_ORIG_SET |
-		   ((u64)d << RR_ORIG_SHIFT));
-	spin_unlock(&rr_arena_lock);
+	return found ? base + p : 0;
 }
 
 /*
@@ -298,7 +396,7 @@ void rr_arena_free(unsigned long addr, unsigned int bytes)
 
 	rr_poison_code(rr_arena_rw(addr), len);
 	spin_lock(&rr_arena_lock);
-	rr_mark(p, len, false);
+	rr_mark(p, len, false, 0);
 	rr_used -= len;
 	spin_unlock(&rr_arena_lock);
 }
@@ -421,6 +519,7 @@ int rr_arena_init(void)
 	kvfree(pages);
 	if (!rr_alias)
 		return -ENOMEM;
+	rr_alias_delta = (long)rr_alias - (long)rr_arena;
 	rr_size = (unsigned long)npages * PAGE_SIZE;
 	rr_nblocks = rr_size / RR_BLOCK;
 	rr_blocks = vzalloc(array_size(rr_nblocks, sizeof(*rr_blocks)));
@@ -433,6 +532,7 @@ int rr_arena_init(void)
 	}
 	/* the arena is a NOBITS section: the loader zeroed it */
 	memset(rr_alias, RR_POISON, rr_size);
+	rr_arena_rekey();
 	return 0;
 }
 

@@ -65,21 +65,6 @@ static void rr_drop_move(struct rr_body *b, enum rr_fail why)
 	rr_count(count[why], 1);
 }
 
-/* a random free place for b that suits it, or 0 */
-static unsigned long rr_place(struct rr_body *b)
-{
-	unsigned long addr;
-	unsigned int try;
-
-	for (try = 0; try < 8; try++) {
-		addr = rr_arena_alloc(b->bytes);
-		if (!addr || rr_place_ok(b, addr))
-			return addr;
-		rr_arena_free(addr, b->bytes);
-	}
-	return 0;
-}
-
 /* this pass's old copies, retired together by the grace step (rr_lock) */
 static struct rr_batch *rr_pass_batch;
 
@@ -90,6 +75,7 @@ noinline int rerandom_step_copy(void)
 	bool waited = false;
 	int moved = 0;
 
+	rr_arena_rekey();
 	rr_pass_batch = rr_batch_alloc(rr_nall, GFP_KERNEL);
 	rr_for_each_body(b, i) {
 		unsigned long addr;
@@ -102,7 +88,7 @@ noinline int rerandom_step_copy(void)
 			rr_drop_move(b, RR_FAIL_NOMEM);
 			continue;
 		}
-		addr = rr_place(b);
+		addr = rr_arena_alloc(b);
 		/*
 		 * The arena is full of old copies whose grace period has not
 		 * ended (passes come faster than grace periods, e.g. on a
@@ -119,15 +105,16 @@ noinline int rerandom_step_copy(void)
 					    rr_arena_used_bytes(),
 					    rr_arena_bytes());
 			rr_retire_drain();
-			addr = rr_place(b);
+			addr = rr_arena_alloc(b);
 		}
 		if (!addr) {
 			rr_drop_move(b, RR_FAIL_ARENA);
 			continue;
 		}
 		b->next = addr;
-		rr_copy_code(rr_arena_rw(b->next), b->snap, b->d->size);
-		rr_arena_set_origin(b->next, b->bytes, b->orig);
+		/* the snapshot's poisoned tail too: every copy has room */
+		rr_copy_code(rr_arena_rw(b->next), b->snap,
+			     ALIGN(b->d->size, 8));
 		moved++;
 	}
 	return moved;
@@ -135,30 +122,21 @@ noinline int rerandom_step_copy(void)
 
 noinline int rerandom_step_fixup(void)
 {
-	const struct rr_site *s;
 	struct rr_body *b;
-	unsigned int i, k;
+	unsigned int i;
 	int fixed = 0, err;
 
 	for_each_moving_body(b, i) {
 		u8 *dst = rr_arena_rw(b->next);
-		unsigned int veneer = ALIGN(b->d->size, 8);
 
-		err = 0;
-		rr_for_each_site(b, s, k) {
-			if (b->act[k] != RR_ACT_FIX)
-				continue;
-			err = rr_fix_site(b, s, dst, b->next, &veneer);
-			if (err)
-				break;
-		}
-		if (!err)
+		err = rr_fix_sites(b, dst, b->next);
+		if (!err && b->ntraps)
 			err = rr_fix_traps(b, dst, b->next);
-		if (!err)
+		if (!err && b->npsites)
 			err = rr_fix_patched(b, dst, b->next);
 		if (err) {
-			pr_warn_ratelimited("%s: site %u not movable to %lx: %d\n",
-					    b->d->name, k, b->next, err);
+			pr_warn_ratelimited("%s: a site is not movable to %lx: %d\n",
+					    b->d->name, b->next, err);
 			rr_arena_free(b->next, b->bytes);
 			b->next = 0;
 			rr_drop_move(b, RR_FAIL_FIXUP);
@@ -209,8 +187,8 @@ noinline int rerandom_step_grace(void)
 	int n = 0;
 
 	for_each_moving_body(b, i) {
-		/* the loaded body is never freed */
-		if (rr_in_arena(b->old)) {
+		/* the loaded body is never freed (any other is a copy) */
+		if (b->old != b->orig) {
 			rr_batch_add(rr_pass_batch, b, b->old);
 			n++;
 		}

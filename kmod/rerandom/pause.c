@@ -30,6 +30,27 @@
 LIST_HEAD(rr_pending);			/* retired, not yet freed */
 DEFINE_SPINLOCK(rr_pending_lock);
 static LLIST_HEAD(rr_done);		/* grace period over */
+/*
+ * Batches whose copies are freed, kept for the next passes (at most
+ * RR_SPARE_MAX): a pass's record for bfq's 177 bodies is a 4 KiB-plus
+ * kmalloc(), some 9,000 instructions on x86_64 when the slab must be
+ * refilled. Added to from rr_reap() (a pass or the work item), taken only
+ * under rr_lock (llist_del_first()'s single consumer).
+ */
+#define RR_SPARE_MAX	8
+static LLIST_HEAD(rr_spare);
+static atomic_t rr_nspare = ATOMIC_INIT(0);
+
+/* bt's copies are freed: keep it for a next pass, or free it */
+static void rr_batch_put(struct rr_batch *bt)
+{
+	if (atomic_inc_return(&rr_nspare) > RR_SPARE_MAX) {
+		atomic_dec(&rr_nspare);
+		kfree(bt);
+		return;
+	}
+	llist_add(&bt->ln, &rr_spare);
+}
 
 /* --- the trampolines' side ---------------------------------------------- */
 /*
@@ -124,7 +145,7 @@ void rr_reap(void)
 		for (i = 0; i < bt->n; i++)
 			rr_arena_free(bt->copy[i].addr, bt->copy[i].bytes);
 		n += bt->n;
-		kfree(bt);
+		rr_batch_put(bt);
 	}
 	if (n)
 		rr_count(&rr_stats.freed, n);
@@ -144,27 +165,31 @@ static void rr_grace_done(struct rcu_head *rh)
 	schedule_work(&rr_reap_work);
 }
 
-/* room for max old copies; NULL without memory */
+/* room for max old copies; NULL without memory (rr_lock held) */
 struct rr_batch *rr_batch_alloc(unsigned int max, gfp_t gfp)
 {
-	struct rr_batch *bt = kmalloc(struct_size(bt, copy, max), gfp);
+	struct llist_node *ln = llist_del_first(&rr_spare);
+	struct rr_batch *bt = NULL;
 
+	if (ln) {
+		atomic_dec(&rr_nspare);
+		bt = llist_entry(ln, struct rr_batch, ln);
+		/* too small since a module registered: a new one */
+		if (bt->max < max) {
+			kfree(bt);
+			bt = NULL;
+		}
+	}
+	if (bt) {
+		bt->n = 0;
+		return bt;
+	}
+	bt = kmalloc(struct_size(bt, copy, max), gfp);
 	if (bt) {
 		bt->n = 0;
 		bt->max = max;
 	}
 	return bt;
-}
-
-/* b's copy at addr is to be retired with the batch */
-void rr_batch_add(struct rr_batch *bt, struct rr_body *b, unsigned long addr)
-{
-	if (WARN_ON_ONCE(bt->n >= bt->max))
-		return;
-	bt->copy[bt->n].addr = addr;
-	bt->copy[bt->n].bytes = b->bytes;
-	bt->copy[bt->n].name = b->d->name;
-	bt->n++;
 }
 
 /*
@@ -175,7 +200,7 @@ void rr_batch_add(struct rr_batch *bt, struct rr_body *b, unsigned long addr)
 void rr_retire_batch(struct rr_batch *bt)
 {
 	if (!bt->n) {
-		kfree(bt);
+		rr_batch_put(bt);
 		return;
 	}
 	spin_lock(&rr_pending_lock);
@@ -195,5 +220,9 @@ void rr_retire_drain(void)
 
 void rr_pause_exit(void)
 {
+	struct rr_batch *bt, *t;
+
 	rr_retire_drain();
+	llist_for_each_entry_safe(bt, t, llist_del_all(&rr_spare), ln)
+		kfree(bt);
 }

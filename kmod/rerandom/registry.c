@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/kernel.h>
 #include <linux/slab.h>
+#include <linux/bitmap.h>
 #include <linux/string.h>
 #include <linux/delay.h>
 #include "rr_internal.h"
@@ -52,7 +53,8 @@ static void rr_mod_free(struct rr_mod *m)
 
 	rr_mod_for_each_body(m, b, i) {
 		kfree(b->snap);
-		kfree(b->act);
+		kfree(b->fix);
+		bitmap_free(b->place_bad);
 		kfree(b->traps);
 		kfree(b->psites);
 	}
@@ -77,20 +79,27 @@ static int rr_body_init(struct rr_body *b, const struct rr_body_desc *d,
 		       d->name, d->size, (unsigned long)*d->slot);
 		return -EINVAL;
 	}
-	b->snap = kmemdup(d->body, d->size, GFP_KERNEL);
-	b->act = kcalloc(max(d->nsites, 1U), 1, GFP_KERNEL);
-	if (!b->snap || !b->act)
+	/* whole 8-byte words, the last one's tail poison: copied as words */
+	b->snap = kmalloc(ALIGN(d->size, 8), GFP_KERNEL);
+	b->fix = kcalloc(max(d->nsites, 1U), sizeof(*b->fix), GFP_KERNEL);
+	if (!b->snap || !b->fix)
 		return -ENOMEM;
+	memcpy(b->snap, d->body, d->size);
+	rr_poison_code(b->snap + d->size, ALIGN(d->size, 8) - d->size);
 	rr_for_each_site(b, s, k) {
-		err = rr_check_site(b, s, &b->act[k]);
-		if (err) {
+		err = rr_check_site(b, s, &b->fix[b->nfix]);
+		if (err > 0) {
+			b->nfix++;
+		} else if (err) {
 			pr_err("%s: site %u at +%#x is not an instruction this module can relocate (%*ph): refused\n",
 			       d->name, k, s->offset, 8,
 			       b->snap + (s->offset & ~3U));
 			return err;
 		}
 	}
-	err = rr_find_traps(b, owner);
+	err = rr_place_init(b);
+	if (!err)
+		err = rr_find_traps(b, owner);
 	if (!err)
 		err = rr_find_patched(b, owner);
 	if (err)

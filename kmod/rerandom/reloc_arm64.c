@@ -7,6 +7,8 @@
  * of unification.
  */
 #include <linux/kernel.h>
+#include <linux/bitmap.h>
+#include <linux/slab.h>
 #include <asm/unaligned.h>
 #include <asm/cacheflush.h>
 #include "rr_internal.h"
@@ -23,87 +25,102 @@ static inline s64 rr_sext(u64 v, int bits)
 	return (s64)(v << (64 - bits)) >> (64 - bits);
 }
 
-int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
+/* the imm of an adrp or adr */
+static inline s64 rr_adr_imm(u32 insn)
 {
+	return rr_sext(((insn >> 5) & 0x7ffff) << 2 | ((insn >> 29) & 3), 21);
+}
+
+/* insn (adrp or adr) with its imm set to d */
+static inline u32 rr_adr_set(u32 insn, s64 d)
+{
+	return (insn & 0x9f00001f) | ((d & 3) << 29) | (((d >> 2) & 0x7ffff) << 5);
+}
+
+/*
+ * 1: every move re-targets site s, whose instruction and target *f keeps
+ * (decoded once, here); 0: none does; -EINVAL
+ */
+int rr_check_site(const struct rr_body *b, const struct rr_site *s,
+		  struct rr_fix *f)
+{
+	unsigned long p = b->orig + s->offset;
 	u32 insn;
 
 	if (s->offset + 4 > b->d->size || (s->offset & 3))
 		return -EINVAL;
 	insn = get_unaligned_le32(b->snap + s->offset);
-	*act = RR_ACT_FIX;
+	f->offset = s->offset;
+	f->insn = insn;
 	switch (RR_SITE_KIND(s)) {
 	case RR_SITE_A64_BRANCH26:
 		if (A64_IS_B(insn))
-			return 0;
+			goto fix;
 		break;
 	case RR_SITE_A64_ADRP:
 	case RR_SITE_A64_ADR:
 		/* the loader may turn adrp into adr, or into b to a veneer */
 		if (A64_IS_ADRP(insn) || A64_IS_ADR(insn) || A64_IS_B(insn))
-			return 0;
+			goto fix;
 		break;
 	default:
 		return -EINVAL;
 	}
 	/* an alternative replaced it (by position-independent code) */
-	if (s->kind & RR_SITE_ALT) {
-		*act = RR_ACT_SKIP;
+	if (s->kind & RR_SITE_ALT)
 		return 0;
-	}
 	return -EINVAL;
+fix:
+	if (A64_IS_B(insn))
+		f->target = p + (rr_sext(insn & 0x3ffffff, 26) << 2);
+	else if (A64_IS_ADRP(insn))
+		f->target = (p & ~0xfffUL) + (rr_adr_imm(insn) << 12);
+	else
+		f->target = p + rr_adr_imm(insn);
+	return 1;
 }
 
 /*
- * Re-target the site for a copy at newaddr, written at dst; a b/bl out of
- * range goes through a veneer at dst + *veneer. -ERANGE when an adrp or
- * adr cannot reach its target from the copy.
+ * Re-target b's sites for a copy at newaddr, written at dst; a b/bl out of
+ * range goes through a veneer after the body. -ERANGE when an adrp or adr
+ * cannot reach its target from the copy.
  */
-int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
-		unsigned long newaddr, unsigned int *veneer)
+int rr_fix_sites(struct rr_body *b, u8 *dst, unsigned long newaddr)
 {
-	unsigned long p = b->orig + s->offset, np = newaddr + s->offset;
-	u32 insn = get_unaligned_le32(b->snap + s->offset);
-	unsigned long target;
-	s64 d;
+	const struct rr_fix *f = b->fix, *end = f + b->nfix;
+	unsigned int veneer = ALIGN(b->d->size, 8);
 
-	if (A64_IS_B(insn)) {
-		target = p + (rr_sext(insn & 0x3ffffff, 26) << 2);
-		d = (s64)(target - np);
-		if (d < -(1LL << 27) || d >= (1LL << 27)) {
-			u8 *v = dst + *veneer;
+	for (; f < end; f++) {
+		unsigned long np = newaddr + f->offset;
+		u32 insn = f->insn;
+		s64 d;
 
-			put_unaligned_le32(0x58000050, v);
-			put_unaligned_le32(0xd61f0200, v + 4);
-			put_unaligned_le64(target, v + 8);
-			d = (s64)(newaddr + *veneer - np);
-			*veneer += RR_VENEER_BYTES;
-			rr_count(&rr_stats.veneers, 1);
+		if (A64_IS_B(insn)) {
+			d = (s64)(f->target - np);
+			if (unlikely(d < -(1LL << 27) || d >= (1LL << 27))) {
+				u8 *v = dst + veneer;
+
+				put_unaligned_le32(0x58000050, v);
+				put_unaligned_le32(0xd61f0200, v + 4);
+				put_unaligned_le64(f->target, v + 8);
+				d = (s64)(newaddr + veneer - np);
+				veneer += RR_VENEER_BYTES;
+				rr_count(&rr_stats.veneers, 1);
+			}
+			insn = (insn & 0xfc000000) | ((d >> 2) & 0x3ffffff);
+		} else if (A64_IS_ADRP(insn)) {
+			d = ((s64)f->target - (s64)(np & ~0xfffUL)) >> 12;
+			if (d < -(1LL << 20) || d >= (1LL << 20))
+				return -ERANGE;
+			insn = rr_adr_set(insn, d);
+		} else {
+			d = (s64)(f->target - np);
+			if (d < -(1LL << 20) || d >= (1LL << 20))
+				return -ERANGE;
+			insn = rr_adr_set(insn, d);
 		}
-		insn = (insn & 0xfc000000) | ((d >> 2) & 0x3ffffff);
-	} else if (A64_IS_ADRP(insn)) {
-		s64 imm = rr_sext(((insn >> 5) & 0x7ffff) << 2 |
-				  ((insn >> 29) & 3), 21);
-
-		target = (p & ~0xfffUL) + (imm << 12);
-		d = ((s64)target - (s64)(np & ~0xfffUL)) >> 12;
-		if (d < -(1LL << 20) || d >= (1LL << 20))
-			return -ERANGE;
-		insn = (insn & 0x9f00001f) | ((d & 3) << 29) |
-		       (((d >> 2) & 0x7ffff) << 5);
-	} else if (A64_IS_ADR(insn)) {
-		s64 imm = rr_sext(((insn >> 5) & 0x7ffff) << 2 |
-				  ((insn >> 29) & 3), 21);
-
-		target = p + imm;
-		d = (s64)(target - np);
-		if (d < -(1LL << 20) || d >= (1LL << 20))
-			return -ERANGE;
-		insn = (insn & 0x9f00001f) | ((d & 3) << 29) |
-		       (((d >> 2) & 0x7ffff) << 5);
-	} else {
-		return -EINVAL;
+		put_unaligned_le32(insn, dst + f->offset);
 	}
-	put_unaligned_le32(insn, dst + s->offset);
 	return 0;
 }
 
@@ -126,18 +143,31 @@ unsigned int rr_veneer_room(const struct rr_body *b)
 
 /*
  * Erratum 843419 (Cortex-A53): an adrp in the last two words of a page is
- * unsafe; the module loader avoids it, so do we.
+ * unsafe; the module loader avoids it, so do we. Whether a start puts one
+ * of b's adrp there depends on the start modulo a page only: b->place_bad
+ * marks those starts (in words, 1024 a page), so that each of a placement's
+ * random draws costs one bit test (rr_place_ok()), not a walk over the
+ * body's sites.
  */
-bool rr_place_ok(const struct rr_body *b, unsigned long addr)
+int rr_place_init(struct rr_body *b)
 {
-	const struct rr_site *s;
-	unsigned int k;
+	const struct rr_fix *f = b->fix, *end = f + b->nfix;
 
-	rr_for_each_site(b, s, k)
-		if (RR_SITE_KIND(s) == RR_SITE_A64_ADRP &&
-		    ((addr + s->offset) & 0xfff) >= 0xff8)
-			return false;
-	return true;
+	for (; f < end; f++) {
+		unsigned int w = f->offset >> 2;
+
+		if (!A64_IS_ADRP(f->insn))
+			continue;
+		if (!b->place_bad) {
+			b->place_bad = bitmap_zalloc(1024, GFP_KERNEL);
+			if (!b->place_bad)
+				return -ENOMEM;
+		}
+		/* (start + offset) % 4096 is 0xff8 or 0xffc */
+		__set_bit((0x3fe - w) & 0x3ff, b->place_bad);
+		__set_bit((0x3ff - w) & 0x3ff, b->place_bad);
+	}
+	return 0;
 }
 
 /* arm64's memcpy() and memset() move 16 bytes or more per instruction */

@@ -14,7 +14,9 @@
 #include <asm/nospec-branch.h>
 #include "rr_internal.h"
 
-int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
+/* 1: every move re-targets site s (*f says how); 0: none does; -EINVAL */
+int rr_check_site(const struct rr_body *b, const struct rr_site *s,
+		  struct rr_fix *f)
 {
 	const u8 *p = b->snap + s->offset;
 	u8 c;
@@ -23,14 +25,13 @@ int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
 	    s->offset + 4 > b->d->size)
 		return -EINVAL;
 	if (!s->oplen || !memcmp(p - s->oplen, s->opcode, s->oplen)) {
-		*act = RR_ACT_FIX;
-		return 0;
+		f->offset = s->offset;
+		f->insn = get_unaligned((u32 *)p);
+		return 1;
 	}
 	/* an alternative replaced it (by position-independent code) */
-	if (s->kind & RR_SITE_ALT) {
-		*act = RR_ACT_SKIP;
+	if (s->kind & RR_SITE_ALT)
 		return 0;
-	}
 	c = *(p - s->oplen);
 	switch (c) {
 	case 0xc3:		/* ret (return thunk removed) */
@@ -41,22 +42,28 @@ int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act)
 	case 0x41:		/* REX.B call/jmp *%r8-15 */
 	case 0x2e:		/* cs prefix */
 	case 0x70 ... 0x7f:	/* jcc.d8 around an indirect jmp */
-		*act = RR_ACT_SKIP;
 		return 0;
 	}
 	return -EINVAL;
 }
 
-/* -ERANGE when the target is beyond +-2 GiB of the copy */
-int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
-		unsigned long newaddr, unsigned int *veneer)
+/*
+ * Re-target b's sites in its copy at newaddr, written at dst: each rel32
+ * less the distance moved. -ERANGE when a target is beyond +-2 GiB of the
+ * copy (nothing in the module area is).
+ */
+int rr_fix_sites(struct rr_body *b, u8 *dst, unsigned long newaddr)
 {
 	long delta = (long)newaddr - (long)b->orig;
-	s64 v = (s32)get_unaligned((u32 *)(b->snap + s->offset)) - delta;
+	const struct rr_fix *f = b->fix, *end = f + b->nfix;
 
-	if (v != (s32)v)
-		return -ERANGE;
-	put_unaligned((u32)(s32)v, (u32 *)(dst + s->offset));
+	for (; f < end; f++) {
+		s64 v = (s64)(s32)f->insn - delta;
+
+		if (unlikely(v != (s32)v))
+			return -ERANGE;
+		put_unaligned((u32)v, (u32 *)(dst + f->offset));
+	}
 	return 0;
 }
 
@@ -66,9 +73,10 @@ unsigned int rr_veneer_room(const struct rr_body *b)
 	return 0;
 }
 
-bool rr_place_ok(const struct rr_body *b, unsigned long addr)
+/* any start will do (rr_place_ok()) */
+int rr_place_init(struct rr_body *b)
 {
-	return true;
+	return 0;
 }
 
 /*
@@ -83,7 +91,8 @@ void rr_copy_code(void *dst, const void *src, size_t n)
 
 	asm volatile("rep movsq"
 		     : "+D" (dst), "+S" (src), "+c" (words) : : "memory");
-	memcpy(dst, src, n % 8);
+	if (n % 8)	/* a pass copies whole words (the snapshot is padded) */
+		memcpy(dst, src, n % 8);
 }
 
 void rr_poison_code(void *dst, size_t n)
@@ -94,14 +103,6 @@ void rr_poison_code(void *dst, size_t n)
 		     : "+D" (dst), "+c" (words)
 		     : "a" (0xccccccccccccccccUL) : "memory");
 	memset(dst, 0xcc, n % 8);
-}
-
-/*
- * Nothing to clean: x86 keeps instruction fetch coherent with stores; the
- * pass's kick_all_cpus_sync() serializes every CPU.
- */
-void rr_sync_icache(unsigned long start, unsigned long end)
-{
 }
 
 /* a ud2 in a copy is sent to the loaded body by trap.c's die notifier */

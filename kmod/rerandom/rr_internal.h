@@ -15,11 +15,21 @@
 #include <linux/rcupdate.h>
 #include <linux/wait.h>
 #include <linux/moduleparam.h>
+#include <linux/bitops.h>
 #include "rerandom.h"
 #include "rr_steps.h"
 
 /* --- registry.c: registered modules and their bodies -------------------- */
-enum { RR_ACT_FIX, RR_ACT_SKIP };	/* per site: what a move does to it */
+/*
+ * A site every move re-targets, decoded once when its module registers
+ * (rr_check_site()), so that a pass touches only these (the sites an
+ * alternative or the loader made position-independent are left out).
+ */
+struct rr_fix {
+	u32 offset;		/* of the field / instruction in the body */
+	u32 insn;		/* x86_64: the rel32 as loaded; arm64: the instruction */
+	unsigned long target;	/* arm64: what it reaches (adrp: the page) */
+};
 
 /* a site the kernel patches at run time (patched.c) */
 enum { RR_PSITE_KEY = 1, RR_PSITE_CALL };
@@ -53,7 +63,10 @@ struct rr_batch {
 struct rr_body {
 	const struct rr_body_desc *d;
 	u8 *snap;		/* the body as loaded */
-	u8 *act;		/* per site: RR_ACT_* */
+	struct rr_fix *fix;	/* the sites a move re-targets */
+	unsigned int nfix;
+	/* starts rr_place_ok() refuses, a bit per word of a page (arm64) */
+	unsigned long *place_bad;
 	unsigned int bytes;	/* arena bytes per copy (veneers included) */
 	unsigned long orig;	/* the loaded body */
 	unsigned long cur;	/* current copy (orig until the first move) */
@@ -135,9 +148,15 @@ extern const struct kernel_param_ops rr_wake_uint_ops;
 /* --- alloc.c: the arena allocator --------------------------------------- */
 int rr_arena_init(void);
 void rr_arena_exit(void);
-unsigned long rr_arena_alloc(unsigned int bytes);
+void rr_arena_rekey(void);
+unsigned long rr_arena_alloc(const struct rr_body *b);
 void rr_arena_free(unsigned long addr, unsigned int bytes);
-u8 *rr_arena_rw(unsigned long addr);
+/* the read-write alias of arena address addr (inline: twice a body a pass) */
+extern long rr_alias_delta;
+static inline u8 *rr_arena_rw(unsigned long addr)
+{
+	return (u8 *)(addr + rr_alias_delta);
+}
 bool rr_in_arena(unsigned long addr);
 unsigned int rr_arena_bytes(void);
 unsigned int rr_arena_used_bytes(void);
@@ -145,14 +164,23 @@ unsigned int rr_arena_peak_bytes(void);
 unsigned int rr_arena_align(void);
 u64 rr_arena_fallbacks(void);
 int rr_arena_places(const struct rr_body *b, u64 *empty, u64 *now);
-void rr_arena_set_origin(unsigned long addr, unsigned int bytes,
-			 unsigned long orig);
 unsigned long rr_arena_origin(unsigned long addr);
 
 /* --- pause.c: the pause list and retiring old copies -------------------- */
 void rr_pause_exit(void);
 struct rr_batch *rr_batch_alloc(unsigned int max, gfp_t gfp);
-void rr_batch_add(struct rr_batch *bt, struct rr_body *b, unsigned long addr);
+
+/* b's copy at addr is to be retired with the batch (inline: once a body) */
+static inline void rr_batch_add(struct rr_batch *bt, struct rr_body *b,
+				unsigned long addr)
+{
+	if (WARN_ON_ONCE(bt->n >= bt->max))
+		return;
+	bt->copy[bt->n].addr = addr;
+	bt->copy[bt->n].bytes = b->bytes;
+	bt->copy[bt->n].name = b->d->name;
+	bt->n++;
+}
 void rr_retire_batch(struct rr_batch *bt);
 void rr_reap(void);
 void rr_retire_drain(void);
@@ -161,12 +189,33 @@ extern struct list_head rr_pending;
 extern spinlock_t rr_pending_lock;
 
 /* --- reloc_x86.c / reloc_arm64.c: relocating a copy --------------------- */
-int rr_check_site(const struct rr_body *b, const struct rr_site *s, u8 *act);
-int rr_fix_site(struct rr_body *b, const struct rr_site *s, u8 *dst,
-		unsigned long newaddr, unsigned int *veneer);
+int rr_check_site(const struct rr_body *b, const struct rr_site *s,
+		  struct rr_fix *f);
+int rr_fix_sites(struct rr_body *b, u8 *dst, unsigned long newaddr);
 unsigned int rr_veneer_room(const struct rr_body *b);
-bool rr_place_ok(const struct rr_body *b, unsigned long addr);
+int rr_place_init(struct rr_body *b);
+
+/*
+ * b's copy may start at addr: none of its adrp in the last two words of a
+ * page (arm64's erratum 843419, reloc_arm64.c); x86_64 sets no place_bad.
+ * Inline: each of a placement's random draws asks.
+ */
+static inline bool rr_place_ok(const struct rr_body *b, unsigned long addr)
+{
+	return !b->place_bad || !test_bit((addr >> 2) & 0x3ff, b->place_bad);
+}
+
+#ifdef CONFIG_ARM64
 void rr_sync_icache(unsigned long start, unsigned long end);
+#else
+/*
+ * Nothing to clean: x86 keeps instruction fetch coherent with stores; the
+ * pass's kick_all_cpus_sync() serializes every CPU.
+ */
+static inline void rr_sync_icache(unsigned long start, unsigned long end)
+{
+}
+#endif
 /* memcpy() and memset() to the arena's poison, cheapest per arch */
 void rr_copy_code(void *dst, const void *src, size_t n);
 void rr_poison_code(void *dst, size_t n);
