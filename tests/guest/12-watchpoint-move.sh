@@ -25,7 +25,8 @@ CPU1=/sys/devices/system/cpu/cpu1/online
 obj() { awk -v id="$1" -v c="$2" '$1 == id { print $c }' $O/objects; }
 # last_value ID: the value of the last write logged for object ID
 last_value() { awk -v id="$1" '$1 == id { v = $3 } END { print v }' $O/log; }
-# arming K COL: column COL of arming K (2 address, 4 hits, 5 last new value)
+# arming K COL: column COL of arming K (2 address, 4 hits, 5 last new value,
+# 6 the move's duration in ns)
 arming() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' $M/armings; }
 narmings() { wc -l <$M/armings; }
 # reg COL: column COL of the movable region's line in watchpoint's regions
@@ -130,6 +131,7 @@ else
 	done
 fi
 num_is "$(cat $M/stray)" 0 "no hit at an address no arming had"
+diag "watchpoint_region_move() took (us): $(awk '{ printf "%s%.0f", (NR > 1 ? " " : ""), $6 / 1000 }' $M/armings)"
 
 # frees: the module's objects go back to the cache; unload leaves no region
 run "free the objects" -- cmd free all

@@ -15,8 +15,9 @@
  *            watchpoint_region_move(ADDR, LEN); the errno of the move, or
  *            EFAULT if ADDR cannot be read (the arming is then forgotten)
  *            "disarm": watchpoint_region_disarm()
- *   armings  one line per arming, oldest first: "K ADDR LEN HITS LAST_NEW",
- *            LAST_NEW the new value of its last hit
+ *   armings  one line per arming, oldest first: "K ADDR LEN HITS LAST_NEW
+ *            MOVE_NS", LAST_NEW the new value of its last hit, MOVE_NS how
+ *            long watchpoint_region_move() took
  *   stray    hits at an address no arming has (never expected)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -27,6 +28,7 @@
 #include <linux/uaccess.h>
 #include <linux/atomic.h>
 #include <linux/kprobes.h>
+#include <linux/timekeeping.h>
 #include "watchpoint.h"
 
 #define MAX_ARMINGS 64
@@ -36,6 +38,7 @@ static struct wpw_arming {
 	unsigned int len;
 	atomic64_t hits;
 	u64 last_new;
+	u64 move_ns;
 } armings[MAX_ARMINGS];
 static unsigned int nr_armings;	/* published with a release store */
 static atomic64_t stray;
@@ -68,7 +71,7 @@ static struct watchpoint_callback wpmove_callback = {
 static int wpmove_move(unsigned long addr, unsigned int len)
 {
 	struct wpw_arming *a;
-	u64 probe;
+	u64 probe, t;
 	int err;
 
 	if (len > sizeof(probe))
@@ -84,7 +87,9 @@ static int wpmove_move(unsigned long addr, unsigned int len)
 	a->last_new = 0;
 	/* the arming exists before the region gets there */
 	smp_store_release(&nr_armings, nr_armings + 1);
+	t = ktime_get_ns();
 	err = watchpoint_region_move(region, addr, len);
+	a->move_ns = ktime_get_ns() - t;
 	if (err)	/* forgotten: as the count's other stores, a release */
 		smp_store_release(&nr_armings, nr_armings - 1);
 	return err;
@@ -126,9 +131,10 @@ static int armings_show(struct seq_file *m, void *v)
 
 	mutex_lock(&move_lock);
 	for (k = 0; k < nr_armings; k++)
-		seq_printf(m, "%u 0x%lx %u %lld 0x%llx\n", k, armings[k].addr,
-			   armings[k].len, atomic64_read(&armings[k].hits),
-			   READ_ONCE(armings[k].last_new));
+		seq_printf(m, "%u 0x%lx %u %lld 0x%llx %llu\n", k,
+			   armings[k].addr, armings[k].len,
+			   atomic64_read(&armings[k].hits),
+			   READ_ONCE(armings[k].last_new), armings[k].move_ns);
 	mutex_unlock(&move_lock);
 	return 0;
 }
