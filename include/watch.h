@@ -103,6 +103,23 @@ struct watch_event {
 	unsigned long long regs[33];	/* arm64: x0..x30, sp, pc (to decode the store) */
 };
 
+/*
+ * Object SPECs (FUNC:ARG->field): how BPF finds the field from what FUNC is
+ * handed. holder = the argument (or the return value); then, for each load,
+ * holder = *(holder + load_off[i]); the field is at holder + off, len bytes.
+ */
+#define WATCH_OBJ_MAX_LOADS	8
+#define WATCH_OBJ_MAX_ARGS	6	/* register arguments a kprobe reads on both arches */
+#define WATCH_OBJ_RET		0xffU	/* arg: the return value (a kretprobe) */
+
+struct watch_obj_plan {
+	unsigned int arg;		/* parameter index, or WATCH_OBJ_RET */
+	unsigned int nloads;
+	unsigned int load_off[WATCH_OBJ_MAX_LOADS];
+	unsigned int off;		/* the field's offset in the holder */
+	unsigned int len;		/* bytes the slot watches: 1, 2, 4 or 8 */
+};
+
 #define WATCH_NO_STACK		(-1000000)	/* stack id: none recorded */
 
 /* A ring-buffer record: the event, then inline stacks when the stack map was full. */
