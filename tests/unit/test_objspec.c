@@ -146,6 +146,8 @@ static const struct ok_case oks[] = {
 	{ "vfs_write:arg3", 3, 0, 0, 0, 8, "long long", 8, false },
 	{ "alloc_file:ret", WATCH_OBJ_RET, 0, 0, 0, 8, "struct file", 88, true },
 	{ "alloc_file:ret->f_pos:4", WATCH_OBJ_RET, 0, 0, 8, 4, "struct file", 8, true },
+	{ "take_fn:p", 1, 0, 0, 0, 8, "void", 8, false },
+	{ "take_fn:arg1:4", 1, 0, 0, 0, 4, "void", 4, false },
 	{ "take_fn:pp[0]->f_pos", 2, 1, 0, 8, 8, "struct file", 8, false },
 };
 
@@ -195,12 +197,11 @@ static const struct bad_case bads[] = {
 	{ "nosuch:file->f_pos", -ENOENT, "" },
 	{ "vfs_write:fil->f_pos", -EINVAL, "has no argument fil; its arguments: file, buf, count, pos" },
 	{ "vfs_write:arg4->f_pos", -EINVAL, "takes 4 arguments: arg4 is not one" },
-	{ "seven:a6->f_pos", -EINVAL, "only the first 6" },
+	{ "seven:a6->f_pos", -EINVAL, "only the first 5" },
 	{ "vfs_write:file->f_poz", -EINVAL, "struct file has no field f_poz; did you mean f_pos?" },
 	{ "vfs_write:file->zzzzzzzzzz", -EINVAL, "struct file has no field zzzzzzzzzz" },
 	{ "vfs_write:file->f_inode->i_flags", -EINVAL, "bitfield (3 bits)" },
 	{ "vfs_write:file->private_data->x", -EINVAL, "void pointer" },
-	{ "take_fn:p", -EINVAL, "void pointer" },
 	{ "vfs_write:file->f_op->x", -EINVAL, "function pointer" },
 	{ "take_fn:fn", -EINVAL, "function pointer" },
 	{ "vfs_write:file->arr[4]", -EINVAL, "index 4 is out of bounds: file->arr has 4 elements" },

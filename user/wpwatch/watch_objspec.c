@@ -186,7 +186,7 @@ static void type_name(const struct btf *btf, __u32 id, char *buf, size_t len)
 		char in[OBJSPEC_NAME_MAX];
 
 		type_name(btf, t->type, in, sizeof(in));
-		snprintf(buf, len, "%s *", in);
+		snprintf(buf, len, "%.*s *", len > 2 ? (int)len - 3 : 0, in);
 		break;
 	}
 	case BTF_KIND_ARRAY:
@@ -464,6 +464,30 @@ int objspec_resolve(const struct btf *btf, struct objspec *o, char *err, size_t 
 			else
 				whatlen += snprintf(what + whatlen, sizeof(what) - whatlen, "%s%s",
 						    op->kind == OBJ_ARROW ? "->" : ".", op->name);
+		}
+	}
+	/*
+	 * FUNC:argN or FUNC:ret of a void * (kmem_cache_alloc's, --disarm's
+	 * kfree-like functions): the pointer itself is the holder, its first
+	 * LEN (default 8) bytes the field.
+	 */
+	t = skip_mods(btf, w.type, NULL);
+	if (!w.in_memory && !o->nops && t && btf_is_ptr(t)) {
+		__u32 pid;
+
+		skip_mods(btf, t->type, &pid);
+		if (!pid) {
+			snprintf(o->holder, sizeof(o->holder), "void");
+			o->holder_size = 0;
+			o->field_size = o->has_len ? o->len : 8;
+			if (o->field_size & (o->field_size - 1))
+				FAIL("'%s': LEN %lu: a watchpoint takes 1, 2, 4 or 8 bytes", o->text,
+				     o->field_size);
+			o->len = o->field_size;
+			o->truncated = false;
+			o->plan.off = 0;
+			o->plan.len = o->len;
+			return 0;
 		}
 	}
 	/* FUNC:ARG, FUNC:ret, FUNC:ARG->p->q: the object a pointer ends at, from its start */
