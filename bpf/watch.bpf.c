@@ -127,7 +127,11 @@ struct {
 /*
  * Claims, taken with BPF_NOEXIST (one inserter wins: the compare-and-swap of
  * BPF without -mcpu=v3): a slot's (key: the slot) and an object's (key: the
- * holder, value: its slot); user space deletes both when it parks the slot.
+ * holder, value: its slot). User space deletes the slot's when it parks the
+ * slot, and the object's when it was freed; an object done (-n, --disarm)
+ * keeps its claim, valued WATCH_MAX_SLOTS, so that it is not armed again,
+ * until the free probes see its address freed (a holder at the start of
+ * what is freed). LRU: done objects never freed make room for new ones.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -137,8 +141,8 @@ struct {
 } watch_obj_claims SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, WATCH_MAX_SLOTS);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
 	__type(key, __u64);
 	__type(value, __u32);
 } watch_obj_holders SEC(".maps");
@@ -467,7 +471,11 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 		}
 	}
 	cnt->hits++;
-	if (obj && obj_max_hits && nhits >= obj_max_hits) {
+	if (obj && obj_max_hits && nhits == obj_max_hits) {
+		struct watch_obj_counters *oc = bpf_map_lookup_elem(&watch_obj_counters, &zero);
+
+		if (oc)
+			oc->done++;
 		obj->state = WATCH_OBJ_DONE;
 		obj_tell(WATCH_OBJ_MSG_DONE, idx, obj->holder, obj->addr, bpf_ktime_get_ns());
 	}
@@ -716,6 +724,9 @@ static __always_inline void obj_end(__u64 start, __u64 size, __u32 kind)
 
 	if (!oc || !start)
 		return;
+	/* a done object freed: its address may hold a new object, to be armed */
+	if (kind == WATCH_OBJ_MSG_FREED)
+		bpf_map_delete_elem(&watch_obj_holders, &start);
 #pragma unroll
 	for (i = 0; i < WATCH_MAX_SLOTS; i++) {
 		__u32 key = i;

@@ -289,17 +289,25 @@ static int move_slot(struct watch_objects *o, int s, unsigned long addr, unsigne
 	return err;
 }
 
-/* Slot S free again for BPF to claim: parked first, then its state and claims cleared. */
-static void release(struct watch_objects *o, int s, unsigned long long holder)
+/*
+ * Slot S free again for BPF to claim: parked first, then its state and claim
+ * cleared. The object's claim goes too when it was freed (its address may
+ * come back as a new object); one done (-n, --disarm) keeps it, marked, so
+ * that it is not armed again.
+ */
+static void release(struct watch_objects *o, int s, unsigned long long holder, bool freed)
 {
 	struct watch_obj zero = { 0 };
-	__u32 key = s;
+	__u32 key = s, done = WATCH_MAX_SLOTS;
 
 	move_slot(o, s, 0, 0, true);
 	o->slot[s].holder = 0;
 	o->parked++;
 	bpf_map_update_elem(o->objs_fd, &key, &zero, BPF_ANY);
-	bpf_map_delete_elem(o->holders_fd, &holder);
+	if (freed)
+		bpf_map_delete_elem(o->holders_fd, &holder);
+	else
+		bpf_map_update_elem(o->holders_fd, &holder, &done, BPF_EXIST);
 	bpf_map_delete_elem(o->claims_fd, &key);
 }
 
@@ -330,7 +338,7 @@ bool watch_objects_msg(struct watch_objects *o, const void *data, size_t size)
 					o->spec->text, m->addr, strerror(-err));
 			o->said_move_error = true;
 			o->move_failed++;
-			release(o, m->slot, m->holder);
+			release(o, m->slot, m->holder, true);
 			return true;
 		}
 		{
@@ -353,7 +361,7 @@ bool watch_objects_msg(struct watch_objects *o, const void *data, size_t size)
 	/* freed, done or disarmed: park it, unless it has moved on to another object */
 	if (bpf_map_lookup_elem(o->objs_fd, &key, &cur) || cur.holder != m->holder)
 		return true;
-	release(o, m->slot, m->holder);
+	release(o, m->slot, m->holder, m->kind == WATCH_OBJ_MSG_FREED);
 	return true;
 }
 
