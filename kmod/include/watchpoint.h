@@ -76,6 +76,38 @@ struct watchpoint_region *watchpoint_region_get(unsigned long addr,
 						unsigned int mask);
 void watchpoint_region_put(struct watchpoint_region *r);
 
+/*
+ * A movable region: the caller's alone (never shared, so it costs one slot
+ * per CPU of its own), with the callbacks and allow-list of any region,
+ * that watchpoint_region_move() points at another address and
+ * watchpoint_region_disarm() switches off, both keeping its slots, its
+ * callbacks and its allow-list. @addr 0 gets it disarmed (no object yet);
+ * no mask. Put it with watchpoint_region_put().
+ *
+ * Context, on x86_64 and arm64 alike: process context only, no spinlock
+ * held, not from a callback; both may sleep. Debian 6.1 exports one way to
+ * change a live breakpoint, modify_user_hw_breakpoint(), which sleeps (it
+ * takes the perf context's mutex and waits for a cross-CPU call on each
+ * event's CPU); the arch hooks that write the debug registers are not
+ * exported (docs/watchpoint.md, "Moving a region").
+ *
+ * watchpoint_region_move() switches the region off on every CPU, sets the
+ * new address and length (1, 2, 4 or 8 bytes, aligned; the memory must be
+ * readable), and switches it on again CPU by CPU: writes to either address
+ * while it runs may be missed, none is reported with the wrong address;
+ * when it returns the new address is watched on every online CPU (and on
+ * CPUs that come online later). -EINVAL for a region that is not movable
+ * or a bad length or alignment; on any other error the region is left
+ * disarmed. watchpoint_region_disarm(): no CPU watches the region when it
+ * returns (-EINVAL if it is not movable).
+ */
+struct watchpoint_region *watchpoint_region_get_movable(unsigned long addr,
+							unsigned int len,
+							unsigned int type);
+int watchpoint_region_move(struct watchpoint_region *r, unsigned long addr,
+			   unsigned int len);
+int watchpoint_region_disarm(struct watchpoint_region *r);
+
 /* Add a callback; after _del() returns it runs no more on any CPU. */
 int watchpoint_callback_add(struct watchpoint_region *r,
 			    struct watchpoint_callback *cb);

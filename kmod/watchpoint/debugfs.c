@@ -115,18 +115,20 @@ static int regions_show(struct seq_file *m, void *v)
 	struct watchpoint_callback *cb;
 	int n;
 
-	seq_puts(m, "address size type mask users callbacks hits violations allowed cpus\n");
+	seq_puts(m, "address size type mask users callbacks hits violations allowed cpus state\n");
 	mutex_lock(&wp_lock);
 	list_for_each_entry(r, &wp_regions, node) {
 		n = 0;
 		list_for_each_entry(cb, &r->callbacks, node)
 			n++;
-		seq_printf(m, "0x%lx %lu %s %u %d %d %lld %lld %lld %*pbl\n",
+		seq_printf(m, "0x%lx %lu %s %u %d %d %lld %lld %lld %*pbl %s\n",
 			   r->addr, r->size, wp_type_name(r->type), r->mask,
 			   r->users, n, atomic64_read(&r->hits),
 			   atomic64_read(&r->violations),
 			   atomic64_read(&r->allowed),
-			   cpumask_pr_args(&r->cpus));
+			   cpumask_pr_args(&r->cpus),
+			   !r->movable ? "fixed" : r->armed ? "armed" :
+			   "disarmed");
 	}
 	mutex_unlock(&wp_lock);
 	return 0;

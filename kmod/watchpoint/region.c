@@ -3,11 +3,14 @@
  * region.c: the life of a watched region. Regions are shared and
  * refcounted (one per address, size, type and mask); each has one perf
  * event per online CPU, created and released by a multi-instance CPU
- * hotplug state, so CPUs that come online later are watched too.
+ * hotplug state, so CPUs that come online later are watched too. A movable
+ * region is its consumer's alone (never shared): it can be pointed at
+ * another address, or switched off keeping its slots, at run time.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/percpu.h>
@@ -69,10 +72,10 @@ static void wp_region_free(struct watchpoint_region *r)
 	kfree(r);
 }
 
-struct watchpoint_region *watchpoint_region_get(unsigned long addr,
-						unsigned int len,
-						unsigned int type,
-						unsigned int mask)
+static struct watchpoint_region *wp_region_get(unsigned long addr,
+					       unsigned int len,
+					       unsigned int type,
+					       unsigned int mask, bool movable)
 {
 	struct watchpoint_region *r;
 	unsigned long size;
@@ -84,8 +87,8 @@ struct watchpoint_region *watchpoint_region_get(unsigned long addr,
 
 	mutex_lock(&wp_lock);
 	list_for_each_entry(r, &wp_regions, node) {
-		if (r->addr == addr && r->size == size && r->type == type &&
-		    r->mask == mask) {
+		if (!movable && !r->movable && r->addr == addr &&
+		    r->size == size && r->type == type && r->mask == mask) {
 			r->users++;
 			goto out_unlock;
 		}
@@ -107,9 +110,12 @@ struct watchpoint_region *watchpoint_region_get(unsigned long addr,
 	r->len = mask ? 8 : len;
 	r->type = type;
 	r->mask = mask;
+	r->movable = movable;
+	/* a movable region got at address 0 starts disarmed */
+	r->armed = !movable || addr;
 	INIT_LIST_HEAD(&r->callbacks);
 	raw_spin_lock_init(&r->last_lock);
-	if (!mask)
+	if (!mask && r->armed)
 		r->shadow = wp_read(addr, len);
 
 	r->adding = true;
@@ -137,7 +143,23 @@ err_unlock:
 	mutex_unlock(&wp_lock);
 	return ERR_PTR(err);
 }
+
+struct watchpoint_region *watchpoint_region_get(unsigned long addr,
+						unsigned int len,
+						unsigned int type,
+						unsigned int mask)
+{
+	return wp_region_get(addr, len, type, mask, false);
+}
 EXPORT_SYMBOL_GPL(watchpoint_region_get);
+
+struct watchpoint_region *watchpoint_region_get_movable(unsigned long addr,
+							unsigned int len,
+							unsigned int type)
+{
+	return wp_region_get(addr, len, type, 0, true);
+}
+EXPORT_SYMBOL_GPL(watchpoint_region_get_movable);
 
 void watchpoint_region_put(struct watchpoint_region *r)
 {
@@ -156,6 +178,93 @@ void watchpoint_region_put(struct watchpoint_region *r)
 }
 EXPORT_SYMBOL_GPL(watchpoint_region_put);
 
+/* ---- moving a region: process context only (docs/watchpoint.md) ---- */
+
+/*
+ * Every CPU's event of @r off. perf_event_disable() runs on the event's CPU
+ * and waits for it, so no handler of @r is running anywhere when this
+ * returns. The caller holds wp_lock and cpus_read_lock() (no event comes or
+ * goes meanwhile).
+ */
+static void wp_events_disable(struct watchpoint_region *r)
+{
+	struct perf_event *ev;
+	unsigned int cpu;
+
+	for_each_possible_cpu(cpu) {
+		ev = *per_cpu_ptr(r->events, cpu);
+		if (ev)
+			perf_event_disable(ev);
+	}
+	r->armed = false;
+}
+
+int watchpoint_region_move(struct watchpoint_region *r, unsigned long addr,
+			   unsigned int len)
+{
+	struct perf_event_attr attr;
+	struct perf_event *ev;
+	unsigned long size;
+	unsigned int cpu;
+	int err;
+
+	might_sleep();
+	if (!r->movable) {
+		pr_err("region 0x%lx is not movable: get it with watchpoint_region_get_movable()\n",
+		       r->addr);
+		return -EINVAL;
+	}
+	err = wp_check(addr, len, r->type, 0, &size);
+	if (err)
+		return err;
+	mutex_lock(&wp_lock);
+	cpus_read_lock();
+	/* all off first: no handler sees the region half moved */
+	wp_events_disable(r);
+	r->addr = addr;
+	r->size = size;
+	r->len = len;
+	r->shadow = wp_read(addr, len);
+	for_each_possible_cpu(cpu) {
+		ev = *per_cpu_ptr(r->events, cpu);
+		if (!ev)
+			continue;
+		attr = ev->attr;
+		attr.bp_addr = addr;
+		attr.bp_len = len;
+		attr.disabled = 0;
+		/* disables (a no-op here), checks, rewrites, enables */
+		err = modify_user_hw_breakpoint(ev, &attr);
+		if (err) {
+			pr_err("cannot move region to 0x%lx on CPU %u: error %d; the region is disarmed\n",
+			       addr, cpu, err);
+			break;
+		}
+	}
+	if (err)
+		wp_events_disable(r);
+	else
+		r->armed = true;
+	cpus_read_unlock();
+	mutex_unlock(&wp_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(watchpoint_region_move);
+
+int watchpoint_region_disarm(struct watchpoint_region *r)
+{
+	might_sleep();
+	if (!r->movable)
+		return -EINVAL;
+	mutex_lock(&wp_lock);
+	cpus_read_lock();
+	wp_events_disable(r);
+	cpus_read_unlock();
+	mutex_unlock(&wp_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(watchpoint_region_disarm);
+
 /* ---- per-CPU events, following CPU hotplug ---- */
 
 static struct perf_event *wp_event_create(struct watchpoint_region *r,
@@ -164,9 +273,11 @@ static struct perf_event *wp_event_create(struct watchpoint_region *r,
 	struct perf_event_attr attr;
 
 	hw_breakpoint_init(&attr);
-	attr.bp_addr = r->addr;
+	/* disarmed: created off, at an address perf accepts and nobody writes */
+	attr.bp_addr = r->armed ? r->addr : (unsigned long)&r->park;
 	attr.bp_len = r->mask ? r->size : r->len;
 	attr.bp_type = r->type;
+	attr.disabled = !r->armed;
 	return perf_event_create_kernel_counter(&attr, cpu, NULL, wp_overflow,
 						r);
 }

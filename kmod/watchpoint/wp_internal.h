@@ -52,6 +52,9 @@ struct watchpoint_region {
 	unsigned int len;		/* len parameter (1, 2, 4, 8) */
 	unsigned int type;
 	unsigned int mask;
+	bool movable;			/* watchpoint_region_get_movable() */
+	bool armed;			/* events on; set under wp_lock + cpus_read_lock() */
+	u64 park;			/* where a disarmed region's events point */
 	struct perf_event * __percpu *events;
 	struct cpumask cpus;		/* CPUs with a live event */
 	atomic_t cpus_missed;		/* CPUs onlined without a free slot */
