@@ -739,8 +739,10 @@ static __always_inline void obj_end(__u64 start, __u64 size, __u32 kind)
 		    o->holder < start || o->holder - start >= size)
 			continue;
 		if (kind == WATCH_OBJ_MSG_FREED) {
+			/* freed counts armed objects; one done but not parked yet dies quietly */
+			if (o->state == WATCH_OBJ_ARMED)
+				oc->freed++;
 			o->state = WATCH_OBJ_DEAD;
-			oc->freed++;
 		} else if (o->state == WATCH_OBJ_ARMED) {
 			o->state = WATCH_OBJ_DONE;
 			oc->disarmed++;
