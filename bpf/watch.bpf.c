@@ -37,6 +37,8 @@ const volatile bool count_by_spec;		/* counting: the SPEC is part of the key (--
 const volatile __u64 wakeup_ns;
 const volatile __u64 wakeup_bytes;
 const volatile __u32 thread_size = 16384;	/* THREAD_SIZE, set by user space */
+const volatile bool obj_mode;			/* object SPECs: slots move to objects */
+const volatile __u64 obj_max_hits;		/* -n with object SPECs: hits per object (0: all) */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -102,6 +104,55 @@ struct {
 	__type(key, __u32);
 	__type(value, struct watch_last_trap);
 } watch_last_trap SEC(".maps");
+
+
+/* ---- object SPECs (FUNC:ARG->field): see watch_objects.c ---- */
+
+/* The plan of each object SPEC, by its index (the arming probe's cookie). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WATCH_OBJ_MAX_SPECS * 2);	/* then --disarm's, from WATCH_OBJ_MAX_SPECS */
+	__type(key, __u32);
+	__type(value, struct watch_obj_plan);
+} watch_obj_plans SEC(".maps");
+
+/* What each slot watches (obj_mode). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, WATCH_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct watch_obj);
+} watch_objs SEC(".maps");
+
+/*
+ * Claims, taken with BPF_NOEXIST (one inserter wins: the compare-and-swap of
+ * BPF without -mcpu=v3): a slot's (key: the slot) and an object's (key: the
+ * holder, value: its slot). User space deletes the slot's when it parks the
+ * slot, and the object's when it was freed; an object done (-n, --disarm)
+ * keeps its claim, valued WATCH_MAX_SLOTS, so that it is not armed again,
+ * until the free probes see its address freed (a holder at the start of
+ * what is freed). LRU: done objects never freed make room for new ones.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WATCH_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} watch_obj_claims SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u64);
+	__type(value, __u32);
+} watch_obj_holders SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct watch_obj_counters);
+} watch_obj_counters SEC(".maps");
 
 #ifdef __TARGET_ARCH_arm64
 /* See struct watch_last_trap: true when this trap repeats the last one on this CPU. */
@@ -319,6 +370,23 @@ static __always_inline __u64 wakeup_flag(__u64 now)
 	return BPF_RB_NO_WAKEUP;
 }
 
+/* A message to user space about slot SLOT (struct watch_obj_msg); lost ones counted. */
+static __always_inline void obj_tell(__u32 kind, __u32 slot, __u64 holder, __u64 addr, __u64 t)
+{
+	struct watch_obj_msg m = {
+		.magic = WATCH_OBJ_MSG_MAGIC, .holder = holder, .addr = addr, .time_ns = t,
+		.kind = kind, .slot = slot,
+	};
+	__u32 zero = 0;
+
+	if (bpf_ringbuf_output(&watch_events, &m, sizeof(m), BPF_RB_FORCE_WAKEUP)) {
+		struct watch_obj_counters *oc = bpf_map_lookup_elem(&watch_obj_counters, &zero);
+
+		if (oc)
+			oc->lost_msg++;
+	}
+}
+
 SEC("perf_event")
 int watch_write_hit(struct bpf_perf_event_data *ctx)
 {
@@ -334,11 +402,39 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 	__u64 size = sizeof(struct watch_event);
 	bool ok;
 
+	struct watch_slot oslot;
+	struct watch_obj *obj = NULL;
+	__u64 nhits = 0;
+
 	cnt = bpf_map_lookup_elem(&watch_counters, &zero);
 	slot = bpf_map_lookup_elem(&watch_slots, &idx);
 	shadow = bpf_map_lookup_elem(&watch_shadow, &idx);
 	if (!cnt || !slot || !shadow)
 		return 0;
+	if (obj_mode) {
+		/*
+		 * The slot watches an object: report only while it is armed. A
+		 * freed holder's memory is never reported (the free probe marked
+		 * it dead before the allocator could reuse it); -c/-p/-t chose
+		 * the arming calls, not the writers.
+		 */
+		struct watch_obj_counters *oc = bpf_map_lookup_elem(&watch_obj_counters, &zero);
+
+		obj = bpf_map_lookup_elem(&watch_objs, &idx);
+		if (!obj || !oc)
+			return 0;
+		if (obj->state != WATCH_OBJ_ARMED) {
+			if (obj->state == WATCH_OBJ_DEAD)
+				oc->dead_hits++;
+			else
+				oc->done_hits++;
+			return 0;
+		}
+		oslot.addr = obj->addr;
+		oslot.len = obj->len;
+		oslot.spec = obj->spec;
+		slot = &oslot;
+	}
 #ifdef __TARGET_ARCH_arm64
 	/*
 	 * Before the filters: a re-trap of a write some filter drops must not
@@ -356,12 +452,33 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 #endif
 	if (need_comm)
 		bpf_get_current_comm(comm, sizeof(comm));
-	if ((targ_tgid && (id >> 32) != targ_tgid) || (targ_tid && (__u32)id != targ_tid) ||
-	    (need_comm && !comm_matches(comm))) {
+	if (!obj_mode && ((targ_tgid && (id >> 32) != targ_tgid) ||
+			  (targ_tid && (__u32)id != targ_tid) || (need_comm && !comm_matches(comm)))) {
 		cnt->filtered++;
 		return 0;
 	}
+	if (obj && obj_max_hits) {
+		/* -n with object SPECs: COUNT hits per object, then it is done */
+		__sync_fetch_and_add(&obj->hits, 1);
+		nhits = obj->hits;
+		if (nhits > obj_max_hits) {
+			struct watch_obj_counters *oc = bpf_map_lookup_elem(&watch_obj_counters,
+									    &zero);
+
+			if (oc)
+				oc->done_hits++;
+			return 0;
+		}
+	}
 	cnt->hits++;
+	if (obj && obj_max_hits && nhits == obj_max_hits) {
+		struct watch_obj_counters *oc = bpf_map_lookup_elem(&watch_obj_counters, &zero);
+
+		if (oc)
+			oc->done++;
+		obj->state = WATCH_OBJ_DONE;
+		obj_tell(WATCH_OBJ_MSG_DONE, idx, obj->holder, obj->addr, bpf_ktime_get_ns());
+	}
 	if (mode == WATCH_MODE_COUNT) {
 		count_write(ctx, cnt, comm, slot);
 		return 0;
@@ -382,6 +499,14 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 	e->old = 0;
 	__builtin_memcpy(e->comm, comm, sizeof(comm));
 	e->ip = PT_REGS_IP(&ctx->regs);
+	e->obj_holder = 0;
+	if (obj) {
+		e->obj_holder = obj->holder;
+		e->obj_arm_ns = obj->arm_ns;
+		e->obj_arm_pid = obj->arm_pid;
+		e->obj_arm_tid = obj->arm_tid;
+		__builtin_memcpy(e->obj_arm_comm, obj->arm_comm, sizeof(e->obj_arm_comm));
+	}
 
 #ifdef __TARGET_ARCH_arm64
 	/* The store has not happened yet: memory is the old value. */
@@ -442,6 +567,217 @@ int watch_write_hit(struct bpf_perf_event_data *ctx)
 		cnt->lost++;
 		cnt->lost_ringbuf++;
 	}
+	return 0;
+}
+
+
+/* ---- object SPECs: arming and disarming ---- */
+
+/*
+ * The _CORE reads: the argument's index is a map value, and clang turns the
+ * switch into one load at a computed offset of ctx, which the verifier
+ * refuses; a probe read of the register takes any address.
+ */
+static __always_inline __u64 obj_arg(struct pt_regs *ctx, __u32 arg)
+{
+	switch (arg) {
+	case 0: return PT_REGS_PARM1_CORE(ctx);
+	case 1: return PT_REGS_PARM2_CORE(ctx);
+	case 2: return PT_REGS_PARM3_CORE(ctx);
+	case 3: return PT_REGS_PARM4_CORE(ctx);
+	case 4: return PT_REGS_PARM5_CORE(ctx);
+	default: return PT_REGS_RC_CORE(ctx);	/* WATCH_OBJ_RET */
+	}
+}
+
+/* The holder PLAN names from what FUNC was handed (or returned); 0: a NULL on the way. */
+static __always_inline __u64 obj_holder(struct pt_regs *ctx, const struct watch_obj_plan *plan)
+{
+	__u64 v = obj_arg(ctx, plan->arg);
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < WATCH_OBJ_MAX_LOADS; i++) {
+		if (i >= plan->nloads || !v)
+			break;
+		if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(v + plan->load_off[i])))
+			return 0;
+	}
+	return v;
+}
+
+static __always_inline bool obj_call_filtered(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	char comm[WATCH_COMM_LEN];
+
+	if ((targ_tgid && (id >> 32) != targ_tgid) || (targ_tid && (__u32)id != targ_tid))
+		return true;
+	if (targ_comm[0]) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		return !comm_matches(comm);
+	}
+	return false;
+}
+
+/*
+ * FUNC ran: find the field, claim a free slot for its object (one slot per
+ * object: a second call with it changes nothing) and ask user space to move
+ * the slot there on every CPU. Writes before that is done are not seen: the
+ * arming window, measured by user space from T0.
+ */
+static __always_inline int obj_arm(struct pt_regs *ctx)
+{
+	__u64 t0 = bpf_ktime_get_ns(), holder, addr, zero64 = 0;
+	__u32 zero = 0, spec = (__u32)bpf_get_attach_cookie(ctx), i, sl = 0;
+	struct watch_obj_counters *oc = bpf_map_lookup_elem(&watch_obj_counters, &zero);
+	struct watch_obj_plan *plan = bpf_map_lookup_elem(&watch_obj_plans, &spec);
+	struct watch_shadow *shadow;
+	struct watch_slot ws;
+	struct watch_obj *o;
+	bool claimed = false, ok;
+
+	if (!oc || !plan)
+		return 0;
+	if (obj_call_filtered()) {
+		oc->filtered++;
+		return 0;
+	}
+	oc->calls++;
+	holder = obj_holder(ctx, plan);
+	if (!holder) {
+		oc->null++;
+		return 0;
+	}
+	addr = holder + plan->off;
+	if (plan->len && (addr & (plan->len - 1))) {
+		oc->misaligned++;
+		return 0;
+	}
+	if (bpf_map_update_elem(&watch_obj_holders, &holder, &zero, BPF_NOEXIST)) {
+		oc->again++;	/* armed already (or the map is full: as many as slots) */
+		return 0;
+	}
+#pragma unroll
+	for (i = 0; i < WATCH_MAX_SLOTS; i++) {
+		__u32 key = i;	/* a copy: the verifier follows i itself through the loop */
+
+		if (i >= nr_slots)
+			break;
+		if (!bpf_map_update_elem(&watch_obj_claims, &key, &zero64, BPF_NOEXIST)) {
+			sl = i;
+			claimed = true;
+			break;
+		}
+	}
+	if (!claimed) {
+		bpf_map_delete_elem(&watch_obj_holders, &holder);
+		oc->no_slot++;
+		return 0;
+	}
+	bpf_map_update_elem(&watch_obj_holders, &holder, &sl, BPF_ANY);
+	o = bpf_map_lookup_elem(&watch_objs, &sl);
+	shadow = bpf_map_lookup_elem(&watch_shadow, &sl);
+	if (!o || !shadow)
+		return 0;
+	o->holder = holder;
+	o->addr = addr;
+	o->arm_ns = t0;
+	o->hits = 0;
+	o->len = plan->len;
+	o->spec = spec;
+	o->arm_pid = bpf_get_current_pid_tgid() >> 32;
+	o->arm_tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_get_current_comm(o->arm_comm, sizeof(o->arm_comm));
+	/* x86's first old value: the field as the arming call found it */
+	ws.addr = addr;
+	ws.len = plan->len;
+	shadow->value = read_slot(&ws, &ok);
+	shadow->known = ok;
+	o->state = WATCH_OBJ_ARMED;
+	oc->armed++;
+	obj_tell(WATCH_OBJ_MSG_ARM, sl, holder, addr, t0);
+	return 0;
+}
+
+SEC("kprobe")
+int watch_obj_arm(struct pt_regs *ctx)
+{
+	return obj_arm(ctx);
+}
+
+SEC("kretprobe")
+int watch_obj_arm_ret(struct pt_regs *ctx)
+{
+	return obj_arm(ctx);
+}
+
+/*
+ * Every armed object whose holder lies in [START, START + SIZE) becomes KIND
+ * (dead: freed; done: --disarm) at once, before the caller goes on to free
+ * or reuse it; user space parks the slot when told.
+ */
+static __always_inline void obj_end(__u64 start, __u64 size, __u32 kind)
+{
+	__u32 zero = 0, i;
+	struct watch_obj_counters *oc = bpf_map_lookup_elem(&watch_obj_counters, &zero);
+
+	if (!oc || !start)
+		return;
+	/* a done object freed: its address may hold a new object, to be armed */
+	if (kind == WATCH_OBJ_MSG_FREED)
+		bpf_map_delete_elem(&watch_obj_holders, &start);
+#pragma unroll
+	for (i = 0; i < WATCH_MAX_SLOTS; i++) {
+		__u32 key = i;
+		struct watch_obj *o;
+
+		if (i >= nr_slots)
+			break;
+		o = bpf_map_lookup_elem(&watch_objs, &key);
+		if (!o || (o->state != WATCH_OBJ_ARMED && o->state != WATCH_OBJ_DONE) ||
+		    o->holder < start || o->holder - start >= size)
+			continue;
+		if (kind == WATCH_OBJ_MSG_FREED) {
+			/* freed counts armed objects; one done but not parked yet dies quietly */
+			if (o->state == WATCH_OBJ_ARMED)
+				oc->freed++;
+			o->state = WATCH_OBJ_DEAD;
+		} else if (o->state == WATCH_OBJ_ARMED) {
+			o->state = WATCH_OBJ_DONE;
+			oc->disarmed++;
+		} else {
+			continue;
+		}
+		obj_tell(kind, i, o->holder, o->addr, bpf_ktime_get_ns());
+	}
+}
+
+SEC("kprobe/kmem_cache_free")
+int BPF_KPROBE(watch_obj_kmem_cache_free, struct kmem_cache *s, void *x)
+{
+	/* the holder may be a struct inside the slab object: the whole object */
+	obj_end((__u64)x, BPF_CORE_READ(s, object_size), WATCH_OBJ_MSG_FREED);
+	return 0;
+}
+
+SEC("kprobe/kfree")
+int BPF_KPROBE(watch_obj_kfree, const void *p)
+{
+	/* kfree knows no size here: a holder that is the pointer freed */
+	obj_end((__u64)p, 1, WATCH_OBJ_MSG_FREED);
+	return 0;
+}
+
+/* --disarm FUNC:ARG: its plan at WATCH_OBJ_MAX_SPECS + the cookie. */
+SEC("kprobe")
+int watch_obj_disarm(struct pt_regs *ctx)
+{
+	__u32 key = WATCH_OBJ_MAX_SPECS + (__u32)bpf_get_attach_cookie(ctx);
+	struct watch_obj_plan *plan = bpf_map_lookup_elem(&watch_obj_plans, &key);
+
+	if (plan)
+		obj_end(obj_holder(ctx, plan), 1, WATCH_OBJ_MSG_DISARM);
 	return 0;
 }
 

@@ -101,6 +101,81 @@ struct watch_event {
 	int ustack_bytes;
 	char comm[WATCH_COMM_LEN];
 	unsigned long long regs[33];	/* arm64: x0..x30, sp, pc (to decode the store) */
+	/* object SPECs: the object written, and the call that armed it */
+	unsigned long long obj_holder;	/* 0: not an object SPEC */
+	unsigned long long obj_arm_ns;
+	unsigned int obj_arm_pid, obj_arm_tid;
+	char obj_arm_comm[WATCH_COMM_LEN];
+};
+
+/*
+ * Object SPECs (FUNC:ARG->field): how BPF finds the field from what FUNC is
+ * handed. holder = the argument (or the return value); then, for each load,
+ * holder = *(holder + load_off[i]); the field is at holder + off, len bytes.
+ */
+#define WATCH_OBJ_MAX_LOADS	8
+#define WATCH_OBJ_MAX_ARGS	5	/* register arguments libbpf 1.1's PT_REGS_PARMn reads on both arches */
+#define WATCH_OBJ_RET		0xffU	/* arg: the return value (a kretprobe) */
+
+struct watch_obj_plan {
+	unsigned int arg;		/* parameter index, or WATCH_OBJ_RET */
+	unsigned int nloads;
+	unsigned int load_off[WATCH_OBJ_MAX_LOADS];
+	unsigned int off;		/* the field's offset in the holder */
+	unsigned int len;		/* bytes the slot watches: 1, 2, 4 or 8 */
+};
+
+#define WATCH_OBJ_MAX_SPECS	4	/* object SPECs in one run */
+
+/* watch_obj.state: what a slot given to objects holds. */
+#define WATCH_OBJ_FREE		0	/* nothing: parked (disabled), free to claim */
+#define WATCH_OBJ_ARMED		1	/* claimed by an arming call, hits reported */
+#define WATCH_OBJ_DEAD		2	/* its holder was freed: hits dropped (dead_hits) */
+#define WATCH_OBJ_DONE		3	/* -n hits reached or --disarm: hits dropped (done_hits) */
+
+/* One slot given to objects (watch_objs, by slot): which object it watches. */
+struct watch_obj {
+	unsigned long long holder;	/* the object holding the field; 0: the slot is free */
+	unsigned long long addr;	/* the field's address */
+	unsigned long long arm_ns;	/* the arming call: FUNC's entry (ret: its return) */
+	unsigned long long hits;	/* writes reported */
+	unsigned int state;		/* WATCH_OBJ_* */
+	unsigned int len;
+	unsigned int spec;		/* the object SPEC that armed it */
+	unsigned int arm_pid, arm_tid;
+	char arm_comm[WATCH_COMM_LEN];
+};
+
+/* What the object programs tell user space, in the events' ring buffer. */
+#define WATCH_OBJ_MSG_MAGIC	0x575057424f424a4dULL	/* no event's time_ns */
+#define WATCH_OBJ_MSG_ARM	1	/* claimed: move the slot to addr on every CPU */
+#define WATCH_OBJ_MSG_FREED	2	/* the holder is being freed: park the slot */
+#define WATCH_OBJ_MSG_DONE	3	/* -n hits reached: park the slot */
+#define WATCH_OBJ_MSG_DISARM	4	/* --disarm FUNC:ARG was called with the holder: park */
+
+struct watch_obj_msg {
+	unsigned long long magic;	/* WATCH_OBJ_MSG_MAGIC */
+	unsigned long long holder, addr;
+	unsigned long long time_ns;	/* ARM: the arming call's time; else now */
+	unsigned int kind;		/* WATCH_OBJ_MSG_* */
+	unsigned int slot;
+};
+
+/* Per-CPU counts of the object programs. */
+struct watch_obj_counters {
+	unsigned long long calls;	/* arming calls that passed -c/-p/-t */
+	unsigned long long filtered;	/* arming calls dropped by -c/-p/-t */
+	unsigned long long armed;	/* objects given a slot */
+	unsigned long long again;	/* calls with an object already armed */
+	unsigned long long no_slot;	/* not armed: no free slot */
+	unsigned long long null;	/* not armed: a NULL (or unreadable) pointer on the way */
+	unsigned long long misaligned;	/* not armed: the field not aligned for one slot */
+	unsigned long long freed;	/* armed objects freed (kfree, kmem_cache_free) */
+	unsigned long long disarmed;	/* armed objects handed to --disarm's FUNC */
+	unsigned long long done;	/* armed objects that reached -n hits */
+	unsigned long long dead_hits;	/* hits on a freed object's slot, dropped */
+	unsigned long long done_hits;	/* hits after -n / --disarm before the park, dropped */
+	unsigned long long lost_msg;	/* messages the ring buffer had no room for */
 };
 
 #define WATCH_NO_STACK		(-1000000)	/* stack id: none recorded */

@@ -336,7 +336,7 @@ num_is "$(grep -o '"hits": [0-9]*' $W/pin.map | awk '{s += $2} END {print s}')" 
 grep -q 'name watch_write_hit' $W/pin.prog
 ok $? "--pin: bpftool prog show names the program watch_write_hit"
 is "$(sort $W/pin.ls | tr '\n' ' ')" \
-	"watch_counters watch_counts watch_events watch_last_trap watch_last_wakeup watch_scratch watch_shadow watch_slots watch_stacks watch_write_hit " \
+	"watch_counters watch_counts watch_events watch_last_trap watch_last_wakeup watch_obj_claims watch_obj_counters watch_obj_holders watch_obj_plans watch_objs watch_scratch watch_shadow watch_slots watch_stacks watch_write_hit " \
 	"--pin: every map and the program pinned under /sys/fs/bpf/wpwatch"
 num_is "$(grep -c 'perf_event' $W/pin.link)" "$ncpu" "bpftool link show: one perf_event link per CPU ($ncpu)"
 ok "$([ ! -e /sys/fs/bpf/wpwatch ]; echo $?)" "--pin: the pins are removed at exit"

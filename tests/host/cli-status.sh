@@ -6,7 +6,7 @@
 # process without privilege (nobody, no capabilities) exits 3 saying what
 # it needs. TAP; ends with "N passed, N failed".
 #   bash tests/host/cli-status.sh
-# tests: 35
+# tests: 39
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 3
@@ -70,6 +70,10 @@ expect 2 "no SPEC" "watch without a SPEC: 2" -- watch
 expect 2 "format takes text, json or folded" "watch -f xml: 2" -- watch -f xml jiffies
 expect 2 "longer than a task name" "watch -c with a 16-byte name: 2" -- watch -c 0123456789abcdef jiffies
 expect 2 "must start with 0x" "watch 12345 (an address without 0x): 2" -- watch 12345
+expect 2 "a field name must follow '->'" "watch 'vfs_write:file->' (an object SPEC's syntax): 2" -- watch 'vfs_write:file->'
+expect 2 "one object SPEC per run" "watch two object SPECs: 2" -- watch 'f:a->b' 'g:c->d'
+expect 2 "cannot share a run" "watch an object SPEC and a symbol: 2" -- watch 'f:a->b' jiffies
+expect 2 "need an object SPEC" "watch --max-objects without one: 2" -- watch --max-objects 1 jiffies
 expect 2 "--format takes text or json" "lat --format xml: 2" -- lat --format xml
 expect 2 "--events needs --format json" "lat --events without json: 2" -- lat --events
 expect 2 "invalid option -- 'c'" "lat -c (the count is -n; -c is watch's comm): 2" -- lat -c 5

@@ -25,4 +25,13 @@ int hwbp_open_write_timed(unsigned long addr, unsigned long long len, int cpu);
  */
 int hwbp_running_ns(int fd, unsigned long long *running);
 
+/*
+ * Move an event of hwbp_open_write() to LEN bytes at ADDR, enabled or
+ * (DISABLED) parked, with PERF_EVENT_IOC_MODIFY_ATTRIBUTES: the kernel
+ * (6.1: perf_event_modify_breakpoint()) takes the event off its CPU, checks
+ * the new place, and puts it back unless disabled; its slot stays reserved
+ * throughout. 0 or -errno.
+ */
+int hwbp_move(int fd, unsigned long addr, unsigned long long len, bool disabled);
+
 #endif

@@ -33,6 +33,7 @@ struct watch_ctx {
 	struct watch_run *r;
 	struct watch_bpf *skel;
 	struct watch_events *events;
+	struct watch_objects *objs;	/* an object SPEC's slots (watch_objects.c) */
 	unsigned int reattached;
 };
 
@@ -84,7 +85,11 @@ static int on_event(void *ctx, void *data, size_t size)
 	const struct watch_record *rec = data;
 	static struct watch_record copy;
 	static struct watch_decoded d;
+	bool per_object = r->env->has_obj;
 
+	/* an object SPEC's arming or disarming: move or park a slot */
+	if (watch_objects_msg(((struct watch_ctx *)ctx)->objs, data, size))
+		return 0;
 	if (size < sizeof(rec->e) || rec->e.slot >= (unsigned int)r->nslots)
 		return 0;
 	if ((rec->e.kstack_id < 0 && rec->e.kstack_id != WATCH_NO_STACK) ||
@@ -97,8 +102,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	r->delivered++;
 	bodies__stale(r->bodies);	/* moved bodies: one reading of the core's map per event */
 	watch_prom_event(r, rec);
-	/* After -n COUNT, the rest is drained and counted, not shown. */
-	if (r->env->count && r->printed >= r->env->count)
+	/* After -n COUNT, the rest is drained and counted, not shown (objects: BPF counts per object). */
+	if (r->env->count && !per_object && r->printed >= r->env->count)
 		return 0;
 	r->printed++;
 	if (r->env->format == FMT_FOLDED || r->env->summary)
@@ -112,7 +117,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		watch_print_json(r, &rec->e, &d);
 		obuf_mark(&r->runner->out);
 	}
-	if (r->env->count && r->printed >= r->env->count)
+	if (r->env->count && !per_object && r->printed >= r->env->count)
 		runner_stop();
 	return 0;
 }
@@ -140,10 +145,11 @@ static void detach(void *ctx)
 	w->reattached = watch_reattached(w->events);
 	watch_close_events(w->events);
 	w->events = NULL;
+	watch_objects_detach(w->objs);
 }
 
 /* SPECs to addresses, the CPUs to watch on, the slots: 0 or an exit status. */
-static int plan(struct watch_run *r, bool *online, int *ncpus)
+static int plan(struct watch_run *r, bool *online, int *ncpus, struct watch_objects **objs)
 {
 	struct watch_env *env = r->env;
 	int i, err;
@@ -168,6 +174,8 @@ static int plan(struct watch_run *r, bool *online, int *ncpus)
 		online[env->cpu] = true;
 		*ncpus = 1;
 	}
+	if (env->has_obj)
+		return watch_objects_plan(r, online, objs);
 	for (i = 0; i < WATCH_MAX_CPUS && !online[i]; i++)
 		;
 	return watch_plan_slots(r, i) ? WPW_EXIT_NO_SLOT : 0;
@@ -200,6 +208,16 @@ static int load(struct watch_run *r, struct watch_bpf **skelp)
 	skel->rodata->wakeup_ns = r->runner->flush_each ? 0 : 1000000;
 	skel->rodata->wakeup_bytes = env->ringbuf_size / 4;
 	skel->rodata->thread_size = watch_thread_size(r->ksyms);
+	skel->rodata->obj_mode = env->has_obj;
+	skel->rodata->obj_max_hits = env->has_obj ? env->count : 0;
+	if (!env->has_obj) {
+		/* only object SPECs load the object programs */
+		bpf_program__set_autoload(skel->progs.watch_obj_arm, false);
+		bpf_program__set_autoload(skel->progs.watch_obj_arm_ret, false);
+		bpf_program__set_autoload(skel->progs.watch_obj_kmem_cache_free, false);
+		bpf_program__set_autoload(skel->progs.watch_obj_kfree, false);
+		bpf_program__set_autoload(skel->progs.watch_obj_disarm, false);
+	}
 	bpf_map__set_max_entries(skel->maps.watch_events, env->ringbuf_size);
 	bpf_map__set_max_entries(skel->maps.watch_stacks, env->max_stacks);
 	bpf_map__set_max_entries(skel->maps.watch_counts, env->max_stacks);
@@ -292,7 +310,7 @@ int cmd_watch(int argc, char **argv)
 	run.bodies = bodies__new(NULL);
 	if (!run.usyms || !run.bodies)
 		goto cleanup;
-	status = plan(&run, online, &ncpus);
+	status = plan(&run, online, &ncpus, &w.objs);
 	if (status)
 		goto cleanup;
 	status = WPW_EXIT_FAIL;
@@ -330,10 +348,19 @@ int cmd_watch(int argc, char **argv)
 		fprintf(stderr, "wpwatch watch: cannot open the ring buffer: %s\n", strerror(-err));
 		goto cleanup;
 	}
-	err = watch_open_events(&run, w.skel, online, &w.events);
-	if (err) {
-		status = err == -EDOM ? WPW_EXIT_USAGE : watch_errno_status(err);
-		goto cleanup;
+	if (env.has_obj) {
+		status = watch_objects_fill(w.objs, w.skel);
+		if (!status)
+			status = watch_objects_attach(w.objs, w.skel);
+		if (status)
+			goto cleanup;
+		status = WPW_EXIT_FAIL;
+	} else {
+		err = watch_open_events(&run, w.skel, online, &w.events);
+		if (err) {
+			status = err == -EDOM ? WPW_EXIT_USAGE : watch_errno_status(err);
+			goto cleanup;
+		}
 	}
 	runner_start(&runner);
 	status = watch_prom_start(&run);
@@ -343,7 +370,10 @@ int cmd_watch(int argc, char **argv)
 	prom_tick(&w);
 
 	fprintf(stderr, "wpwatch watch: tracing writes to");
-	for (i = 0; i < env.nspecs; i++)
+	if (env.has_obj)
+		fprintf(stderr, " %s (%s, %lu bytes, each object %s is called with)", env.obj.text,
+			env.obj.holder, env.obj.len, env.obj.func);
+	for (i = 0; i < env.nspecs && !env.has_obj; i++)
 		fprintf(stderr, "%s %s (0x%lx, %lu bytes)", i ? "," : "", env.specs[i].text,
 			env.specs[i].addr, env.specs[i].len);
 	fprintf(stderr, " with %d hardware watchpoint%s on %d CPU%s%s; Ctrl-C to stop\n",
@@ -367,6 +397,7 @@ int cmd_watch(int argc, char **argv)
 	if (run.mode == WATCH_MODE_COUNT)
 		run.delivered = run.counted;
 	watch_print_end(&run, &cnt);
+	watch_objects_print_end(w.objs, w.skel);
 	if (w.reattached)
 		fprintf(stderr, "wpwatch watch: %u re-attach%s after CPU hotplug: writes on a CPU "
 			"between its coming online and its re-attach were not seen (neither hits "
@@ -375,6 +406,7 @@ int cmd_watch(int argc, char **argv)
 cleanup:
 	watch_prom_stop();
 	watch_close_events(w.events);
+	watch_objects_free(w.objs);
 	runner_free(&runner);
 	if (w.skel && env.pin)
 		cli_unpin(w.skel->obj, pins, WATCH_PIN_DIR);

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 #include "cli.h"
 #include "output.h"
+#include "watch_objspec.h"
 #include "watch_spec.h"
 #include "watch.h"
 
@@ -46,6 +47,11 @@ struct watch_env {
 	struct sockaddr_in prom_addr;
 	unsigned int prom_top;		/* --prometheus-top N stacks */
 	const char *output;		/* --output FILE, reopened on SIGHUP */
+	struct objspec obj;		/* an object SPEC (FUNC:ARG->field): watch_objects.c */
+	bool has_obj;
+	struct objspec disarm;		/* --disarm FUNC:ARG */
+	bool has_disarm;
+	unsigned long max_objects;	/* --max-objects N (0: every free slot) */
 };
 
 /* One hardware slot of the plan. */
@@ -107,6 +113,22 @@ void watch_follow_cpus(struct watch_events *ev);
 /* Detach everything: no hit happens after it. */
 void watch_close_events(struct watch_events *ev);
 unsigned int watch_reattached(const struct watch_events *ev);
+
+/* watch_objects.c: object SPECs (a slot per object, moved at run time) */
+struct watch_objects;
+/* Resolve the object SPEC through BTF and open the parked slots: 0 or an exit status. */
+int watch_objects_plan(struct watch_run *r, const bool *online, struct watch_objects **op);
+/* Into the loaded object: the plans. 0 or an exit status. */
+int watch_objects_fill(struct watch_objects *o, struct watch_bpf *skel);
+/* The hit program on the parked events, the arming, freeing and --disarm probes. */
+int watch_objects_attach(struct watch_objects *o, struct watch_bpf *skel);
+/* A ring-buffer record: a struct watch_obj_msg (handled: true) or not. */
+bool watch_objects_msg(struct watch_objects *o, const void *data, size_t size);
+/* Detach all: no hit and no arming after it. */
+void watch_objects_detach(struct watch_objects *o);
+/* The end: what happened to objects, and the arming window (stderr, --summary, JSON). */
+void watch_objects_print_end(struct watch_objects *o, struct watch_bpf *skel);
+void watch_objects_free(struct watch_objects *o);
 
 /* watch_model.c */
 unsigned int watch_thread_size(const struct ksyms *ks);

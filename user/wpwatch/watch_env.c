@@ -13,7 +13,11 @@ static const char doc[] =
 "\n"
 "USAGE: wpwatch watch [OPTIONS] SPEC...\n"
 "  SPEC is [MODULE:]SYMBOL[+OFFSET][:LEN] or 0xADDRESS[:LEN] (LEN in bytes,\n"
-"  default 8; longer ranges use several aligned hardware slots).\n"
+"  default 8; longer ranges use several aligned hardware slots), or a field of\n"
+"  an object a function is handed or returns, named through BTF:\n"
+"  FUNC:ARG->field[.sub|->ptr|[N]]...[:LEN], FUNC:argN[...], FUNC:ret[...]\n"
+"  (one such SPEC per run: each object it meets gets a slot of its own, freed\n"
+"  when the object is; -c/-p/-t then choose the arming calls; -n is per object).\n"
 "\n"
 "EXAMPLES:\n"
 "  wpwatch watch wpw_test_target             # every write to the first 8 bytes\n"
@@ -25,6 +29,7 @@ static const char doc[] =
 "  wpwatch watch --no-stack -f json jiffies   # values only, the cheapest stream\n"
 "  wpwatch watch --prometheus 0.0.0.0:9465 trampolines:32   # metrics\n"
 "  wpwatch watch -f json --output /var/log/wpwatch.json jiffies  # SIGHUP reopens\n"
+"  wpwatch watch -c dd 'vfs_write:file->f_pos'  # the file offset of dd's files\n"
 "\n"
 "EXIT STATUS (the same for every wpwatch command, docs/wpwatch.md): 0 ok,\n"
 "1 run-time failure, 2 bad option or SPEC, 3 no privilege (root or\n"
@@ -33,7 +38,7 @@ static const char doc[] =
 
 
 enum { OPT_PIN = 1000, OPT_RINGBUF, OPT_NO_USTACK, OPT_NO_STACK, OPT_LINE_BUFFERED,
-       OPT_MAX_STACKS, OPT_PROMETHEUS, OPT_PROM_TOP, OPT_OUTPUT };
+       OPT_MAX_STACKS, OPT_PROMETHEUS, OPT_PROM_TOP, OPT_OUTPUT, OPT_MAX_OBJECTS, OPT_DISARM };
 
 static const struct argp_option opts[] = {
 	{ "comm", 'c', "COMM", 0, "Only writes by tasks named COMM", 0 },
@@ -57,6 +62,12 @@ static const struct argp_option opts[] = {
 	  "Distinct stacks the kernel keeps, and keys it counts (default 8192); beyond, "
 	  "counting loses writes (counted as lost), streaming sends the frames with the event",
 	  0 },
+	{ "max-objects", OPT_MAX_OBJECTS, "N", 0,
+	  "Object SPECs: watch at most N objects at once (default: every free hardware slot); "
+	  "the rest are counted as not armed", 0 },
+	{ "disarm", OPT_DISARM, "FUNC:ARG", 0,
+	  "Object SPECs: stop watching an object when FUNC is called with it as ARG (a "
+	  "parameter's name or argN)", 0 },
 	{ "prometheus", OPT_PROMETHEUS, "[ADDR:]PORT", 0,
 	  "Serve counters at http://ADDR:PORT/metrics (ADDR default 127.0.0.1)", 0 },
 	{ "prometheus-top", OPT_PROM_TOP, "N", 0,
@@ -136,6 +147,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_OUTPUT:
 		env->output = arg;
 		break;
+	case OPT_MAX_OBJECTS:
+		env->max_objects = cli_num(state, "--max-objects", arg, 1, WATCH_MAX_SLOTS);
+		break;
+	case OPT_DISARM:
+		if (objspec_parse(arg, &env->disarm, err, sizeof(err)))
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--disarm %s", err);
+		if (env->disarm.nops || !strcmp(env->disarm.arg, "ret"))
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--disarm %s: give FUNC:ARG, the "
+				     "argument that is the object (no fields, not ret)", arg);
+		env->has_disarm = true;
+		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
@@ -143,6 +165,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		state->child_inputs[0] = &env->common;
 		break;
 	case ARGP_KEY_ARG:
+		if (objspec_is_object(arg)) {
+			if (env->has_obj)
+				argp_failure(state, WPW_EXIT_USAGE, 0, "'%s': one object SPEC per run "
+					     "(already '%s')", arg, env->obj.text);
+			if (objspec_parse(arg, &env->obj, err, sizeof(err)))
+				argp_failure(state, WPW_EXIT_USAGE, 0, "%s", err);
+			env->has_obj = true;
+			break;
+		}
 		if (env->nspecs == WATCH_MAX_SLOTS)
 			argp_failure(state, WPW_EXIT_USAGE, 0, "at most %d SPECs", WATCH_MAX_SLOTS);
 		if (spec_parse(arg, &env->specs[env->nspecs], err, sizeof(err)))
@@ -150,7 +181,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->nspecs++;
 		break;
 	case ARGP_KEY_END:
-		if (!env->nspecs)
+		if (env->has_obj && env->nspecs)
+			argp_failure(state, WPW_EXIT_USAGE, 0, "'%s' and '%s': an object SPEC cannot "
+				     "share a run with other SPECs", env->obj.text, env->specs[0].text);
+		if (!env->has_obj && (env->has_disarm || env->max_objects))
+			argp_failure(state, WPW_EXIT_USAGE, 0, "--disarm and --max-objects need an "
+				     "object SPEC (FUNC:ARG->field)");
+		if (!env->nspecs && !env->has_obj)
 			argp_failure(state, WPW_EXIT_USAGE, 0, "no SPEC: say what to watch, e.g. 'wpwatch watch jiffies' "
 				  "(--help for more)");
 		break;

@@ -272,6 +272,21 @@ void watch_print_text(struct watch_run *r, const struct watch_event *e,
 	put_value(b, v->has_old, v->old, "?");
 	obuf_str(b, " -> ");
 	put_value(b, v->has_value, v->value, "?");
+	if (e->obj_holder) {
+		/* object SPECs: which object, and the call that armed its slot */
+		obuf_str(b, " object ");
+		obuf_hex(b, e->obj_holder);
+		obuf_str(b, " armed by ");
+		obuf_put(b, e->obj_arm_comm, strnlen(e->obj_arm_comm, sizeof(e->obj_arm_comm)));
+		obuf_char(b, ' ');
+		obuf_u64(b, e->obj_arm_pid);
+		obuf_char(b, '/');
+		obuf_u64(b, e->obj_arm_tid);
+		obuf_str(b, " at ");
+		obuf_u64(b, e->obj_arm_ns / 1000000000ULL);
+		obuf_char(b, '.');
+		obuf_dec_pad0(b, e->obj_arm_ns % 1000000000ULL, 9);
+	}
 	obuf_char(b, '\n');
 	put_kstack(r, &d->kstack);
 	put_ustack(r, &d->ustack);
@@ -323,6 +338,19 @@ void watch_print_json(struct watch_run *r, const struct watch_event *e,
 		obuf_str(b, ",\"old\":\"");
 		obuf_hex(b, v->old);
 		obuf_char(b, '"');
+	}
+	if (e->obj_holder) {
+		obuf_str(b, ",\"object\":{\"holder\":\"");
+		obuf_hex(b, e->obj_holder);
+		obuf_str(b, "\",\"armed_ns\":");
+		obuf_u64(b, e->obj_arm_ns);
+		obuf_str(b, ",\"armed_by\":{\"pid\":");
+		obuf_u64(b, e->obj_arm_pid);
+		obuf_str(b, ",\"tid\":");
+		obuf_u64(b, e->obj_arm_tid);
+		obuf_str(b, ",\"comm\":");
+		obuf_json_strn(b, e->obj_arm_comm, strnlen(e->obj_arm_comm, sizeof(e->obj_arm_comm)));
+		obuf_str(b, "}}");
 	}
 	obuf_str(b, e->flags & WATCH_F_TASK ? ",\"context\":\"task\"" : ",\"context\":\"irq\"");
 	obuf_str(b, e->flags & WATCH_F_BEFORE ? ",\"trap\":\"before\"" : ",\"trap\":\"after\"");
