@@ -17,7 +17,7 @@
 #    against docs/schema/*.json with python3-jsonschema (Debian's).
 # Data stops changing (no writes, no passes) before the host reads
 # Prometheus; host and guest hand over through files in the --out folder.
-# tests: 81
+# tests: 85
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 3
@@ -128,6 +128,18 @@ wait_host watch
 kill -INT $w
 wait $w || fail "wpwatch watch exited $?: $(cat /tmp/w.err)"
 cp /tmp/w.json.1 /tmp/w.json /tmp/w.err $O/
+
+# --- watch a field of an object (vfs_write:file->f_pos, a writer slower than
+# the arming window): the lines of docs/schema/watch.v2.json
+wpwatch watch -f json --output /tmp/o.json -c dd 'vfs_write:file->f_pos' 2>/tmp/o.err &
+o=$!
+wait_for /tmp/o.err 'tracing writes' 300 || { cat /tmp/o.err >&2; fail "wpwatch watch (object SPEC) did not start"; }
+( i=0; while [ $i -lt 20 ]; do head -c 512 /dev/zero; sleep 0.05; i=$((i + 1)); done ) |
+	dd of=/tmp/o.dat bs=512 2>/dev/null
+sleep 1
+kill -INT $o
+wait $o || fail "wpwatch watch (object SPEC) exited $?: $(cat /tmp/o.err)"
+cp /tmp/o.json /tmp/o.err $O/
 touch $O/guest.ok
 EOF
 
@@ -389,6 +401,7 @@ import json, sys, jsonschema
 d, a, sd = sys.argv[1], sys.argv[2], sys.argv[3]
 def say(c, m): print(("ok" if c else "not ok") + " - %s: %s" % (a, m))
 for schema, files in (("watch.v1.json", ["w.json.1", "w.json"]),
+                      ("watch.v2.json", ["w.json.1", "w.json", "o.json"]),
                       ("lat.v1.json", ["lat.json", "events.json"])):
     sch = json.load(open("%s/%s" % (sd, schema)))
     v = jsonschema.Draft202012Validator(sch, format_checker=jsonschema.FormatChecker())
@@ -410,6 +423,13 @@ for schema, files in (("watch.v1.json", ["w.json.1", "w.json"]),
                 bad.append("%s:%d: not JSON: %s" % (f, i + 1, e))
     say(n > 0 and not bad, "%d lines of %s validate against docs/schema/%s (types %s)%s" %
         (n, "+".join(files), schema, ",".join(sorted(map(str, kinds))), ("; " + bad[0]) if bad else ""))
+try:
+    ol = [json.loads(l) for l in open("%s/out/o.json" % d).read().splitlines()]
+except (OSError, ValueError):
+    ol = []
+say(any(o.get("type") == "write" and "object" in o for o in ol) and
+    any(o.get("type") == "objects" for o in ol),
+    "the object SPEC's run wrote writes naming their object, and the objects line (%d lines)" % len(ol))
 EOF
 	grep -q '"type":"event"' "$d/out/events.json" 2>/dev/null
 	r $? "lat --events wrote event lines"
