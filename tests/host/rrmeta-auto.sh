@@ -7,7 +7,7 @@
 # fails with one line and status 2. Cheap (no kernel build); TAP output.
 #
 #   tests/host/rrmeta-auto.sh [x86_64] [arm64]   (make check runs it)
-# tests: 42
+# tests: 44
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -108,9 +108,17 @@ for arch in "${arches[@]}"; do
 	ops=$(echo "$rel" | awk "/'\\.rela\\.data'/,/^\$/")
 	echo "$ops" | grep -qE ' twice \+ 0$' && ! echo "$ops" | grep -q 'twice_real\|\.text\.twice'
 	tap $? "$arch: the function-pointer table points at the trampoline twice"
-	echo "$rel" | awk '/\.rela\.text\.caller/,/^$/' | grep -q ' twice ' &&
-		! echo "$rel" | awk '/\.rela\.text\.caller/,/^$/' | grep -q '\.text\.twice\|twice_real'
-	tap $? "$arch: calls go to the trampoline"
+	# caller moves: its calls of twice and helper (the first at offset 0)
+	# go to their trampolines' inner entries, which skip the second pause
+	echo "$rel" | awk '/\.rela\.text\.caller/,/^$/' | grep -q ' twice\.rr_inner ' &&
+		echo "$rel" | awk '/\.rela\.text\.caller/,/^$/' | grep -q ' helper\.rr_inner ' &&
+		! echo "$rel" | awk '/\.rela\.text\.caller/,/^$/' | grep -q '\.text\.twice\|twice_real\| twice \| helper '
+	tap $? "$arch: calls from a moving body go to the trampolines' inner entries"
+	# mod_init stays (.init.text): its calls (caller inlined: twice and
+	# helper) go to the trampolines, which pause
+	echo "$rel" | awk '/\.rela\.init\.text/,/^$/' | grep -qE ' (twice|helper|caller) ' &&
+		! echo "$rel" | awk '/\.rela\.init\.text/,/^$/' | grep -q 'rr_inner'
+	tap $? "$arch: calls from code that stays go to the trampoline"
 	echo "$rel" | awk '/\.rela__bug_table/,/^$/' | grep -q 'with_bug_real\|\.text\.with_bug'
 	tap $? "$arch: the bug table still names the loaded body"
 	echo "$syms" | grep -qE ' __rr_wrapped_init_module$' && ! echo "$syms" | grep -qE ' init_module$'

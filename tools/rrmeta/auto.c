@@ -225,11 +225,11 @@ static bool is_branch(struct obj *o, struct afn *from, GElf_Rela *r)
 	if ((type != R_X86_64_PLT32 && type != R_X86_64_PC32) || r->r_addend != -4)
 		return false;
 	code = elf_getdata(elf_getscn(o->e, from->shndx), NULL);
-	if (!code || !code->d_buf || r->r_offset < 2 || r->r_offset + 4 > code->d_size)
+	if (!code || !code->d_buf || r->r_offset < 1 || r->r_offset + 4 > code->d_size)
 		return false;
 	c = (const unsigned char *)code->d_buf + r->r_offset;
 	return c[-1] == 0xe8 || c[-1] == 0xe9 ||
-	       (c[-2] == 0x0f && (c[-1] & 0xf0) == 0x80);
+	       (r->r_offset >= 2 && c[-2] == 0x0f && (c[-1] & 0xf0) == 0x80);
 }
 
 /* pass 2: redirect references to a moving function's entry, record sites */
