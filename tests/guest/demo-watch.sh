@@ -1,6 +1,7 @@
 #!/bin/sh
 # Demo step watch: wpwatch watch on trampolines while tl_writer writes it.
-# Nothing else holds those bytes; text, JSON, --summary and folded form.
+# Nothing else holds those bytes; text, JSON, --summary and folded form;
+# then a field of an object (f_pos of the files dd writes, by BTF name).
 # How: the sample writer tl_writer.ko alone (no watchpoint.ko) writes any of
 # the 1024 entries of trampolines[] (size=8192, period_ms=1: every jiffy);
 # wpwatch watches the first 24 bytes (3 entries, 3 of the 4 hardware slots
@@ -72,3 +73,22 @@ grep -Eq '^tl_writer;.*tl_writer_store [0-9]+$' "$O/folded.out" ||
 
 bounded 60 "rmmod tl_writer" rmmod tl_writer || fail "rmmod tl_writer failed"
 trap - EXIT
+
+say "an object's field, by BTF name: f_pos of the file each vfs_write() of dd is"
+echo "   handed, armed at the call, disarmed when the file is freed"
+OSPEC='vfs_write:file->f_pos'
+cmd "wpwatch watch -c dd -d 8 '$OSPEC'"
+wpwatch watch -c dd -d 8 "$OSPEC" >"$O/object.out" 2>"$O/object.err" &
+wp=$!
+wait_for 120 grep -q 'tracing writes' "$O/object.err" ||
+	{ kill_tree $wp; show "$O/object.err"; fail "wpwatch watch '$OSPEC' did not start"; }
+# dd writes 512 bytes every 50 ms: slower than the arming window, so each
+# write after the first lands on a live slot
+cmd "(for i in 1 2 3 4 5 6; do head -c 512 /dev/zero; sleep 0.05; done) | dd of=/tmp/f bs=512"
+(i=0; while [ $i -lt 6 ]; do head -c 512 /dev/zero; sleep 0.05; i=$((i + 1)); done) |
+	dd of=/tmp/demo-f bs=512 2>/dev/null
+bounded_wait 180 "wpwatch watch '$OSPEC'" $wp ||
+	{ show "$O/object.err"; fail "wpwatch watch '$OSPEC' exited with status $?"; }
+{ head -n 1 "$O/object.err"; head -n 24 "$O/object.out"; tail -n +2 "$O/object.err"; } | show
+grep -q " dd .*$OSPEC .* object " "$O/object.out" || fail "object: no write by dd naming its object"
+grep -q 'ksys_write' "$O/object.out" || fail "object: no stack through ksys_write (which stores f_pos)"
