@@ -4,17 +4,18 @@
  * known, counted moments and frees, for the suites that watch a field of an
  * object a function is handed (issue 26).
  *
- * The objects are struct klist_node and the arming function is
- * klist_node_attached(struct klist_node *n), so the SPEC is e.g.
- * "klist_node_attached:n->n_klist". Why that pair: the modules built for
- * the stock lanes have no BTF of their own, so the function and the type
- * must be vmlinux's; klist_node_attached() is EXPORT_SYMBOL_GPL, a global
- * function of lib/klist.c (out of line, traced like any other: neither
- * notrace nor NOKPROBE), in the BTF of Debian's 6.1 on x86_64 and arm64 with
- * its parameter named n; it only reads n->n_klist, so it writes no field of
- * the object it is handed; and the rest of the kernel calls it only from
- * device_is_bound(), when devices bind or unbind. A struct klist_node that
- * is on no list is plain memory this module owns: nothing else reads it.
+ * The objects are struct klist_node, and the module calls
+ * klist_node_attached(struct klist_node *n) on each one it arms. Why that
+ * type: the modules built for the stock lanes have no BTF of their own, so
+ * a SPEC's type must be vmlinux's. klist_node_attached() was chosen as the
+ * arming function (exported, out of line, in both arches' BTF with its
+ * parameter named n, reading nothing but n->n_klist), but Debian's 6.1
+ * refuses a kprobe on it ("Could not probe notrace function": lib/ is built
+ * without ftrace), so 23-watch-objects arms the objects where the cache
+ * hands them out instead, "kmem_cache_alloc:ret" filtered by this module's
+ * thread (n_klist is the first 8 bytes), and the call stays as the moment
+ * an object counts as armed. A struct klist_node that is on no list is
+ * plain memory this module owns: nothing else reads it.
  *
  * The cache has a constructor for two reasons: SLUB never merges a cache
  * that has one with another (slab_unmergeable()), and keeps its free
