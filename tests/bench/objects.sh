@@ -269,20 +269,29 @@ echo "$K writes of the 8-byte field in one debugfs command, no gap, the object a
 echo "idle before; kernel from the module's own per-write timestamps; $ROUNDS interleaved rounds,"
 echo "each row its round with the lowest total; output to a file on tmpfs, 64 MiB ring buffer."
 echo
-echo "| watcher | kernel | consumer | total | hits/delivered/lost |"
-echo "|---|---:|---:|---:|---:|"
+echo "| watcher | kernel | consumer | total | x static SPEC | hits/delivered/lost |"
+echo "|---|---:|---:|---:|---:|---:|"
 base=$(best none | cut -d' ' -f1)
+# total NAME: a watched row's kernel (less the unwatched row) + consumer, or
+# "-" when it or the unwatched row is not measured
+total() {
+	if [ -n "$(verdict none)" ] || [ -n "$(verdict "$1")" ]; then echo -; return; fi
+	best "$1" | awk -v b="$base" '{ printf "%.0f", $1 - b + $2 }'
+}
+static_total=$(total static)
 printf '%s\n' "$modes" | while IFS='|' read -r _m _what; do
 	# shellcheck disable=SC2046
 	set -- $(best "$_m")
 	_why=$(verdict "$_m")
+	[ -z "$_why" ] && [ "$_m" != none ] && _why=$(verdict none)
 	if [ -n "$_why" ]; then
-		printf '| %s | %s | - | - | %s |\n' "$_what" "$_why" "$3"
+		printf '| %s | %s | - | - | - | %s |\n' "$_what" "$_why" "$3"
 	elif [ "$_m" = none ]; then
-		printf '| %s | %s | - | - | %s |\n' "$_what" "$1" "$3"
+		printf '| %s | %s | - | - | - | %s |\n' "$_what" "$1" "$3"
 	else
-		_k=$(awk -v k="$1" -v b="$base" 'BEGIN { printf "%.0f", k - b }')
-		printf '| %s | %s | %s | %s | %s |\n' "$_what" "$_k" "$2" "$((_k + $2))" "$3"
+		_t=$(total "$_m")
+		_x=$(awk -v a="$_t" -v b="$static_total" 'BEGIN { if (b != "-" && b > 0) printf "%.2f", a / b; else print "-" }')
+		printf '| %s | %s | %s | %s | %s | %s |\n' "$_what" "$(($1 - base))" "$2" "$_t" "$_x" "$3"
 	fi
 done
 echo "<!-- /objects-bench $arch -->"
