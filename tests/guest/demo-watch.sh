@@ -84,7 +84,7 @@ wait_for 120 grep -q 'tracing writes' "$O/object.err" ||
 	{ kill_tree $wp; show "$O/object.err"; fail "wpwatch watch '$OSPEC' did not start"; }
 # dd writes 512 bytes every 50 ms: slower than the arming window, so each
 # write after the first lands on a live slot
-cmd "(for i in 1 2 3 4 5 6; do head -c 512 /dev/zero; sleep 0.05; done) | dd of=/tmp/f bs=512"
+cmd "(for i in 1 2 3 4 5 6; do head -c 512 /dev/zero; sleep 0.05; done) | dd of=/tmp/demo-f bs=512"
 (i=0; while [ $i -lt 6 ]; do head -c 512 /dev/zero; sleep 0.05; i=$((i + 1)); done) |
 	dd of=/tmp/demo-f bs=512 2>/dev/null
 bounded_wait 180 "wpwatch watch '$OSPEC'" $wp ||
