@@ -9,6 +9,12 @@
  * (kernel stack id, user stack id and process, comm) in watch_counts:
  * nothing crosses per write.
  * Per-CPU counters keep hits = submitted (or counted) + lost.
+ * With an object SPEC (obj_mode, user/wpwatch/watch_objects.c) the same
+ * events are parked and moved to objects: the programs at the end of this
+ * file arm a slot at FUNC (kprobe/kretprobe) and end an object at its free
+ * (kmem_cache_free, kfree) or --disarm, all attached only in that mode; they
+ * share the slots' maps with the breakpoint program, which is why they live
+ * here and not in a skeleton of their own.
  *
  * x86 traps after the store: memory holds the new value, the old one is the
  * last value seen for the slot (watch_shadow, seeded at start by

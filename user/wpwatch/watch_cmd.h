@@ -212,6 +212,7 @@ void watch_tally(struct watch_run *r, const struct watch_record *rec);
 int watch_key_stacks(struct watch_run *r, const struct watch_count_key *k,
 		     struct stack_frames *kst, struct stack_frames *ust);
 int watch_collect_counts(struct watch_run *r, struct bpf_map *counts);
+int watch_sum_percpu(struct bpf_map *map, void *sum, size_t size);
 int watch_read_counters(struct bpf_map *map, struct watch_counters *sum);
 
 /* watch_prom.c: --prometheus (each a no-op without it) */

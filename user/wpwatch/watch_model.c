@@ -435,30 +435,33 @@ int watch_collect_counts(struct watch_run *r, struct bpf_map *counts)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-int watch_read_counters(struct bpf_map *map, struct watch_counters *sum)
+/*
+ * Sum the per-CPU values of MAP's key 0 into SUM, a struct of SIZE bytes
+ * whose every field is an unsigned long long count (struct watch_counters,
+ * struct watch_obj_counters). 0 or -errno.
+ */
+int watch_sum_percpu(struct bpf_map *map, void *sum, size_t size)
 {
 	int ncpu = libbpf_num_possible_cpus(), i, err;
-	struct watch_counters *pc;
+	unsigned long long *pc, *d = sum;
+	size_t n = size / sizeof(*d), k;
 	__u32 zero = 0;
 
-	memset(sum, 0, sizeof(*sum));
+	memset(sum, 0, size);
 	if (ncpu <= 0)
 		return ncpu;
-	pc = calloc(ncpu, sizeof(*pc));
+	pc = calloc(ncpu, size);
 	if (!pc)
 		return -ENOMEM;
-	err = bpf_map__lookup_elem(map, &zero, sizeof(zero), pc,
-				   ncpu * sizeof(*pc), 0);
-	for (i = 0; !err && i < ncpu; i++) {
-		sum->hits += pc[i].hits;
-		sum->lost += pc[i].lost;
-		sum->filtered += pc[i].filtered;
-		sum->retraps += pc[i].retraps;
-		sum->lost_ringbuf += pc[i].lost_ringbuf;
-		sum->lost_stack += pc[i].lost_stack;
-		sum->lost_counts += pc[i].lost_counts;
-		sum->stacks_inline += pc[i].stacks_inline;
-	}
+	err = bpf_map__lookup_elem(map, &zero, sizeof(zero), pc, ncpu * size, 0);
+	for (i = 0; !err && i < ncpu; i++)
+		for (k = 0; k < n; k++)
+			d[k] += pc[i * n + k];
 	free(pc);
 	return err;
+}
+
+int watch_read_counters(struct bpf_map *map, struct watch_counters *sum)
+{
+	return watch_sum_percpu(map, sum, sizeof(*sum));
 }

@@ -384,29 +384,7 @@ void watch_objects_detach(struct watch_objects *o)
 
 static int read_counters(struct watch_bpf *skel, struct watch_obj_counters *sum)
 {
-	int ncpu = libbpf_num_possible_cpus(), i, err;
-	struct watch_obj_counters *pc;
-	__u32 zero = 0;
-
-	memset(sum, 0, sizeof(*sum));
-	if (ncpu <= 0)
-		return ncpu;
-	pc = calloc(ncpu, sizeof(*pc));
-	if (!pc)
-		return -ENOMEM;
-	err = bpf_map__lookup_elem(skel->maps.watch_obj_counters, &zero, sizeof(zero), pc,
-				   ncpu * sizeof(*pc), 0);
-	for (i = 0; !err && i < ncpu; i++) {
-		unsigned long long *d = (unsigned long long *)sum;
-		const unsigned long long *v = (const unsigned long long *)&pc[i];
-		size_t k;
-
-		/* every field an unsigned long long count */
-		for (k = 0; k < sizeof(*sum) / sizeof(*d); k++)
-			d[k] += v[k];
-	}
-	free(pc);
-	return err;
+	return watch_sum_percpu(skel->maps.watch_obj_counters, sum, sizeof(*sum));
 }
 
 void watch_objects_print_end(struct watch_objects *o, struct watch_bpf *skel)
