@@ -38,7 +38,7 @@ for arch in "${arches[@]}"; do
 			extra+=(--out "$out")
 		fi
 		echo "== bench $name on $arch (guest instructions: -icount shift=0, 1 vCPU${rootfs:+, $rootfs root})"
-		tests/vm/run --arch "$arch" --icount --quiet --timeout 1800 --mem 1024 \
+		tests/vm/run --arch "$arch" --icount --quiet --timeout 3600 --mem 1024 \
 			${rootfs:+--rootfs "$rootfs"} "${extra[@]}" -- sh "tests/bench/$name.sh" ||
 			{ echo "bench $name on $arch failed"; rc=1; }
 		[ -n "$out" ] && echo "bench $name on $arch: its files are in $out: $(ls "$out" | tr '\n' ' ')"

@@ -7,12 +7,19 @@
 # instructions, 1 ns = 1 instruction while the vCPU runs.
 #
 # The same fio job (one job, 4 KiB random reads and writes, direct, psync,
-# a fixed number of I/Os on a file of the root file system as large as the I/O, fixed
-# random seed) runs with /dev/vda on: the scheduler it had before (context),
-# Debian's own bfq.ko (insmod of the stock module, put beside ours by the
-# '# stock-modules: bfq' header), then our bfq.ko (modprobe, from extra/)
-# with passes off and every 20, 5 and 1 ms. ROUNDS interleaved rounds, every
+# a fixed number of I/Os, fixed random seed) runs on two disks, back to back
+# in every configuration: a file of the root file system on /dev/vda (the
+# host's disk through virtio), and the raw /dev/nullb0 (Debian's null_blk,
+# completing each request in the guest at once, no data: every guest ns of
+# that run is an instruction, so its rows do not depend on the host). The
+# configurations: the scheduler each disk had before (context), Debian's own
+# bfq.ko (insmod of the stock module, put beside ours by the '# stock-modules:'
+# header, with null_blk), then our bfq.ko (modprobe, from extra/) with passes
+# off and every 20, 5 and 1 ms. ROUNDS interleaved rounds, every
 # configuration once per round in that order; each row is the median round.
+# Issue 25's targets are computed from the null_blk rows (docs/performance.md,
+# "Which disk the targets use"): on /dev/vda a timed pass is spread over the
+# I/Os the host's disk latency lets happen in that time.
 # Per configuration, over the fio job's I/O only (fio's exec_prerun and
 # exec_postrun take the looks):
 #   busy   = elapsed guest ns minus the CPU's idle and iowait time
@@ -34,7 +41,7 @@
 # pass the core made while it was attached; otherwise the row or table reads
 # "not measured (N of M handled, L lost)" instead of its figures.
 # rootfs: debian
-# stock-modules: bfq
+# stock-modules: bfq null_blk
 # out: yes
 # wait_ready from the suites' helpers; under -icount BPF loads slower still
 . "$(dirname "$0")/../guest/lib.sh"
@@ -49,7 +56,9 @@ LAT_PERIOD=${BFQ_BENCH_LAT_PERIOD:-1}
 D=/sys/kernel/debug/rerandom
 P=/sys/module/rerandom/parameters
 Q=/sys/block/vda/queue/scheduler
-STOCK=/opt/wpwatch/stock-modules/bfq.ko
+NQ=/sys/block/nullb0/queue/scheduler
+SM=/opt/wpwatch/stock-modules
+STOCK=$SM/bfq.ko
 W=/tmp/bfq-bench
 F=/var/tmp/bfq-bench.dat
 # the file: as large as the I/O (4 KiB each), at least 32 MiB, so that the
@@ -68,6 +77,15 @@ grep -q '^bfq ' /proc/modules && die "a bfq module is loaded already"
 mkdir -p $W
 cd $W || exit 1
 before=$(sed 's/.*\[\(.*\)\].*/\1/' $Q)
+# null_blk: one disk of 4 KiB sectors, completions in softirq on the
+# submitting CPU (its default), no memory behind it (reads return nothing,
+# writes are dropped: the bench verifies nothing)
+[ -d /sys/module/configfs ] || insmod $SM/configfs.ko ||
+	die "cannot insmod Debian's configfs.ko (null_blk needs it)"
+insmod $SM/null_blk.ko nr_devices=1 bs=4096 gb=4 ||
+	die "cannot insmod Debian's null_blk.ko"
+[ -b /dev/nullb0 ] && [ -w $NQ ] || die "null_blk made no /dev/nullb0"
+nbefore=$(sed 's/.*\[\(.*\)\].*/\1/' $NQ)
 
 # one look, by fio's exec_prerun/exec_postrun: guest clock, idle + iowait
 # time of every CPU (ns, /proc/timer_list), the core's passes and moves
@@ -97,15 +115,20 @@ randrepeat=1
 exec_prerun=sh $W/snap $W/s0
 exec_postrun=sh $W/snap $W/s1
 EOF
+# the same job on the raw null_blk disk
+sed -e "s|^filename=.*|filename=/dev/nullb0|" -e '/^fallocate=/d' $W/job.fio >$W/job-nb.fio
 # the file written once, whole: reads of never-written (unwritten extent)
 # blocks would not reach the disk
 dd if=/dev/zero of=$F bs=1M count=$MB oflag=direct conv=fsync 2>/dev/null ||
 	die "cannot write $F"
 
-# fio_run LABEL ROUND: the job once; a line of results in $W/res
+# fio_run LABEL ROUND: the job once; a line of results in $W/res. A LABEL
+# starting nb- runs the null_blk job.
 fio_run() {
+	_job=$W/job.fio
+	case $1 in nb-*) _job=$W/job-nb.fio ;; esac
 	rm -f $W/s0 $W/s1
-	fio --output-format=terse --terse-version=3 $W/job.fio >$W/out 2>$W/err ||
+	fio --output-format=terse --terse-version=3 $_job >$W/out 2>$W/err ||
 		{ cat $W/err; die "fio failed ($1)"; }
 	[ -s $W/s0 ] && [ -s $W/s1 ] || { cat $W/err; die "fio ran without its looks ($1)"; }
 	# terse v3: field 5 error, 6 read KiB, 47 write KiB (the line starting
@@ -115,24 +138,30 @@ fio_run() {
 	[ "${11}" = 0 ] || die "fio error ${11} ($1)"
 	echo "$1 $2 $(($7 - $3)) $(($7 - $3 - ($8 - $4))) ${12} $((${9} - $5)) $((${10} - $6))" >>$W/res
 }
+# sched NAME [NULLB_NAME]: both disks' scheduler (the second for nullb0,
+# when it differs)
 sched() {
 	echo "$1" >$Q && grep -q "\[$1\]" $Q || die "cannot set /dev/vda to $1"
+	echo "${2:-$1}" >$NQ && grep -q "\[${2:-$1}\]" $NQ || die "cannot set /dev/nullb0 to ${2:-$1}"
 }
+# both LABEL ROUND: the job on /dev/vda, then on null_blk
+both() { fio_run "$1" "$2"; fio_run "nb-$1" "$2"; }
 period() { echo "$1" >$P/period_ms || die "cannot set period_ms $1"; }
 
 # --- the rounds ---------------------------------------------------------------
 : >$W/res
-fio_run warmup 0	# page cache, fio's first start: not counted
+both warmup 0	# page cache, fio's first start: not counted
 : >$W/res
 r=1
 while [ $r -le "$ROUNDS" ]; do
 	echo "bfq bench: round $r of $ROUNDS ($IOS I/Os a run)" >&2
 	fio_run "$before" $r
+	fio_run "nb-$nbefore" $r
 	insmod $STOCK || die "cannot insmod Debian's bfq.ko"
 	grep '^rerandom ' /proc/modules | grep -q '[ ,]bfq[ ,]' && die "the bfq loaded uses rerandom: not Debian's"
 	sched bfq
-	fio_run debian $r
-	sched "$before"
+	both debian $r
+	sched "$before" "$nbefore"
 	rmmod bfq || die "cannot rmmod Debian's bfq"
 	modprobe bfq || die "cannot modprobe our bfq"
 	grep '^rerandom ' /proc/modules | grep -q '[ ,]bfq[ ,]' || die "the bfq loaded is not ours"
@@ -140,13 +169,13 @@ while [ $r -le "$ROUNDS" ]; do
 	echo 0 >$P/selftest_period
 	period 0
 	sched bfq
-	fio_run ours-off $r
+	both ours-off $r
 	for p in 20 5 1; do
 		period $p
-		fio_run ours-$p $r
+		both ours-$p $r
 		period 0
 	done
-	sched "$before"
+	sched "$before" "$nbefore"
 	rmmod bfq || die "cannot rmmod our bfq"
 	r=$((r + 1))
 done
@@ -198,7 +227,7 @@ kill -INT $latpid
 wait $latpid
 latrc=$?
 [ $latrc = 0 ] || { cat $W/lat.err; echo "bfq bench: wpwatch lat exited $latrc"; }
-sched "$before"
+sched "$before" "$nbefore"
 rmmod bfq || die "cannot rmmod our bfq"
 [ -s "$svg" ] || die "no picture $svg"
 
@@ -220,10 +249,9 @@ ios_why() {
 		done
 }
 ios=$IOS
-deb_busy=$(median debian 4)
-deb_el=$(median debian 3)
-[ -n "$(ios_why debian)" ] && deb_busy=- deb_el=-
-row() {	# LABEL TEXT WANTED
+# row LABEL TEXT WANTED: one configuration's line of a disk's table, against
+# that disk's Debian row ($deb_busy, $deb_el: set by io_table)
+row() {
 	_why=$(ios_why "$1")
 	if [ -n "$_why" ]; then
 		echo "| $2 | $3 | $_why | - | - | - | - | - | - | - |"
@@ -236,22 +264,34 @@ row() {	# LABEL TEXT WANTED
 		printf "| %s | %s | %.0f | %.0f | %s | %.0f | %s | %.0f | %s %% | %s %% |\n",
 			t, w, pa / (el / 1e9), b / n, vb, el / n, ve, n / (el / 1e9), sb, se }'
 }
+# io_table PREFIX TITLE SOURCE NOTE: one disk's table (labels PREFIX...)
+io_table() {
+	deb_busy=$(median "${1}debian" 4)
+	deb_el=$(median "${1}debian" 3)
+	[ -n "$(ios_why "${1}debian")" ] && deb_busy=- deb_el=-
+	_b=$before
+	[ -n "$1" ] && _b=$nbefore
+	echo "#### $march: fio on $2 through bfq, moved and not (median of $ROUNDS rounds)"
+	echo
+	echo "$ios I/Os a run (one fio job, 4 KiB randrw 50/50, direct, psync, $3), guest instructions (-icount shift=0: 1 ns = 1 instruction while the vCPU runs)."
+	echo
+	echo "| bfq | passes wanted/s | passes done/s | busy instructions per I/O | vs Debian's bfq.ko | elapsed guest ns per I/O | vs Debian's bfq.ko | IOPS (guest time) | busy spread | elapsed spread |"
+	echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	row "$1$_b" "no bfq (\`$_b\`, the disk's default)" -
+	row "${1}debian" "Debian's bfq.ko" -
+	row "${1}ours-off" "ours, passes off" 0
+	row "${1}ours-20" "ours, a pass every 20 ms" 50
+	row "${1}ours-5" "ours, a pass every 5 ms" 200
+	row "${1}ours-1" "ours, a pass every 1 ms" 1000
+	echo
+	echo "$4 Spread: (max - min) / median over the rounds."
+	echo
+}
 echo "<!-- bfq-bench $march -->"
-echo "#### $march: fio on /dev/vda through bfq, moved and not (median of $ROUNDS rounds)"
-echo
-echo "$ios I/Os a run (one fio job, 4 KiB randrw 50/50, direct, psync, $MB MiB file), guest instructions (-icount shift=0: 1 ns = 1 instruction while the vCPU runs)."
-echo
-echo "| bfq | passes wanted/s | passes done/s | busy instructions per I/O | vs Debian's bfq.ko | elapsed guest ns per I/O | vs Debian's bfq.ko | IOPS (guest time) | busy spread | elapsed spread |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-row "$before" "no bfq (\`$before\`, the disk's default)" -
-row debian "Debian's bfq.ko" -
-row ours-off "ours, passes off" 0
-row ours-20 "ours, a pass every 20 ms" 50
-row ours-5 "ours, a pass every 5 ms" 200
-row ours-1 "ours, a pass every 1 ms" 1000
-echo
-echo "busy: elapsed minus the CPU's idle and iowait time (/proc/timer_list), the instructions run; elapsed also counts, at host real time, the vCPU's sleeps waiting for the disk. Spread: (max - min) / median over the rounds."
-echo
+io_table nb- "/dev/nullb0 (Debian's null_blk: no host I/O)" "the raw disk's first $MB MiB" \
+	"busy: elapsed minus the CPU's idle and iowait time (/proc/timer_list), the instructions run. null_blk completes each request in the guest (a softirq on the same CPU), so the vCPU hardly waits: elapsed is busy plus the few idle moments, and both carry nothing of the host."
+io_table "" /dev/vda "a $MB MiB file of the root file system, ext4" \
+	"busy: as above. elapsed also counts, at host real time, the vCPU's sleeps waiting for the host's disk, so elapsed, IOPS and how many I/Os a timed pass is spread over depend on the host."
 echo "#### $march: one pass over all of bfq's bodies ($TRIGGERS passes on demand, no I/O)"
 echo
 echo "| bodies | moves per pass | p50 | p90 | min | max | per body (p50) |"
@@ -268,34 +308,39 @@ echo "Guest instructions of \`rerandom_pass()\` (\`last_pass_ns\`); failed moves
 echo
 
 # --- issue 25's targets, each computed from a row above ------------------------
-# ratio LABEL: LABEL's median busy over Debian's; empty when either row is not
-# measured, or when a move failed (the core's failures, all runs so far)
+# ratio LABEL DEBIAN: LABEL's median busy over DEBIAN's; empty when either
+# row is not measured, or when a move failed (the core's failures, all runs)
 ratio() {
-	{ [ -n "$(ios_why "$1")" ] || [ "$deb_busy" = - ] || [ "$failures" != 0 ]; } && return
-	awk -v b="$(median "$1" 4)" -v d="$deb_busy" 'BEGIN { printf "%.3f", b / d }'
+	{ [ -n "$(ios_why "$1")" ] || [ -n "$(ios_why "$2")" ] || [ "$failures" != 0 ]; } && return
+	awk -v b="$(median "$1" 4)" -v d="$(median "$2" 4)" 'BEGIN { printf "%.3f", b / d }'
 }
-# target TEXT VALUE MAX: a row, "held?" from VALUE <= MAX
+# target TEXT VALUE MAX [VDA]: a row, "held?" from VALUE <= MAX; VDA, the
+# same figure on /dev/vda, for context
 target() {
+	_v=${4:--}
+	[ -n "$4" ] || [ $# -lt 4 ] || _v="not measured"
 	if [ -z "$2" ]; then
-		echo "| $1 | not measured | ≤ $3 | - |"
+		echo "| $1 | not measured | ≤ $3 | - | $_v |"
 		return
 	fi
-	awk -v t="$1" -v v="$2" -v m="$3" 'BEGIN {
-		printf "| %s | %s | ≤ %s | %s |\n", t, v, m, (v + 0 <= m + 0) ? "yes" : sprintf("no (%.0f %% over)", 100 * (v - m) / m) }'
+	awk -v t="$1" -v v="$2" -v m="$3" -v o="$_v" 'BEGIN {
+		printf "| %s | %s | ≤ %s | %s | %s |\n", t, v, m, (v + 0 <= m + 0) ? "yes" : sprintf("no (%.0f %% over)", 100 * (v - m) / m), o }'
 }
+# tratio PERIOD: the target row of ours-PERIOD on null_blk, with /dev/vda's
+tratio() { target "$1" "$(ratio "nb-ours-$2" nb-debian)" "$3" "$(ratio "ours-$2" debian)"; }
 per_body=
 [ -z "$pass_why" ] && [ "$failures" = 0 ] && per_body=$(sort -n $W/pass | awk -v nb="$nbodies" '{ v[NR] = $1 } END { printf "%d", v[int(NR * 0.5 + 0.5)] / nb }')
 echo "#### $march: the cost targets (issue 25), from the tables above"
 echo
-echo "| figure | measured | target | held? |"
-echo "|---|---:|---:|---|"
-target "bfq, passes off, busy vs Debian's bfq.ko" "$(ratio ours-off)" 1.04
-target "bfq, a pass every 20 ms, busy vs Debian's" "$(ratio ours-20)" 1.06
-target "bfq, a pass every 5 ms, busy vs Debian's" "$(ratio ours-5)" 1.12
-target "bfq, a pass every 1 ms, busy vs Debian's" "$(ratio ours-1)" 1.35
+echo "| figure | measured (null_blk) | target | held? | on /dev/vda (the host's disk) |"
+echo "|---|---:|---:|---|---:|"
+tratio "bfq, passes off, busy vs Debian's bfq.ko" off 1.04
+tratio "bfq, a pass every 20 ms, busy vs Debian's" 20 1.06
+tratio "bfq, a pass every 5 ms, busy vs Debian's" 5 1.12
+tratio "bfq, a pass every 1 ms, busy vs Debian's" 1 1.35
 target "one pass over bfq, instructions per body (p50)" "$per_body" 600
 echo
-echo "A figure reads \"not measured\" when its row, or Debian's, did not do every I/O asked, or when a move failed ($failures failed moves). The call's cost is tests/bench/rerandom.sh's table."
+echo "Measured on null_blk, where the I/Os a timed pass is spread over are themselves guest instructions; /dev/vda's figure, for context, carries the host's disk latency (docs/performance.md, \"Which disk the targets use\"). A figure reads \"not measured\" when its row, or Debian's, did not do every I/O asked, or when a move failed ($failures failed moves). The call's cost is tests/bench/rerandom.sh's table."
 echo
 lat_seen=$(python3 -c 'import json, sys
 print([json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]["passes"]["count"])' $W/lat.json)
