@@ -317,8 +317,8 @@ ratio() {
 # target TEXT VALUE MAX [VDA]: a row, "held?" from VALUE <= MAX; VDA, the
 # same figure on /dev/vda, for context
 target() {
-	_v=${4:--}
-	[ -n "$4" ] || [ $# -lt 4 ] || _v="not measured"
+	_v=-
+	[ $# -ge 4 ] && _v=${4:-not measured}
 	if [ -z "$2" ]; then
 		echo "| $1 | not measured | ≤ $3 | - | $_v |"
 		return
